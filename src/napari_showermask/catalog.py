@@ -236,9 +236,7 @@ def write_catalog(
 def _to_region(shower: Shower) -> EllipsePixelRegion:
     tags = [f"integration={shower.integration}", f"group={shower.group}"]
     tags += [f"{k}={v}" for k, v in shower.extra.items()]
-    meta = RegionMeta(
-        {"text": f"int {shower.integration} grp {shower.group}", "tag": tags}
-    )
+    meta = RegionMeta({"text": f"int {shower.integration} grp {shower.group}", "tag": tags})
     return EllipsePixelRegion(
         PixCoord(shower.x, shower.y),
         width=2 * shower.semi_major,
@@ -283,8 +281,14 @@ def _read_regions(path: Path) -> list[Shower]:
         try:
             showers.append(
                 Shower(
-                    fields["integration"], fields["group"], region.center.x,
-                    region.center.y, a, b, theta, extra=extra,
+                    fields["integration"],
+                    fields["group"],
+                    region.center.x,
+                    region.center.y,
+                    a,
+                    b,
+                    theta,
+                    extra=extra,
                 )
             )
         except (ValueError, TypeError) as exc:

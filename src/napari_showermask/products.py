@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import numpy as np
 from astropy.io import fits
+from astropy.utils.exceptions import AstropyUserWarning
 
 from .errors import ShowerMaskError
 
@@ -229,7 +230,7 @@ class ProductPlanes:
 
     def __getitem__(self, key: Any) -> np.ndarray:
         lead, plane = _split_key(key, self.ndim)
-        ranges = [range(n)[k] if isinstance(k, slice) else k for k, n in zip(lead, self.shape)]
+        ranges = [range(n)[k] for k, n in zip(lead, self.shape[: len(lead)], strict=True)]
         indices = np.ndindex(*[len(r) for r in ranges if isinstance(r, range)])
         frames = []
         for pos in indices:
@@ -285,18 +286,19 @@ def open_product(path: str | os.PathLike) -> Product:
     path = Path(path)
     if not path.is_file():
         raise ShowerMaskError(f"{path}: no such file")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", fits.verify.VerifyWarning)
+    with warnings.catch_warnings():
+        # damage is reported by the checks below, as one line naming the file
+        warnings.simplefilter("ignore", AstropyUserWarning)
+        warnings.simplefilter("error", fits.verify.VerifyWarning)
+        try:
             hdul = fits.open(path, memmap=False, lazy_load_hdus=False)
-    except Exception as exc:  # astropy raises OSError, ValueError, warnings...
-        raise ShowerMaskError(f"{path}: not a readable FITS file ({_one_line(exc)})") from None
-    try:
-        product = _product_from(path, hdul)
-    except ShowerMaskError:
-        hdul.close()
-        raise
-    return product
+        except Exception as exc:  # astropy raises OSError, ValueError, warnings...
+            raise ShowerMaskError(f"{path}: {_unreadable(path, exc)}") from None
+        try:
+            return _product_from(path, hdul)
+        except ShowerMaskError:
+            hdul.close()
+            raise
 
 
 def _product_from(path: Path, hdul: fits.HDUList) -> Product:
@@ -335,6 +337,19 @@ def _check_complete(path: Path, hdul: fits.HDUList) -> None:
             raise ShowerMaskError(
                 f"{path}: truncated ({size} bytes; extension {hdu.name} needs {needed})"
             )
+
+
+def _unreadable(path: Path, exc: BaseException) -> str:
+    """Say why astropy could not open a file: not FITS at all, or a damaged FITS file."""
+    opener = gzip.open if path.name.lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as stream:
+            start = stream.read(30)
+    except OSError as err:
+        return f"cannot read ({_one_line(err)})"
+    if not start.startswith(b"SIMPLE  ="):
+        return "not a FITS file (no SIMPLE card at the start)"
+    return f"truncated or corrupt FITS file ({_one_line(exc)})"
 
 
 def _one_line(exc: BaseException) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import shutil
 import tempfile
 import textwrap
 from collections.abc import Callable, Sequence
