@@ -265,7 +265,7 @@ def _read_regions(path: Path) -> list[Shower]:
         else:
             kind = type(region).__name__.replace("Region", "")
             raise ShowerMaskError(
-                f"{path}: region {n} is a {kind}; only image-coordinate ellipses and "
+                f"{path}: region {n} is {kind}; only image-coordinate ellipses and "
                 "circles are shower regions"
             )
         fields: dict[str, Any] = {}

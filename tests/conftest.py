@@ -1,0 +1,78 @@
+"""Shared fixtures: small real JWST products written through stdatamodels."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from stdatamodels.jwst import datamodels
+from stdatamodels.jwst.datamodels import dqflags
+
+DNU = dqflags.group["DO_NOT_USE"]
+SAT = dqflags.group["SATURATED"]
+JUMP = dqflags.group["JUMP_DET"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _offline_crds(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Point CRDS at an empty cache and an unreachable server: tests run offline."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CRDS_PATH", str(tmp_path_factory.mktemp("crds")))
+    mp.setenv("CRDS_SERVER_URL", "http://127.0.0.1:9")
+    yield
+    mp.undo()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file, to show it was not modified."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_product(path: Path, kind: str, shape: tuple[int, ...], seed: int = 1) -> Path:
+    """Write a ramp, rateints or rate product with random SCI and realistic DQ bits."""
+    rng = np.random.default_rng(seed)
+    sci = rng.normal(100, 5, shape).astype(np.float32)
+    if kind == "ramp":
+        sci = np.cumsum(sci, axis=1, dtype=np.float32)
+        groupdq = np.zeros(shape, np.uint8)
+        groupdq[:, 0] |= DNU
+        groupdq[:, -1] |= DNU
+        groupdq[:, 3:, 5, 6] |= SAT  # saturates from group 3
+        groupdq[0, 2, 7, 7] |= JUMP  # an ordinary cosmic ray
+        pixeldq = np.zeros(shape[-2:], np.uint32)
+        pixeldq[:, 0] |= dqflags.pixel["REFERENCE_PIXEL"] | DNU
+        model = datamodels.RampModel(data=sci, groupdq=groupdq, pixeldq=pixeldq)
+        model.meta.exposure.ngroups = shape[1]
+        model.meta.exposure.nints = shape[0]
+    else:
+        dq = np.zeros(shape, np.uint32)
+        dq[..., 0] |= dqflags.pixel["REFERENCE_PIXEL"] | dqflags.pixel["DO_NOT_USE"]
+        dq[..., 3, 3] |= dqflags.pixel["SATURATED"]
+        cls = datamodels.CubeModel if kind == "rateints" else datamodels.ImageModel
+        model = cls(data=sci, dq=dq, err=np.ones(shape, np.float32))
+    model.meta.instrument.name = "MIRI"
+    model.meta.instrument.detector = "MIRIMAGE"
+    model.meta.exposure.type = "MIR_IMAGE"
+    model.save(path)
+    model.close()
+    return Path(path)
+
+
+@pytest.fixture
+def ramp_file(tmp_path: Path) -> Path:
+    """A 2-integration, 8-group, 16x20 ramp (``_jump.fits``)."""
+    return write_product(tmp_path / "small_jump.fits", "ramp", (2, 8, 16, 20))
+
+
+@pytest.fixture
+def rateints_file(tmp_path: Path) -> Path:
+    """A 2-integration 16x20 rateints product."""
+    return write_product(tmp_path / "small_rateints.fits", "rateints", (2, 16, 20))
+
+
+@pytest.fixture
+def rate_file(tmp_path: Path) -> Path:
+    """A 16x20 rate product."""
+    return write_product(tmp_path / "small_rate.fits", "rate", (16, 20))

@@ -1,0 +1,129 @@
+import gzip
+import shutil
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from conftest import file_digest
+from reference import reference_mask
+from stdatamodels.jwst import datamodels
+
+from napari_showermask import __version__
+from napari_showermask.catalog import Shower
+from napari_showermask.errors import ShowerMaskError
+from napari_showermask.writer import default_output, write_masked
+
+SHOWERS = [Shower(0, 2, 8, 7, 5, 3, 30), Shower(1, 5, 14.5, 9, 4, 4, 0), Shower(1, 1, 2, 2, 2, 1)]
+
+
+def raw_hdus(path):
+    """Each HDU as (name, header bytes, data bytes), cut from the file by astropy's offsets."""
+    blob = open(path, "rb").read()
+    out = []
+    with fits.open(path, memmap=False) as hdul:
+        for hdu in hdul:
+            info = hdu.fileinfo()
+            start, data, end = info["hdrLoc"], info["datLoc"], info["datLoc"] + info["datSpan"]
+            out.append((hdu.name, blob[start:data], blob[data:end]))
+    assert out[-1][2] and len(blob) == end  # nothing after the last HDU
+    return out
+
+
+def cards(header_bytes):
+    return [header_bytes[n : n + 80] for n in range(0, len(header_bytes), 80)]
+
+
+@pytest.mark.parametrize("kind", ["ramp", "rateints", "rate"])
+def test_every_hdu_is_byte_identical_except_dq_bits_and_history(kind, request):
+    path = request.getfixturevalue(f"{kind}_file")
+    before = file_digest(path)
+    out = write_masked(path, SHOWERS)
+    assert out == default_output(path) and out.name.endswith("_showers_masked.fits")
+    assert file_digest(path) == before
+    dq_name = "GROUPDQ" if kind == "ramp" else "DQ"
+    old, new = raw_hdus(path), raw_hdus(out)
+    assert [h[0] for h in old] == [h[0] for h in new]
+    for (name, old_header, old_data), (_, new_header, new_data) in zip(old, new, strict=True):
+        if name == "PRIMARY":
+            old_cards = [c for c in cards(old_header) if c.strip()]
+            new_cards = [c for c in cards(new_header) if c.strip()]
+            added = [c for c in new_cards if c not in old_cards]
+            assert new_cards == old_cards[:-1] + added + [old_cards[-1]]  # before END
+            assert all(c.startswith(b"HISTORY ") for c in added)
+            assert f"napari-showermask {__version__}".encode() in b"".join(added)
+            assert old_data == new_data
+        elif name == dq_name:
+            assert old_header == new_header
+        else:
+            assert (old_header, old_data) == (new_header, new_data), name
+    with fits.open(path) as a, fits.open(out) as b:
+        expected = reference_mask(a[dq_name].data, SHOWERS)
+        assert b[dq_name].data.dtype == expected.dtype
+        assert np.array_equal(b[dq_name].data, expected)
+        assert not np.array_equal(a[dq_name].data, expected)
+
+
+def test_output_opens_with_stdatamodels(ramp_file):
+    out = write_masked(ramp_file, SHOWERS)
+    with datamodels.open(out) as model, datamodels.open(ramp_file) as original:
+        assert isinstance(model, datamodels.RampModel)
+        assert model.groupdq.dtype == np.uint8
+        assert np.array_equal(model.groupdq, reference_mask(original.groupdq, SHOWERS))
+        np.testing.assert_array_equal(model.data, original.data)
+        np.testing.assert_array_equal(model.pixeldq, original.pixeldq)
+        assert any("napari-showermask" in entry["description"] for entry in model.history)
+
+
+def test_gzipped_input(ramp_file, tmp_path):
+    packed = tmp_path / "packed_jump.fits.gz"
+    with open(ramp_file, "rb") as src, gzip.open(packed, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    out = write_masked(packed, SHOWERS)
+    assert out.name == "packed_jump_showers_masked.fits"
+    expected = write_masked(ramp_file, SHOWERS, tmp_path / "plain.fits")
+    assert out.read_bytes() == expected.read_bytes()
+
+
+def test_never_replaces_without_permission(ramp_file):
+    out = write_masked(ramp_file, SHOWERS[:1])
+    first = file_digest(out)
+    with pytest.raises(ShowerMaskError, match="exists"):
+        write_masked(ramp_file, SHOWERS)
+    assert file_digest(out) == first
+    write_masked(ramp_file, SHOWERS, overwrite=True)
+    assert file_digest(out) != first
+
+
+def test_never_writes_the_input(ramp_file):
+    before = file_digest(ramp_file)
+    with pytest.raises(ShowerMaskError, match="is the input file"):
+        write_masked(ramp_file, SHOWERS, output=ramp_file, overwrite=True)
+    assert file_digest(ramp_file) == before
+
+
+def test_interrupted_write_leaves_nothing(ramp_file):
+    calls = []
+
+    def interrupt(fraction):
+        calls.append(fraction)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_masked(ramp_file, SHOWERS, progress=interrupt)
+    assert calls
+    assert sorted(p.name for p in ramp_file.parent.iterdir()) == [ramp_file.name]
+
+
+def test_progress_reaches_one(ramp_file):
+    seen = []
+    write_masked(ramp_file, SHOWERS, progress=seen.append)
+    assert seen[-1] == 1.0 and seen == sorted(seen)
+
+
+def test_history_lists_many_showers_and_header_grows_by_blocks(ramp_file):
+    many = [Shower(0, 3, x, 8, 1, 1) for x in range(2, 18)] * 5
+    out = write_masked(ramp_file, many)
+    with fits.open(out) as hdul:
+        history = [str(h) for h in hdul[0].header["HISTORY"]]
+        assert sum(h.startswith("shower ") for h in history) == 80
+        assert hdul[0].fileinfo()["datLoc"] % 2880 == 0
