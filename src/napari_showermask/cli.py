@@ -92,10 +92,10 @@ def _apply(args: argparse.Namespace) -> Path:
 
 
 def _demo(args: argparse.Namespace) -> Path:
-    from .synthetic import write_demo
-
     if not args.directory.is_dir():
         raise ShowerMaskError(f"{args.directory}: no such directory")
+    from .synthetic import write_demo
+
     try:
         path = write_demo(args.directory)
     except OSError as exc:
