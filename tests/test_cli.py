@@ -37,7 +37,8 @@ def test_apply_with_output_and_overwrite(ramp_file, catalog, tmp_path):
     assert run("apply", ramp_file, "--showers", catalog, "--output", target).returncode == 0
     again = run("apply", ramp_file, "--showers", catalog, "--output", target)
     assert again.returncode == 2 and "exists (use --overwrite" in again.stderr
-    assert run("apply", ramp_file, "--showers", catalog, "-o", target, "--overwrite").returncode == 0
+    forced = run("apply", ramp_file, "--showers", catalog, "-o", target, "--overwrite")
+    assert forced.returncode == 0
 
 
 def test_ds9_catalog(rate_file, tmp_path):
@@ -72,8 +73,10 @@ def truncated(path, source):
 
 BAD_INPUTS = {
     "missing file": (lambda d, r: d / "absent_jump.fits", "no such file"),
-    "not FITS": (lambda d, r: (d / "notes.fits").write_text("hello") and d / "notes.fits",
-                 "not a FITS file"),  # fmt: skip
+    "not FITS": (
+        lambda d, r: (d / "notes.fits").write_text("hello") and d / "notes.fits",
+        "not a FITS file",
+    ),  # fmt: skip
     "truncated": (lambda d, r: truncated(d / "cut_jump.fits", r), "truncated"),
     "no SCI": (lambda d, r: no_sci(d / "nosci.fits"), "no SCI extension"),
     "wrong dimensionality": (lambda d, r: five_d(d / "five.fits"), "SCI has 5 dimension"),
@@ -122,8 +125,11 @@ def test_catalog_rows_outside_the_data(row, reason, ramp_file, tmp_path):
     [
         ("absent.ecsv", None, "no such catalog file"),
         ("garbage.ecsv", "\x00\x01 not a table", "not a readable ECSV catalog"),
-        ("cols.ecsv", "# %ECSV 1.0\n# ---\n# datatype:\n# - {name: x, datatype: float64}\nx\n1\n",
-         "missing column(s) integration, group, y"),  # fmt: skip
+        (
+            "cols.ecsv",
+            "# %ECSV 1.0\n# ---\n# datatype:\n# - {name: x, datatype: float64}\nx\n1\n",
+            "missing column(s) integration, group, y",
+        ),  # fmt: skip
         ("garbage.reg", "image\nellipse(1,2\n", "not a readable DS9 region file"),
     ],
 )
@@ -138,9 +144,8 @@ def test_unreadable_catalogs(name, content, reason, ramp_file, tmp_path):
 
 def test_unwritable_output(ramp_file, catalog, tmp_path):
     target = tmp_path / "no" / "such" / "dir" / "out.fits"
-    assert_one_line_error(
-        run("apply", ramp_file, "--showers", catalog, "--output", target), "out.fits", "cannot write"
-    )
+    result = run("apply", ramp_file, "--showers", catalog, "--output", target)
+    assert_one_line_error(result, "out.fits", "cannot write")
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
     result = run("apply", ramp_file, "--showers", catalog, "--output", blocker / "out.fits")
