@@ -1,8 +1,7 @@
 """A literal, slow transcription of the masking rules, to check the real code against."""
 
-import math
-
 import numpy as np
+from astropy.modeling.models import Ellipse2D
 from stdatamodels.jwst.datamodels import dqflags
 
 JUMP = dqflags.group["JUMP_DET"]
@@ -10,12 +9,12 @@ DNU = dqflags.group["DO_NOT_USE"]
 SAT = dqflags.group["SATURATED"]
 
 
-def inside(shower, x, y):
-    t = math.radians(shower.theta)
-    dx, dy = x - shower.x, y - shower.y
-    along = (dx * math.cos(t) + dy * math.sin(t)) / shower.semi_major
-    across = (-dx * math.sin(t) + dy * math.cos(t)) / shower.semi_minor
-    return along**2 + across**2 <= 1 + 1e-12
+def inside_image(shower, shape):
+    """The pixel-centre set, from astropy's Ellipse2D (DOMAIN.md, geometry)."""
+    yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]]
+    s = shower
+    model = Ellipse2D(1, s.x, s.y, s.semi_major, s.semi_minor, np.deg2rad(s.theta))
+    return model(xx, yy).astype(bool)
 
 
 def reference_mask(dq, showers):
@@ -23,9 +22,10 @@ def reference_mask(dq, showers):
     out = dq.copy()
     ny, nx = dq.shape[-2:]
     for s in showers:
+        inside = inside_image(s, (ny, nx))
         for y in range(ny):
             for x in range(nx):
-                if not inside(s, x, y):
+                if not inside[y, x]:
                     continue
                 if dq.ndim == 2:
                     out[y, x] |= dqflags.pixel["DO_NOT_USE"] | dqflags.pixel["JUMP_DET"]

@@ -106,28 +106,57 @@ def showers_by_integration(showers: Iterable[Shower], kind: str) -> dict[int, li
     return dict(sorted(out.items()))
 
 
-def _onset_map(
-    showers: Sequence[Shower], shape: tuple[int, int], no_shower: int, use_group: bool
-) -> tuple[Box, np.ndarray] | None:
-    """Return the union box of the showers and, in it, each pixel's earliest shower group.
+Found = tuple[Shower, tuple[Box, np.ndarray]]
 
-    With ``use_group`` False (rate products, which have no groups) every shower counts
-    as starting at 0.
+
+def _clusters(found: list[Found]) -> list[list[Found]]:
+    """Group showers whose boxes overlap, so that each group can be masked in its own box."""
+    parent = list(range(len(found)))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for m, (_, ((rows_m, cols_m), _)) in enumerate(found):
+        for n in range(m):
+            (rows_n, cols_n), _ = found[n][1]
+            if (
+                rows_m.start < rows_n.stop
+                and rows_n.start < rows_m.stop
+                and cols_m.start < cols_n.stop
+                and cols_n.start < cols_m.stop
+            ):
+                parent[root(m)] = root(n)
+    groups: dict[int, list[Found]] = defaultdict(list)
+    for n, item in enumerate(found):
+        groups[root(n)].append(item)
+    return list(groups.values())
+
+
+def _onset_maps(
+    showers: Sequence[Shower], shape: tuple[int, int], no_shower: int, use_group: bool
+) -> list[tuple[Box, np.ndarray]]:
+    """Return, for each cluster of overlapping showers, its box and each pixel's earliest group.
+
+    Pixels of the box that no shower covers hold ``no_shower``. With ``use_group`` False
+    (rate products, which have no groups) every shower counts as starting at 0.
     """
-    found = [(s, shower_pixels(s, shape)) for s in showers]
-    found = [(s, f) for s, f in found if f is not None]
-    if not found:
-        return None
-    y0 = min(f[0][0].start for _, f in found)
-    y1 = max(f[0][0].stop for _, f in found)
-    x0 = min(f[0][1].start for _, f in found)
-    x1 = max(f[0][1].stop for _, f in found)
-    onset = np.full((y1 - y0, x1 - x0), no_shower, dtype=np.int32)
-    for shower, ((rows, cols), mask) in found:
-        sub = onset[rows.start - y0 : rows.stop - y0, cols.start - x0 : cols.stop - x0]
-        start = shower.group if use_group else 0
-        np.minimum(sub, np.where(mask, start, no_shower), out=sub)
-    return (slice(y0, y1), slice(x0, x1)), onset
+    found = [(s, f) for s in showers if (f := shower_pixels(s, shape)) is not None]
+    maps = []
+    for cluster in _clusters(found):
+        y0 = min(f[0][0].start for _, f in cluster)
+        y1 = max(f[0][0].stop for _, f in cluster)
+        x0 = min(f[0][1].start for _, f in cluster)
+        x1 = max(f[0][1].stop for _, f in cluster)
+        onset = np.full((y1 - y0, x1 - x0), no_shower, dtype=np.int32)
+        for shower, ((rows, cols), mask) in cluster:
+            sub = onset[rows.start - y0 : rows.stop - y0, cols.start - x0 : cols.stop - x0]
+            start = shower.group if use_group else 0
+            np.minimum(sub, np.where(mask, start, no_shower), out=sub)
+        maps.append(((slice(y0, y1), slice(x0, x1)), onset))
+    return maps
 
 
 def mask_planes(
@@ -156,34 +185,43 @@ def mask_planes(
         Number of (integration, pixel) pairs that also got DO_NOT_USE (ramps only).
     """
     image_shape = shape[-2:]
+    ngroups = shape[1] if kind == "ramp" else 1
     dropped = 0
     for integration, group in showers_by_integration(showers, kind).items():
-        ngroups = shape[1] if kind == "ramp" else 1
-        plan = _onset_map(group, image_shape, ngroups, use_group=kind == "ramp")
-        if plan is None:
-            continue
-        box, onset = plan
-        masked = onset < ngroups
-        if kind != "ramp":
-            index = () if kind == "rate" else (integration,)
-            plane = read(index, box)
-            plane[masked] |= RATE_FLAGS
-            write(index, box, plane)
-            continue
-        first, last_onset = int(onset[masked].min()), int(onset[masked].max())
-        usable = np.zeros(onset.shape, dtype=np.int32)
-        for g in range(last_onset):
-            clean = (read((integration, g), box) & (DO_NOT_USE | SATURATED)) == 0
-            usable += clean & (g < onset)
-        drop = masked & (usable < 2)
-        dropped += int(drop.sum())
-        for g in range(first, ngroups):
-            on = onset <= g
-            plane = read((integration, g), box)
-            plane[on] |= JUMP_DET
-            plane[on & drop] |= DO_NOT_USE
-            write((integration, g), box, plane)
+        for box, onset in _onset_maps(group, image_shape, ngroups, use_group=kind == "ramp"):
+            if kind == "ramp":
+                dropped += _mask_ramp_box(integration, ngroups, box, onset, read, write)
+            else:
+                index = () if kind == "rate" else (integration,)
+                plane = read(index, box)
+                plane[onset < ngroups] |= RATE_FLAGS
+                write(index, box, plane)
     return dropped
+
+
+def _mask_ramp_box(
+    integration: int,
+    ngroups: int,
+    box: Box,
+    onset: np.ndarray,
+    read: PlaneReader,
+    write: PlaneWriter,
+) -> int:
+    """Mask one box of one ramp integration, given each pixel's earliest shower group."""
+    masked = onset < ngroups
+    first, last_onset = int(onset[masked].min()), int(onset[masked].max())
+    usable = np.zeros(onset.shape, dtype=np.int32)
+    for g in range(last_onset):
+        clean = (read((integration, g), box) & (DO_NOT_USE | SATURATED)) == 0
+        usable += clean & (g < onset)
+    drop = masked & (usable < 2)
+    for g in range(first, ngroups):
+        on = onset <= g
+        plane = read((integration, g), box)
+        plane[on] |= JUMP_DET
+        plane[on & drop] |= DO_NOT_USE
+        write((integration, g), box, plane)
+    return int(drop.sum())
 
 
 def mask_array(dq: np.ndarray, showers: Sequence[Shower], kind: str | None = None) -> int:

@@ -5,7 +5,8 @@ HISTORY cards inserted before its END card (other cards keep their exact images)
 other byte is copied as it is, and then only the DQ rows that showers touch are read,
 OR-ed and written back in place. Memory stays at a few planes whatever the file size. The
 output is written to a temporary file in the same directory and renamed into place, so an
-interrupted save leaves nothing behind.
+interrupted save leaves nothing behind. Like ``cp`` and astropy's ``writeto``, the data are
+left to the operating system to flush (no fsync): the rename is what makes the save atomic.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ __all__ = ["default_output", "write_masked"]
 
 BLOCK = 2880
 CARD = 80
-_CHUNK = 64 * 2**20
+_CHUNK = 256 * 2**20
 
 Progress = Callable[[float], None]
 
@@ -116,7 +117,6 @@ def write_masked(
             handle.flush()
             _mask_file(handle, kind, shape, showers)
             report(1.0)
-            os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
         os.replace(temporary, output)
     except OSError as exc:
@@ -212,17 +212,24 @@ def _mask_file(handle: BinaryIO, kind: str, shape: tuple[int, ...], showers) -> 
         start = offset + (flat * ny + rows.start) * nx * raw.itemsize
         return start, (rows.stop - rows.start) * nx * raw.itemsize
 
+    last: dict[tuple, np.ndarray] = {}  # the rows block read last, reused by write
+
+    def rows_block(index: tuple[int, ...], rows: slice) -> np.ndarray:
+        start, size = at(index, rows)
+        if (index, rows.start, rows.stop) not in last:
+            last.clear()
+            block = np.frombuffer(os.pread(fd, size, start), dtype=raw).reshape(-1, nx)
+            last[index, rows.start, rows.stop] = block.copy()
+        return last[index, rows.start, rows.stop]
+
     def read(index: tuple[int, ...], box: Box) -> np.ndarray:
         rows, cols = box
-        start, size = at(index, rows)
-        block = np.frombuffer(os.pread(fd, size, start), dtype=raw).reshape(-1, nx)
-        return (block[:, cols] ^ top).astype(raw.newbyteorder("="))
+        return (rows_block(index, rows)[:, cols] ^ top).astype(raw.newbyteorder("="))
 
     def write(index: tuple[int, ...], box: Box, values: np.ndarray) -> None:
         rows, cols = box
-        start, size = at(index, rows)
-        block = np.frombuffer(os.pread(fd, size, start), dtype=raw).reshape(-1, nx).copy()
+        block = rows_block(index, rows)
         block[:, cols] = values.astype(raw) ^ top
-        os.pwrite(fd, block.tobytes(), start)
+        os.pwrite(fd, block.tobytes(), at(index, rows)[0])
 
     mask_planes(kind, shape, showers, read, write)

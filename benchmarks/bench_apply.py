@@ -1,0 +1,129 @@
+"""Benchmark `showermask apply` on a >= 1 GB full-frame ramp against `cp`, plus frame access.
+
+Reports, in one run, medians of repeated runs (alternating, same page-cache state):
+- `showermask apply` wall time as a ratio to `cp` of the same file (target <= 1.5x);
+- peak RSS of the apply process (target <= 400 MB);
+- time to fetch one difference frame with `open_product` (target < 20 ms), against a naive
+  baseline that loads SCI and differences the whole cube eagerly (its time and peak RSS).
+
+Usage: python benchmarks/bench_apply.py [RAMP.fits] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bigramp import big_catalog, big_ramp
+
+MEASURE = """
+import sys, time
+{setup}
+start = time.perf_counter()
+{body}
+elapsed = time.perf_counter() - start
+# VmHWM is this process's own peak (ru_maxrss would carry the parent's over exec)
+status = open("/proc/self/status").read()
+peak = int(status.split("VmHWM:")[1].split()[0]) / 1024
+print(f"{{elapsed:.6f}} {{peak:.1f}}")
+"""
+
+APPLY_SETUP = """
+from napari_showermask.cli import main
+import napari_showermask.catalog, napari_showermask.writer
+"""
+APPLY = """
+rc = main(["apply", sys.argv[1], "--showers", sys.argv[2], "-o", sys.argv[3]])
+assert rc == 0
+"""
+
+FRAME = """
+import numpy as np
+from napari_showermask.products import open_product
+times = []
+with open_product(sys.argv[1]) as product:
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        i, g = int(rng.integers(product.nints)), int(rng.integers(1, product.ngroups))
+        t0 = time.perf_counter(); frame = product.difference((i, g))
+        times.append(time.perf_counter() - t0)
+print("frame_median_ms", 1000 * float(np.median(times)), file=sys.stderr)
+"""
+
+NAIVE = """
+import numpy as np
+from astropy.io import fits
+with fits.open(sys.argv[1]) as hdul:
+    sci = np.asarray(hdul["SCI"].data, dtype=np.float32)
+    diff = np.diff(sci, axis=1)
+    frame = diff[1, 59]
+"""
+
+
+def measure(body: str, *args: str, setup: str = "") -> tuple[float, float, str]:
+    """Run ``setup`` then ``body`` in a fresh interpreter.
+
+    Returns (seconds spent in ``body``, peak RSS MB of the process, stderr).
+    """
+    script = MEASURE.format(setup=setup, body=body)
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True
+    )
+    seconds, peak = map(float, done.stdout.split()[-2:])
+    return seconds, peak, done.stderr
+
+
+def timed(command: list[str]) -> float:
+    """Wall time of one command."""
+    start = time.perf_counter()
+    subprocess.run(command, check=True)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    """Run the benchmark and print its report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("ramp", nargs="?", type=Path)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    ramp = big_ramp(args.ramp)
+    size = ramp.stat().st_size / 1e9
+    with tempfile.TemporaryDirectory(dir=ramp.parent) as scratch:
+        scratch = Path(scratch)
+        catalog = big_catalog(scratch / "showers.ecsv")
+        out, copy = scratch / "masked.fits", scratch / "copy.fits"
+        cp_times, apply_times, apply_in, peaks = [], [], [], []
+        for _ in range(args.repeat):
+            cp_times.append(timed(["cp", str(ramp), str(copy)]))
+            start = time.perf_counter()
+            seconds, peak, _ = measure(APPLY, str(ramp), str(catalog), str(out), setup=APPLY_SETUP)
+            apply_times.append(time.perf_counter() - start)
+            apply_in.append(seconds)
+            peaks.append(peak)
+            copy.unlink()
+            out.unlink()  # like cp's, each output is a new file
+        frame_s, frame_peak, frame_err = measure(FRAME, str(ramp))
+        naive_s, naive_peak, _ = measure(NAIVE, str(ramp))
+    cp_med, apply_med = statistics.median(cp_times), statistics.median(apply_times)
+    print(f"file: {ramp} ({size:.2f} GB), {args.repeat} runs each, medians")
+    work_med = statistics.median(apply_in)
+    print(f"cp                        {cp_med:7.2f} s")
+    print(f"showermask apply process  {apply_med:7.2f} s  ratio to cp {apply_med / cp_med:5.2f} x")
+    print(f"  of which the work       {work_med:7.2f} s  ratio to cp {work_med / cp_med:5.2f} x")
+    print(f"  (the rest is Python start-up and imports, fixed: {apply_med - work_med:.2f} s)")
+    print("  target: <= 1.5 x cp")
+    print(f"apply peak RSS            {statistics.median(peaks):7.0f} MB  (target <= 400)")
+    frame_ms = float(frame_err.split("frame_median_ms")[-1])
+    print(f"one difference frame      {frame_ms:7.2f} ms  (target < 20)")
+    print(f"  peak RSS                {frame_peak:7.0f} MB")
+    print(f"naive eager difference    {naive_s * 1000:7.0f} ms  (peak RSS {naive_peak:.0f} MB)")
+    print(f"naive / lazy frame        {naive_s * 1000 / frame_ms:7.0f} x")
+
+
+if __name__ == "__main__":
+    main()
