@@ -1,0 +1,93 @@
+"""Lazy, read-only N-D arrays over a product's planes, for napari, dask and the detector."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .products import Product
+
+__all__ = ["ProductPlanes"]
+
+
+class ProductPlanes:
+    """A read-only, lazily read N-D array over one extension or the difference frames.
+
+    Indexing reads only what is asked for, plane by plane; there is no ``__array__``,
+    so nothing converts the whole cube by accident. napari and dask take it as it is.
+
+    Parameters
+    ----------
+    product : Product
+    what : str
+        An EXTNAME, or ``'difference'`` for `Product.difference` frames.
+    """
+
+    def __init__(self, product: Product, what: str) -> None:
+        self.product = product
+        self.what = what
+        self.shape = product.shape
+        if what == "difference":
+            self.dtype = np.dtype(np.float32)
+        else:
+            with product._lock:
+                hdu = product._hdul[what]
+                bitpix, bzero = hdu.header["BITPIX"], hdu.header.get("BZERO", 0)
+            self.dtype = np.dtype({8: np.uint8, 16: np.int16, 32: np.int32}.get(bitpix, "f4"))
+            if bitpix in (16, 32) and bzero == 2 ** (bitpix - 1):
+                self.dtype = np.dtype(f"u{bitpix // 8}")
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return int(np.prod(self.shape))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __dask_tokenize__(self) -> tuple:
+        stat = self.product.path.stat()
+        return (str(self.product.path), stat.st_mtime_ns, stat.st_size, self.what)
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        lead, plane = _split_key(key, self.ndim)
+        ranges = [range(n)[k] for k, n in zip(lead, self.shape[: len(lead)], strict=True)]
+        indices = np.ndindex(*[len(r) for r in ranges if isinstance(r, range)])
+        frames = []
+        for pos in indices:
+            it = iter(pos)
+            index = tuple(r[next(it)] if isinstance(r, range) else r for r in ranges)
+            frames.append(self._plane(index)[plane])
+        out_shape = tuple(len(r) for r in ranges if isinstance(r, range))
+        if not frames:
+            return np.empty(out_shape + (0, 0), self.dtype)
+        return np.stack(frames).reshape(out_shape + frames[0].shape)
+
+    def _plane(self, index: tuple[int, ...]) -> np.ndarray:
+        if self.what == "difference":
+            return self.product.difference(index)
+        return self.product.read(self.what, index)
+
+
+def _split_key(key: Any, ndim: int) -> tuple[list, tuple]:
+    """Split an index into per-leading-axis ints/slices and the 2-D plane index."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    if any(k is Ellipsis for k in key):
+        at = next(n for n, k in enumerate(key) if k is Ellipsis)
+        key = key[:at] + (slice(None),) * (ndim - len(key) + 1) + key[at + 1 :]
+    key = key + (slice(None),) * (ndim - len(key))
+    if len(key) != ndim:
+        raise IndexError(f"too many indices for a {ndim}-D array")
+    for k in key:
+        if not isinstance(k, slice | int | np.integer):
+            raise IndexError(f"only integers and slices index product planes, not {k!r}")
+    lead = [int(k) if isinstance(k, np.integer) else k for k in key[: ndim - 2]]
+    return lead, tuple(key[ndim - 2 :])
