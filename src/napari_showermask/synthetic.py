@@ -1,0 +1,317 @@
+"""Synthetic MIRI ramps with showers of known truth, for the demo, sample data and tests.
+
+The ramp is built group by group like a MIRI FULL-array exposure (FASTR1, 2.775 s a group):
+a bias level, source charge with Poisson noise, independent read noise on every group,
+firstframe/lastframe ``DO_NOT_USE`` on the first and last group, a star that saturates,
+ordinary cosmic rays flagged ``JUMP_DET`` like the jump step does, and showers of three
+kinds, each a glow over an elliptical footprint whose rate decays exponentially:
+
+- ``bright``: a large primary hit (flagged ``JUMP_DET``) at the onset group, then the glow;
+- ``idle``: the glow began before the first group (no hit in the ramp), truth group 0;
+- ``faint``: a glow of a few DN/s and no primary hit.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from stdatamodels.jwst import datamodels
+from stdatamodels.jwst.datamodels import dqflags
+
+from .catalog import Shower, write_catalog
+
+__all__ = [
+    "GROUP_TIME",
+    "SyntheticTruth",
+    "default_showers",
+    "make_ramp",
+    "reference_models",
+    "write_demo",
+    "write_ramp",
+]
+
+GROUP_TIME = 2.775  # s, MIRI FULL array, FASTR1
+BIAS = 10000.0  # DN
+SATURATION = 60000.0  # DN
+GAIN = 3.1  # e-/DN
+READ_NOISE = 10.0  # DN per group read
+SKY = 2.0  # DN/s
+DEMO_SHAPE = (2, 30, 256, 256)
+KIND_DEFAULTS = {  # amplitude (DN/s at onset), decay (groups), groups of glow before group 0
+    "bright": (25.0, 12.0, 0),
+    "idle": (12.0, 15.0, 4),
+    "faint": (5.0, 25.0, 0),
+}
+
+_JUMP = dqflags.group["JUMP_DET"]
+_DNU = dqflags.group["DO_NOT_USE"]
+_SAT = dqflags.group["SATURATED"]
+
+
+@dataclass(frozen=True)
+class SyntheticTruth:
+    """What was put into a synthetic ramp.
+
+    Attributes
+    ----------
+    showers : list of Shower
+        Truth catalog; ``extra`` holds ``kind``, ``amplitude`` (DN/s) and ``decay_groups``.
+    rate : numpy.ndarray
+        ``(ny, nx)`` true source rate in DN/s without showers (sky, star, baits).
+    stars : list of (x, y)
+    cosmic_rays : list of (integration, group, y, x)
+        Ordinary hits, flagged ``JUMP_DET`` in ``GROUPDQ``.
+    """
+
+    showers: list[Shower]
+    rate: np.ndarray
+    stars: list[tuple[float, float]] = field(default_factory=list)
+    cosmic_rays: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def default_showers(shape: tuple[int, int, int, int]) -> list[Shower]:
+    """One shower of each kind, placed apart from each other and from the default star.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(nints, ngroups, ny, nx)``.
+
+    Returns
+    -------
+    list of Shower
+    """
+    nints, ngroups, ny, nx = shape
+    scale = min(ny, nx) / 64
+    spots = [
+        ("bright", 0, max(1, ngroups // 3), 0.30, 0.68, 7.0, 4.0, 30.0),
+        ("idle", nints - 1, 0, 0.70, 0.30, 6.0, 4.5, 120.0),
+        ("faint", 0, max(1, ngroups // 2), 0.72, 0.72, 6.5, 5.0, 75.0),
+    ]
+    showers = []
+    for kind, i, g, fx, fy, a, b, theta in spots:
+        amplitude, decay, _ = KIND_DEFAULTS[kind]
+        extra = {"kind": kind, "amplitude": amplitude, "decay_groups": decay}
+        showers.append(Shower(i, g, fx * nx, fy * ny, a * scale, b * scale, theta, extra=extra))
+    return showers
+
+
+def _footprint(shower: Shower, ny: int, nx: int) -> np.ndarray:
+    """Glow profile: 1 at the centre, exp(-1) at the rim, 0 outside the ellipse."""
+    yy, xx = np.mgrid[0:ny, 0:nx].astype(np.float64)
+    t = math.radians(shower.theta)
+    dx, dy = xx - shower.x, yy - shower.y
+    q = ((dx * math.cos(t) + dy * math.sin(t)) / shower.semi_major) ** 2
+    q += ((-dx * math.sin(t) + dy * math.cos(t)) / shower.semi_minor) ** 2
+    return np.where(q <= 1, np.exp(-q), 0.0)
+
+
+def _source_rate(shape_yx, rng, n_stars, bad_column, extended_source):
+    ny, nx = shape_yx
+    yy, xx = np.mgrid[0:ny, 0:nx].astype(np.float64)
+    rate = np.full((ny, nx), SKY) + rng.normal(0, 0.1, (ny, nx))
+    stars = []
+    spots = [(0.28, 0.28), (0.75, 0.55), (0.15, 0.85), (0.5, 0.12)]
+    for fx, fy in spots[:n_stars]:
+        x, y = fx * nx, fy * ny
+        rate += 8000.0 * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * 1.3**2))
+        stars.append((x, y))
+    if extended_source:
+        x, y, s = 0.5 * nx, 0.5 * ny, 0.12 * min(nx, ny)
+        rate += 15.0 * np.exp(-((xx - x) ** 2 + (yy - y) ** 2) / (2 * s**2))
+    if bad_column is not None:
+        rate[:, bad_column] += 40.0
+    return rate, stars
+
+
+def make_ramp(
+    shape: tuple[int, int, int, int] = (2, 20, 64, 64),
+    showers: list[Shower] | None = None,
+    seed: int = 0,
+    *,
+    n_stars: int = 1,
+    n_cosmic_rays: int = 8,
+    bad_column: int | None = None,
+    extended_source: bool = False,
+) -> tuple[datamodels.RampModel, SyntheticTruth]:
+    """Build a synthetic MIRI ramp in memory.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        ``(nints, ngroups, ny, nx)``.
+    showers : list of Shower, optional
+        Defaults to `default_showers`. ``extra`` may set ``kind`` (``bright``, ``idle``,
+        ``faint``), ``amplitude`` (DN/s), ``decay_groups`` and ``pre_groups`` (groups of
+        glow before group 0, for idle showers); missing values take the kind's defaults.
+    seed : int
+        Seed of the random generator: the same seed gives the same ramp.
+    n_stars : int
+        Saturating stars (bait for detection), at most 4.
+    n_cosmic_rays : int
+        Ordinary single-pixel hits, flagged ``JUMP_DET`` at their group.
+    bad_column : int, optional
+        A column with a constant excess rate (bait).
+    extended_source : bool
+        Add a broad, faint galaxy-like source (bait).
+
+    Returns
+    -------
+    (RampModel, SyntheticTruth)
+    """
+    nints, ngroups, ny, nx = shape
+    rng = np.random.default_rng(seed)
+    showers = default_showers(shape) if showers is None else list(showers)
+    rate, stars = _source_rate((ny, nx), rng, n_stars, bad_column, extended_source)
+    data = np.empty(shape, np.float32)
+    groupdq = np.zeros(shape, np.uint8)
+    filled = []
+    cosmic_rays = []
+    glow_shapes = [_footprint(s, ny, nx) for s in showers]
+    for i in range(nints):
+        charge = np.zeros((ny, nx))  # DN above bias
+        bias = BIAS + rng.normal(0, 5, (ny, nx))
+        for g in range(ngroups):
+            signal = rate.copy()
+            for shower, glow in zip(showers, glow_shapes, strict=True):
+                if shower.integration != i:
+                    continue
+                kind = shower.extra.get("kind", "bright")
+                amplitude, decay, pre = KIND_DEFAULTS.get(kind, KIND_DEFAULTS["bright"])
+                amplitude = float(shower.extra.get("amplitude", amplitude))
+                decay = float(shower.extra.get("decay_groups", decay))
+                pre = float(shower.extra.get("pre_groups", pre))
+                age = g - shower.group + pre
+                if g >= shower.group and g > 0 or (g == 0 and shower.group == 0 and pre > 0):
+                    signal += glow * amplitude * math.exp(-age / decay)
+                if kind == "bright" and g == shower.group and g > 0:
+                    core = glow > math.exp(-0.15)
+                    charge += np.where(core, rng.uniform(800, 2000), 0.0)
+                    groupdq[i, g][core] |= _JUMP
+            electrons = np.clip(signal, 0, None) * GROUP_TIME * GAIN
+            charge += rng.poisson(electrons) / GAIN
+            data[i, g] = bias + charge + rng.normal(0, READ_NOISE, (ny, nx))
+        filled.append(i)
+    for _ in range(n_cosmic_rays):
+        i, g = int(rng.integers(nints)), int(rng.integers(1, ngroups - 1))
+        y, x = int(rng.integers(2, ny - 2)), int(rng.integers(2, nx - 2))
+        data[i, g:, y, x] += rng.uniform(300, 3000)
+        groupdq[i, g, y, x] |= _JUMP
+        cosmic_rays.append((i, g, y, x))
+    saturated = data >= SATURATION
+    saturated = np.maximum.accumulate(saturated, axis=1)
+    data[saturated] = SATURATION
+    groupdq[saturated] |= _SAT
+    groupdq[:, 0] |= _DNU
+    groupdq[:, -1] |= _DNU
+    model = datamodels.RampModel(data=data, groupdq=groupdq, pixeldq=np.zeros((ny, nx), np.uint32))
+    _describe(model, shape)
+    truth = SyntheticTruth(showers, rate.astype(np.float32), stars, cosmic_rays)
+    return model, truth
+
+
+def _describe(model: datamodels.JwstDataModel, shape: tuple[int, ...]) -> None:
+    """Fill the metadata jwst's jump and ramp-fitting steps need, MIRI imager style."""
+    ny, nx = shape[-2:]
+    meta = model.meta
+    meta.instrument.name = "MIRI"
+    meta.instrument.detector = "MIRIMAGE"
+    meta.subarray.name = "FULL" if (ny, nx) == (1024, 1032) else "SUB64"
+    meta.subarray.xstart, meta.subarray.ystart = 1, 1
+    meta.subarray.xsize, meta.subarray.ysize = nx, ny
+    meta.subarray.fastaxis, meta.subarray.slowaxis = 1, 2
+    if len(shape) == 4:
+        meta.instrument.filter = "F770W"
+        meta.observation.date = "2026-01-01"
+        meta.observation.time = "00:00:00"
+        exposure = meta.exposure
+        exposure.type = "MIR_IMAGE"
+        exposure.readpatt = "FASTR1"
+        exposure.nints, exposure.ngroups = shape[0], shape[1]
+        exposure.nframes, exposure.groupgap = 1, 0
+        exposure.frame_time = exposure.group_time = GROUP_TIME
+        exposure.integration_time = GROUP_TIME * (shape[1] - 1)
+        exposure.start_time = 60000.0
+        model.meta.cal_step.jump = "COMPLETE"
+
+
+def reference_models(
+    shape_yx: tuple[int, int], gain: float = GAIN, readnoise: float = READ_NOISE
+) -> tuple[datamodels.GainModel, datamodels.ReadnoiseModel]:
+    """Gain and read-noise reference models for running jwst steps offline.
+
+    Pass them as ``override_gain`` and ``override_readnoise`` to ``JumpStep`` or
+    ``RampFitStep``.
+
+    Parameters
+    ----------
+    shape_yx : tuple of int
+        ``(ny, nx)`` of the science data.
+    gain : float
+        e-/DN.
+    readnoise : float
+        DN per read.
+
+    Returns
+    -------
+    (GainModel, ReadnoiseModel)
+    """
+    models = (
+        datamodels.GainModel(data=np.full(shape_yx, gain, np.float32)),
+        datamodels.ReadnoiseModel(data=np.full(shape_yx, readnoise, np.float32)),
+    )
+    for model in models:
+        _describe(model, shape_yx)
+    return models
+
+
+def write_ramp(
+    path: str | os.PathLike,
+    shape: tuple[int, int, int, int] = (2, 20, 64, 64),
+    showers: list[Shower] | None = None,
+    seed: int = 0,
+    **kwargs: object,
+) -> tuple[Path, SyntheticTruth]:
+    """Write a synthetic ramp with `make_ramp` through stdatamodels.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.fits`` name, e.g. ``..._jump.fits``.
+    shape, showers, seed, **kwargs
+        As for `make_ramp`.
+
+    Returns
+    -------
+    (pathlib.Path, SyntheticTruth)
+    """
+    model, truth = make_ramp(shape, showers, seed, **kwargs)
+    model.meta.filename = Path(path).name
+    model.save(path)
+    model.close()
+    return Path(path), truth
+
+
+def write_demo(directory: str | os.PathLike) -> Path:
+    """Write the demo ramp and its truth catalog into a directory.
+
+    Writes ``miri_showers_demo_jump.fits`` (2 x 30 x 256 x 256) and
+    ``miri_showers_demo_truth.ecsv``, replacing earlier copies.
+
+    Parameters
+    ----------
+    directory : str or path-like
+
+    Returns
+    -------
+    pathlib.Path
+        The ramp's path.
+    """
+    directory = Path(directory)
+    path, truth = write_ramp(directory / "miri_showers_demo_jump.fits", DEMO_SHAPE, seed=2026)
+    write_catalog(truth.showers, directory / "miri_showers_demo_truth.ecsv", overwrite=True)
+    return path
