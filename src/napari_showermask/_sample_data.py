@@ -1,0 +1,13 @@
+"""napari sample data: the synthetic MIRI ramp with showers that `showermask demo` writes."""
+
+from __future__ import annotations
+
+import tempfile
+
+from ._reader import read_product
+from .synthetic import write_demo
+
+
+def synthetic_miri_showers() -> list[tuple]:
+    """Write the demo ramp into a temporary directory and return its layers."""
+    return read_product(str(write_demo(tempfile.mkdtemp(prefix="showermask_demo_"))))

@@ -1,0 +1,108 @@
+"""DQ planes for display: decode flag bits into a few categories a viewer can colour.
+
+napari's label colormaps cannot take uint32 DQ values, and a viewer needs only to tell a few
+flags apart, so each DQ value maps to a category code made of four bits: DO_NOT_USE (1),
+SATURATED (2), JUMP_DET (4), and any other flag (8). Codes are the same for ``GROUPDQ``
+(group flags) and ``DQ`` (pixel flags), whose first three bits have the same meaning.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from stdatamodels.jwst.datamodels import dqflags
+
+__all__ = ["CATEGORY_COLORS", "DQCategories", "category_names", "dq_categories"]
+
+_SHOWN = {
+    1: ("DO_NOT_USE", dqflags.group["DO_NOT_USE"]),
+    2: ("SATURATED", dqflags.group["SATURATED"]),
+    4: ("JUMP_DET", dqflags.group["JUMP_DET"]),
+}
+_OTHER = 8
+_KNOWN = sum(bit for _, bit in _SHOWN.values())
+
+
+def dq_categories(dq: np.ndarray) -> np.ndarray:
+    """Return the category code (0-15) of each DQ value.
+
+    Parameters
+    ----------
+    dq : numpy.ndarray
+        ``GROUPDQ`` or ``DQ`` values (unsigned integers).
+
+    Returns
+    -------
+    numpy.ndarray of uint8
+    """
+    dq = np.asarray(dq)
+    codes = np.zeros(dq.shape, np.uint8)
+    for code, (_, bit) in _SHOWN.items():
+        codes |= np.where(dq & bit, code, 0).astype(np.uint8)
+    codes |= np.where(dq & ~np.array(_KNOWN, dq.dtype), _OTHER, 0).astype(np.uint8)
+    return codes
+
+
+def category_names(code: int) -> str:
+    """Return the flag names of a category code, e.g. ``'DO_NOT_USE, JUMP_DET'``.
+
+    Parameters
+    ----------
+    code : int
+
+    Returns
+    -------
+    str
+        ``'none'`` for 0.
+    """
+    names = [name for bit, (name, _) in _SHOWN.items() if code & bit]
+    if code & _OTHER:
+        names.append("other flags")
+    return ", ".join(names) or "none"
+
+
+def _color(code: int) -> tuple[float, float, float, float]:
+    if code == 0:
+        return (0.0, 0.0, 0.0, 0.0)
+    if code & 2:
+        return (1.0, 0.6, 0.0, 1.0)  # SATURATED: orange
+    if code & 4:
+        return (1.0, 0.0, 1.0, 1.0)  # JUMP_DET: magenta
+    if code & 1:
+        return (0.25, 0.45, 1.0, 1.0)  # DO_NOT_USE: blue
+    return (1.0, 1.0, 0.3, 1.0)  # other flags: yellow
+
+
+#: RGBA colour of each category code (saturation first, then jumps, then do-not-use).
+CATEGORY_COLORS: dict[int | None, tuple[float, float, float, float]] = {
+    code: _color(code) for code in range(16)
+}
+CATEGORY_COLORS[None] = (0.0, 0.0, 0.0, 0.0)
+
+
+class DQCategories:
+    """A lazy array of category codes over a lazy DQ array (e.g. `Product.dq`).
+
+    Parameters
+    ----------
+    dq : array-like
+        Anything with ``shape`` and ``__getitem__`` returning DQ values.
+    """
+
+    def __init__(self, dq: Any) -> None:
+        self.dq = dq
+        self.shape = tuple(dq.shape)
+        self.dtype = np.dtype(np.uint8)
+        self.ndim = len(self.shape)
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return int(np.prod(self.shape))
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return dq_categories(self.dq[key])

@@ -1,0 +1,198 @@
+"""The Shower Masking widget in a real napari viewer (needs a display: pytest-xvfb)."""
+
+import numpy as np
+import pytest
+from astropy.io import fits
+from qtpy.QtCore import QPoint, Qt
+
+from napari_showermask.catalog import Shower
+from napari_showermask.masking import mask_array
+from napari_showermask.synthetic import write_ramp
+from napari_showermask.writer import default_output
+
+napari = pytest.importorskip("napari")
+from napari_showermask._widget import ShowerMaskingWidget  # noqa: E402
+
+pytestmark = pytest.mark.gui
+SHAPE = (2, 12, 64, 64)
+
+
+@pytest.fixture
+def viewer(qtbot):
+    viewer = napari.Viewer(show=True)
+    viewer.window._qt_window.resize(1200, 800)
+    yield viewer
+    viewer.close()
+
+
+@pytest.fixture
+def ramp(tmp_path):
+    path, truth = write_ramp(tmp_path / "gui_jump.fits", SHAPE, seed=11)
+    return path
+
+
+def open_in(viewer, qtbot, path):
+    widget = ShowerMaskingWidget(viewer)
+    viewer.window.add_dock_widget(widget, name="Shower Masking")
+    assert widget.open_file(str(path))
+    qtbot.wait(50)
+    return widget
+
+
+def screen_xy(viewer, x, y):
+    """Canvas pixel of data point (x, y) of the displayed plane."""
+    px, py = viewer.window._qt_viewer.canvas.view.scene.transform.map([x, y, 0, 1])[:2]
+    return int(round(px)), int(round(py))
+
+
+def click(viewer, qtbot, x, y):
+    native = viewer.window._qt_viewer.canvas.native
+    qtbot.mouseClick(native, Qt.MouseButton.LeftButton, pos=QPoint(*screen_xy(viewer, x, y)))
+    qtbot.wait(20)
+
+
+def colour_pixels(viewer, shower, colour):
+    """Count pixels of a colour on the ellipse's rim and far away from it, on screen."""
+    shot = viewer.screenshot(canvas_only=True, flash=False)
+    r, g, b = (shot[..., k].astype(int) for k in range(3))
+    hit = {
+        "red": (r > 180) & (g < 80) & (b < 80),
+        "green": (g > 180) & (r < 100) & (b < 100),
+    }[colour]
+    t = np.radians(shower.theta)
+    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+    rim = []
+    for u in angles:
+        dx = shower.semi_major * np.cos(u) * np.cos(t) - shower.semi_minor * np.sin(u) * np.sin(t)
+        dy = shower.semi_major * np.cos(u) * np.sin(t) + shower.semi_minor * np.sin(u) * np.cos(t)
+        rim.append(screen_xy(viewer, shower.x + dx, shower.y + dy))
+    near = sum(hit[max(py - 2, 0) : py + 3, max(px - 2, 0) : px + 3].any() for px, py in rim)
+    return near / len(rim), int(hit.sum())
+
+
+def test_reader_layers_and_display(viewer, qtbot, ramp):
+    widget = open_in(viewer, qtbot, ramp)
+    names = [layer.name for layer in viewer.layers]
+    assert names[:3] == ["gui_jump difference", "gui_jump DQ", "gui_jump showers"]
+    assert viewer.dims.axis_labels == ("integration", "group", "y", "x")
+    assert tuple(str(o.value) for o in viewer.camera.orientation2d) == ("up", "right")
+    assert widget.session.kind == "ramp"
+    # y grows upwards on screen, as in DS9
+    assert screen_xy(viewer, 10, 50)[1] < screen_xy(viewer, 10, 10)[1]
+
+
+def test_click_sliders_mark_visibility_save(viewer, qtbot, ramp):
+    widget = open_in(viewer, qtbot, ramp)
+    viewer.dims.current_step = (1, 4, 32, 32)
+    qtbot.wait(20)
+    click(viewer, qtbot, 20, 40)
+    current = widget.session.current
+    assert current is not None and (current.integration, current.group) == (1, 4)
+    assert abs(current.x - 20) < 0.6 and abs(current.y - 40) < 0.6
+    widget.major.value, widget.minor.value, widget.theta.value = 9, 4, 30
+    current = widget.session.current
+    assert (current.semi_major, current.semi_minor, current.theta) == (9, 4, 30)
+    assert len(widget.current_layer.data) == 1
+    qtbot.wait(50)
+    red_on_rim, _ = colour_pixels(viewer, current, "red")
+    assert red_on_rim > 0.8
+
+    widget.mark_button.clicked()
+    marked = widget.session.marked[0]
+    assert widget.showers.count() == 1 and widget.session.current is None
+    for step, shown in [((1, 4), 1), ((1, 11), 1), ((1, 3), 0), ((0, 4), 0), ((0, 11), 0)]:
+        viewer.dims.current_step = (*step, 32, 32)
+        qtbot.wait(30)
+        assert len(widget.marked_layer.data) == shown, step
+        green_on_rim, green_total = colour_pixels(viewer, marked, "green")
+        if shown:
+            assert green_on_rim > 0.8, step
+        else:
+            assert green_total == 0, step
+
+    worker = widget.save(confirm=False)
+    qtbot.waitUntil(lambda: not widget.session.dirty, timeout=30000)
+    assert worker is not None
+    output = default_output(ramp)
+    with fits.open(ramp) as before, fits.open(output) as after:
+        expected = before["GROUPDQ"].data.copy()
+        mask_array(expected, [marked])
+        assert np.array_equal(after["GROUPDQ"].data, expected)
+
+
+def test_shape_tools_drive_the_sliders(viewer, qtbot, ramp):
+    widget = open_in(viewer, qtbot, ramp)
+    widget.place((0, 2, 30, 30))
+    layer = widget.current_layer
+    moved = layer.data[0].copy()
+    moved[:, -1] += 5  # drag 5 pixels along x
+    moved[:, -2:] = 30 + (moved[:, -2:] - 30) * 1.5  # and resize about (30, 30)
+    layer.data = [moved]
+    qtbot.wait(20)
+    shower = widget.session.current
+    assert widget.major.value == pytest.approx(shower.semi_major)
+    assert widget.minor.value == pytest.approx(shower.semi_minor)
+    assert shower.semi_major == pytest.approx(30) and shower.x == pytest.approx(37.5)
+
+
+def test_list_edit_delete_and_catalog_round_trip(viewer, qtbot, ramp, tmp_path):
+    widget = open_in(viewer, qtbot, ramp)
+    widget.session.load([Shower(0, 3, 20, 20, 6, 3, 10), Shower(1, 7, 40, 40, 5, 5, 0)])
+    widget._list()
+    widget.showers.setCurrentRow(1)
+    assert tuple(viewer.dims.current_step[:2]) == (1, 7)
+    widget.edit(1)
+    widget.major.value = 8
+    widget.mark()
+    assert widget.session.marked[1].semi_major == 8
+    path = widget.save_catalog(tmp_path / "marked.reg")
+    widget.delete(0)
+    assert len(widget.session.marked) == 1
+    assert widget.load_catalog(path) and len(widget.session.marked) == 2
+
+
+@pytest.mark.parametrize("kind", ["rateints", "rate"])
+def test_rate_products(viewer, qtbot, kind, tmp_path):
+    from conftest import write_product
+
+    path = write_product(
+        tmp_path / f"x_{kind}.fits", kind, (2, 16, 20)[-(3 if kind == "rateints" else 2) :]
+    )
+    widget = open_in(viewer, qtbot, path)
+    labels = ("integration", "y", "x") if kind == "rateints" else ("y", "x")
+    assert viewer.dims.axis_labels == labels
+    if kind == "rateints":
+        viewer.dims.current_step = (1, 8, 10)
+    widget.place(viewer.dims.point[:-2] + (8.0, 10.0))
+    widget.major.value, widget.minor.value = 4, 3
+    widget.mark()
+    shower = widget.session.marked[0]
+    assert shower.integration == (1 if kind == "rateints" else 0)
+    widget.save(confirm=False)
+    qtbot.waitUntil(lambda: not widget.session.dirty, timeout=30000)
+    with fits.open(path) as before, fits.open(default_output(path)) as after:
+        expected = before["DQ"].data.copy()
+        mask_array(expected, [shower])
+        assert np.array_equal(after["DQ"].data, expected)
+
+
+def test_bad_file_gives_a_notification_and_no_layers(viewer, qtbot, ramp, tmp_path):
+    from napari.utils.notifications import notification_manager
+
+    cut = tmp_path / "cut_jump.fits"
+    cut.write_bytes(ramp.read_bytes()[:-5000])
+    widget = ShowerMaskingWidget(viewer)
+    before = len(notification_manager.records)
+    assert not widget.open_file(str(cut))
+    assert len(viewer.layers) == 0 and widget.session is None
+    messages = [str(n.message) for n in notification_manager.records[before:]]
+    assert any("cut_jump.fits: truncated" in m for m in messages), messages
+
+
+def test_quit_asks_when_unsaved(viewer, qtbot, ramp):
+    widget = open_in(viewer, qtbot, ramp)
+    widget.place((0, 2, 30, 30))
+    widget.mark()
+    widget._ask = lambda title, text: False  # the user answers "No"
+    assert not widget.quit()
+    assert viewer.window._qt_window.isVisible()
