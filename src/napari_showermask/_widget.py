@@ -230,7 +230,7 @@ class ShowerMaskingWidget(FileActions, QWidget):
         self.refresh()
 
 
-def launch(path: str | None = None, block: bool = True) -> napari.Viewer:
+def launch(path: str | None = None, block: bool = True) -> ShowerMaskingWidget:
     """Open napari with a product (if given) and the Shower Masking widget docked.
 
     Parameters
@@ -242,7 +242,8 @@ def launch(path: str | None = None, block: bool = True) -> napari.Viewer:
 
     Returns
     -------
-    napari.Viewer
+    ShowerMaskingWidget
+        The docked widget; its ``viewer`` is the napari viewer.
     """
     viewer = napari.Viewer(title="Shower Masking")
     _, widget = viewer.window.add_plugin_dock_widget(PLUGIN, "Shower Masking")
@@ -250,4 +251,4 @@ def launch(path: str | None = None, block: bool = True) -> napari.Viewer:
         widget.open_file(path)
     if block:
         napari.run()
-    return viewer
+    return widget
