@@ -1,0 +1,116 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from napari_showermask.catalog import Shower, read_catalog
+from napari_showermask.detection import DetectionCancelled, detect_showers
+from napari_showermask.errors import ShowerMaskError
+from napari_showermask.geometry import ellipse_mask
+from napari_showermask.products import open_product
+from napari_showermask.synthetic import write_ramp
+
+SHAPE = (2, 24, 128, 128)
+
+
+def detect(tmp_path, showers, seed=0, **kwargs):
+    path, truth = write_ramp(tmp_path / "d_jump.fits", SHAPE, showers, seed, **kwargs)
+    with open_product(path) as product:
+        return detect_showers(product), truth
+
+
+def shower(kind, integration=0, group=8, x=64, y=64, a=14, b=8, theta=40, **extra):
+    return Shower(integration, group, x, y, a, b, theta, extra={"kind": kind, **extra})
+
+
+def assert_found(found, truth_shower, shape=SHAPE[-2:]):
+    same = [s for s in found if s.integration == truth_shower.integration]
+    assert len(same) == 1, found
+    candidate = same[0]
+    assert abs(candidate.group - truth_shower.group) <= 1
+    inside = ellipse_mask(truth_shower, shape)
+    covered = (ellipse_mask(candidate, shape) & inside).sum() / inside.sum()
+    assert covered > 0.9
+    assert candidate.extra["source"] == "detect" and candidate.extra["score"] > 0
+
+
+@pytest.mark.parametrize(
+    "truth",
+    [
+        shower("bright", amplitude=20.0, decay_groups=8.0),
+        shower("idle", integration=1, group=0, amplitude=10.0, decay_groups=12.0, pre_groups=5.0),
+        shower("faint", group=10, amplitude=4.0, decay_groups=30.0),
+        # a glow that persists over the whole ramp: it must not hide in its own median
+        shower("faint", group=2, amplitude=6.0, decay_groups=400.0, a=20, b=15),
+    ],
+    ids=["bright", "idle", "faint", "persistent"],
+)
+def test_each_kind_is_found_with_onset_and_footprint(tmp_path, truth):
+    found, _ = detect(tmp_path, [truth], n_stars=0, n_cosmic_rays=0)
+    assert_found(found, truth)
+
+
+@pytest.mark.parametrize(
+    "bait",
+    [
+        {"n_stars": 2},
+        {"n_stars": 0, "extended_source": True},
+        {"n_stars": 0, "bad_column": 70},
+        {"n_stars": 0, "n_cosmic_rays": 60},
+    ],
+    ids=["stars", "extended source", "bad column", "cosmic rays"],
+)
+def test_baits_are_not_proposed(tmp_path, bait):
+    kwargs = {"n_cosmic_rays": 0, **bait}
+    found, truth = detect(tmp_path, [], seed=4, **kwargs)
+    assert found == []
+
+
+def test_showers_among_baits(tmp_path):
+    found, truth = detect(tmp_path, None, seed=7, bad_column=90, extended_source=True)
+    assert len(found) == len(truth.showers)
+    for s in truth.showers:
+        assert_found([f for f in found if ellipse_mask(f, SHAPE[-2:])[round(s.y), round(s.x)]], s)
+
+
+def test_rate_products_are_refused(rate_file):
+    with open_product(rate_file) as product, pytest.raises(ShowerMaskError, match="needs a ramp"):
+        detect_showers(product)
+
+
+def test_progress_and_cancel(tmp_path):
+    path, _ = write_ramp(tmp_path / "p_jump.fits", (2, 12, 32, 32), seed=1)
+    seen = []
+    with open_product(path) as product:
+        detect_showers(product, progress=seen.append)
+        assert seen[-1] == pytest.approx(1.0) and seen == sorted(seen) and seen[0] > 0
+        calls = []
+
+        def stop_after_three():
+            calls.append(1)
+            return len(calls) > 3
+
+        with pytest.raises(DetectionCancelled):
+            detect_showers(product, cancelled=stop_after_three, workers=1)
+        # each queued integration stops at its first poll: far fewer than the 40 planes
+        assert 4 <= len(calls) <= 6
+
+
+def test_command_line_detect_then_apply(tmp_path):
+    path, truth = write_ramp(tmp_path / "cli_jump.fits", SHAPE, seed=3)
+    exe = str(Path(sys.executable).with_name("showermask"))
+    done = subprocess.run([exe, "detect", str(path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    catalog = Path(done.stdout.strip())
+    assert catalog.name == "cli_jump_showers.ecsv"
+    showers = read_catalog(catalog)
+    assert len(showers) == len(truth.showers) and all("score" in s.extra for s in showers)
+    applied = subprocess.run(
+        [exe, "apply", str(path), "--showers", str(catalog)], capture_output=True, text=True
+    )
+    assert applied.returncode == 0, applied.stderr
+    again = subprocess.run([exe, "detect", str(path)], capture_output=True, text=True)
+    assert again.returncode == 2 and "exists" in again.stderr
+    assert np.all(np.isfinite([s.x for s in showers]))
