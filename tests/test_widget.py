@@ -196,3 +196,37 @@ def test_quit_asks_when_unsaved(viewer, qtbot, ramp):
     widget._ask = lambda title, text: False  # the user answers "No"
     assert not widget.quit()
     assert viewer.window._qt_window.isVisible()
+
+
+def test_find_review_accept_reject_edit(viewer, qtbot, tmp_path):
+    path, truth = write_ramp(tmp_path / "det_jump.fits", (2, 20, 96, 96), seed=5)
+    widget = open_in(viewer, qtbot, path)
+    worker = widget.find_showers()
+    assert worker is not None and widget.find_button.text == "Cancel Finding"
+    qtbot.waitUntil(lambda: widget.detect_worker is None, timeout=60000)
+    assert len(widget.session.candidates) == len(truth.showers) == widget.candidates.count()
+    widget.candidates.setCurrentRow(0)
+    first = widget.session.candidates[0]
+    assert tuple(viewer.dims.current_step[:2]) == (first.integration, first.group)
+    assert len(widget.candidate_layer.data) >= 1  # drawn on its own slice, in its colour
+    widget._candidate_action("accept")
+    assert widget.session.marked == [first] and widget.showers.count() == 1
+    widget.candidates.setCurrentRow(0)
+    second = widget.session.candidates[0]
+    widget._candidate_action("revise")
+    assert widget.session.current == second and widget.major.value == pytest.approx(
+        second.semi_major
+    )
+    widget.mark()
+    widget.candidates.setCurrentRow(0)
+    widget._candidate_action("reject")
+    assert widget.session.candidates == [] and len(widget.session.marked) == 2
+
+
+def test_find_can_be_cancelled(viewer, qtbot, tmp_path):
+    path, _ = write_ramp(tmp_path / "long_jump.fits", (2, 60, 256, 256), seed=6)
+    widget = open_in(viewer, qtbot, path)
+    widget.find_showers()
+    widget.cancel_find()
+    qtbot.waitUntil(lambda: widget.detect_worker is None, timeout=60000)
+    assert widget.session.candidates == [] and widget.find_button.text == "Find Showers"

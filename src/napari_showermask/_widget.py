@@ -7,6 +7,7 @@ from magicgui.widgets import Container, FloatSlider, Label, PushButton
 from qtpy.QtWidgets import QListWidget, QVBoxLayout, QWidget
 
 from ._layers import CURRENT_COLOR, MARKED_COLOR, frame_contrast, set_ellipses, shower_corners
+from ._widget_detect import CANDIDATE_COLOR, DetectionActions
 from ._widget_files import FileActions
 from .planes import ProductPlanes
 from .session import MaskingSession
@@ -14,7 +15,7 @@ from .session import MaskingSession
 PLUGIN = "napari-showermask"
 
 
-class ShowerMaskingWidget(FileActions, QWidget):
+class ShowerMaskingWidget(DetectionActions, FileActions, QWidget):
     """Mark showers on a JWST product open in napari and save the masked file."""
 
     def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
@@ -23,7 +24,8 @@ class ShowerMaskingWidget(FileActions, QWidget):
         self.session: MaskingSession | None = None
         self.image = self.dq = self.marked_layer = self.current_layer = None
         self._quiet = False
-        self.worker = None
+        self.worker = self.detect_worker = None
+        self.candidate_layer = None
         self.status = Label(value="Open a JWST _jump, _rate or _rateints file.")
         self.scale = FloatSlider(label="Image Scale Factor", min=0.5, max=20, value=3)
         self.opacity = FloatSlider(label="DQ Opacity", min=0, max=1, value=0.4)
@@ -39,10 +41,20 @@ class ShowerMaskingWidget(FileActions, QWidget):
         self.load_catalog_button = PushButton(text="Load Catalog...")
         self.open_button = PushButton(text="Open File...")
         self.quit_button = PushButton(text="Quit")
+        self.find_button = PushButton(text="Find Showers")
+        self.candidates = QListWidget()
+        self.accept_button = PushButton(text="Accept")
+        self.revise_button = PushButton(text="Edit")
+        self.reject_button = PushButton(text="Reject")
         layout = QVBoxLayout(self)
         sliders = Container(widgets=[self.scale, self.opacity, self.theta, self.major, self.minor])
         controls = [self.status, self.open_button, sliders, self.mark_button, self.showers]
         controls += [self.edit_button, self.delete_button, self.save_button]
+        review = Container(
+            widgets=[self.accept_button, self.revise_button, self.reject_button],
+            layout="horizontal", labels=False,
+        )  # fmt: skip
+        controls += [self.find_button, self.candidates, review]
         controls += [self.save_catalog_button, self.load_catalog_button, self.quit_button]
         for widget in controls:
             layout.addWidget(getattr(widget, "native", widget))
@@ -64,6 +76,13 @@ class ShowerMaskingWidget(FileActions, QWidget):
         self.load_catalog_button.clicked.connect(lambda: self.load_catalog())
         self.open_button.clicked.connect(lambda: self.open_file())
         self.quit_button.clicked.connect(lambda: self.quit())
+        self.find_button.clicked.connect(lambda: self._toggle_find())
+        self.accept_button.clicked.connect(lambda: self._candidate_action("accept"))
+        self.revise_button.clicked.connect(lambda: self._candidate_action("revise"))
+        self.reject_button.clicked.connect(lambda: self._candidate_action("reject"))
+        self.candidates.currentRowChanged.connect(
+            lambda row: self.go_to(row, self.session.candidates) if self.session else None
+        )
         self.viewer.dims.events.current_step.connect(lambda event: self.refresh())
         self.viewer.mouse_drag_callbacks.append(self._on_mouse)
 
@@ -90,6 +109,11 @@ class ShowerMaskingWidget(FileActions, QWidget):
             face_color="transparent", edge_width=1.5, shape_type="ellipse",
         )  # fmt: skip
         self.current_layer.events.data.connect(self._on_current_changed)
+        self.candidate_layer = self.viewer.add_shapes(
+            ndim=image.ndim, name="shower candidates", edge_color=CANDIDATE_COLOR,
+            face_color="transparent", edge_width=1.5, shape_type="ellipse",
+        )  # fmt: skip
+        self.candidate_layer.editable = False
         self.viewer.layers.selection.active = image
         self.viewer.dims.axis_labels = image.axis_labels
         self.viewer.camera.orientation2d = ("up", "right")  # origin lower-left, as DS9
@@ -117,6 +141,11 @@ class ShowerMaskingWidget(FileActions, QWidget):
         lead = self._lead(i, g)
         visible = [self.session.marked[n] for n in self.session.visible(i, g)]
         set_ellipses(self.marked_layer, [shower_corners(s, lead) for s in visible], MARKED_COLOR)
+        candidates = self.session.candidates
+        shown = [
+            shower_corners(candidates[n], lead) for n in self.session.visible(i, g, candidates)
+        ]
+        set_ellipses(self.candidate_layer, shown, CANDIDATE_COLOR)
         self.marked_layer.metadata["showermask_catalog"] = list(self.session.marked)
         self._draw_current()
 
@@ -198,11 +227,12 @@ class ShowerMaskingWidget(FileActions, QWidget):
             )
         self.showers.blockSignals(False)
 
-    def go_to(self, row: int) -> None:
-        """Show a marked shower: its integration and first group, centred."""
-        if self.session is None or not 0 <= row < len(self.session.marked):
+    def go_to(self, row: int, showers=None) -> None:
+        """Show a marked shower (or one of ``showers``): its integration and first group."""
+        showers = self.session.marked if showers is None and self.session else showers
+        if self.session is None or not 0 <= row < len(showers):
             return
-        s = self.session.marked[row]
+        s = showers[row]
         lead = self._lead(s.integration, s.group)
         step = list(self.viewer.dims.current_step)
         step[: len(lead)] = lead
@@ -214,11 +244,18 @@ class ShowerMaskingWidget(FileActions, QWidget):
         if self.session is None or not 0 <= row < len(self.session.marked):
             return
         self.go_to(row)
-        shower = self.session.edit(row)
+        self.session.edit(row)
+        self._sync_sliders()
+
+    def _sync_sliders(self) -> None:
+        """Set the shape sliders to the current ellipse, and draw it."""
         self._quiet = True
-        self.major.value, self.minor.value = shower.semi_major, shower.semi_minor
-        self.theta.value = shower.theta
-        self._quiet = False
+        try:
+            self.major.value = self.session.semi_major
+            self.minor.value = self.session.semi_minor
+            self.theta.value = self.session.theta
+        finally:
+            self._quiet = False
         self._draw_current()
 
     def delete(self, row: int) -> None:

@@ -45,6 +45,34 @@ class MaskingSession:
     marked: list[Shower] = field(default_factory=list)
     editing: int | None = None
     dirty: bool = False
+    candidates: list[Shower] = field(default_factory=list)
+
+    # candidates proposed by the detector, for review ------------------------------------
+    def propose(self, showers: Sequence[Shower]) -> None:
+        """Replace the candidates under review by a detector's proposals."""
+        self.candidates = list(showers)
+
+    def accept(self, index: int) -> Shower:
+        """Make a candidate a marked shower."""
+        shower = self.candidates.pop(index)
+        self.marked.append(shower)
+        self.dirty = True
+        return shower
+
+    def reject(self, index: int) -> Shower:
+        """Drop a candidate."""
+        return self.candidates.pop(index)
+
+    def revise(self, index: int) -> Shower:
+        """Take a candidate out of review as the current ellipse, to reshape and mark."""
+        shower = self.candidates.pop(index)
+        self.current, self.editing = shower, None
+        self.semi_major, self.semi_minor, self.theta = (
+            shower.semi_major,
+            shower.semi_minor,
+            shower.theta,
+        )
+        return shower
 
     def slice_of(self, point: Sequence[float]) -> tuple[int, int]:
         """Return ``(integration, group)`` of a viewer point (leading axes of ``shape``)."""
@@ -128,18 +156,19 @@ class MaskingSession:
         self.marked = list(showers)
         self.current, self.editing, self.dirty = None, None, True
 
-    def visible(self, integration: int, group: int) -> list[int]:
-        """Return the indices of the marked showers shown on a slice.
+    def visible(
+        self, integration: int, group: int, showers: Sequence[Shower] | None = None
+    ) -> list[int]:
+        """Return the indices of the marked showers (or of ``showers``) shown on a slice.
 
         A shower shows from its first group to the end of its integration (ramps), on its
         integration (rateints), everywhere (rate): where it is masked, nowhere else.
         """
+        showers = self.marked if showers is None else showers
         if self.kind == "rate":
-            return list(range(len(self.marked)))
+            return list(range(len(showers)))
         if self.kind == "rateints":
-            return [n for n, s in enumerate(self.marked) if s.integration == integration]
+            return [n for n, s in enumerate(showers) if s.integration == integration]
         return [
-            n
-            for n, s in enumerate(self.marked)
-            if s.integration == integration and s.group <= group
+            n for n, s in enumerate(showers) if s.integration == integration and s.group <= group
         ]
