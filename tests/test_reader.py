@@ -83,3 +83,11 @@ def test_shapes_writer(tmp_path):
     catalog = [Shower(0, 2, 3, 3, 2, 2)]
     out = write_showers(str(tmp_path / "m.reg"), [], {"metadata": {"showermask_catalog": catalog}})
     assert read_catalog(out[0]) == catalog
+
+
+def test_dq_layer_indexing_a_leading_axis_reads_nothing(ramp_file):
+    (_, _, _), (dq, _, _), _ = read_product(str(ramp_file))
+    view = dq[1]  # napari does this to learn the dtype
+    assert view.dtype == np.uint8 and view.shape == (8, 16, 20)
+    with fits.open(ramp_file) as hdul:
+        assert np.array_equal(view[3], dq_categories(hdul["GROUPDQ"].data[1, 3]))

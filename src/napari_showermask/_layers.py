@@ -35,6 +35,8 @@ def frame_contrast(frame: np.ndarray, scale: float) -> tuple[float, float]:
 
 def set_ellipses(layer, corners: list[np.ndarray], color: str) -> None:
     """Replace a shapes layer's shapes by ellipses of one colour."""
+    if not corners and len(layer.data) == 0:
+        return  # nothing shown before or now: the common case while paging
     layer.selected_data = set()
     layer.data = []
     if corners:

@@ -104,5 +104,20 @@ class DQCategories:
     def __len__(self) -> int:
         return self.shape[0]
 
-    def __getitem__(self, key: Any) -> np.ndarray:
+    def __getitem__(self, key: Any) -> np.ndarray | DQCategories:
+        if isinstance(key, int | np.integer) and self.ndim > 3:
+            # napari asks ``data[0].dtype``: answer with a lazy view, not a whole integration
+            return DQCategories(_Leading(self.dq, int(key)))
         return dq_categories(self.dq[key])
+
+
+class _Leading:
+    """``array[index]`` for an integer index on the first axis, without reading it."""
+
+    def __init__(self, array: Any, index: int) -> None:
+        self.array, self.index = array, range(array.shape[0])[index]
+        self.shape = tuple(array.shape[1:])
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        key = key if isinstance(key, tuple) else (key,)
+        return self.array[(self.index, *key)]
