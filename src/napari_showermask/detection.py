@@ -90,13 +90,13 @@ def _frames(product: Product, integration: int, groups: list[int]):
 def _statistics(product, integration, groups, run):
     """Per-pixel count, mean and sum of squared deviations of the unflagged differences."""
     shape = product.image_shape
-    count, mean, m2 = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    count, mean, m2 = (np.zeros(shape, np.float32) for _ in range(3))
     for _, frame in _frames(product, integration, groups):
         ok = np.isfinite(frame)
         count += ok
-        delta = np.where(ok, frame - mean, 0.0)
-        mean += np.divide(delta, count, out=np.zeros(shape), where=count > 0)
-        m2 += np.where(ok, delta * (frame - mean), 0.0)
+        delta = np.where(ok, frame - mean, np.float32(0))
+        mean += np.divide(delta, count, out=np.zeros(shape, np.float32), where=count > 0)
+        m2 += np.where(ok, delta * (frame - mean), np.float32(0))
         run.step()
     return count, mean, m2
 
