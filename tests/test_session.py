@@ -1,0 +1,74 @@
+import pytest
+
+from napari_showermask.catalog import Shower
+from napari_showermask.geometry import ellipse_to_corners
+from napari_showermask.session import MaskingSession
+
+
+def test_place_reshape_mark():
+    session = MaskingSession("ramp", (2, 10, 64, 64))
+    session.reshape(8, 4, 30)
+    shower = session.place((1, 6, 20.4, 10.6))
+    assert shower == Shower(1, 6, 10.6, 20.4, 8, 4, 30)
+    session.reshape(semi_major=12)
+    assert session.current.semi_major == 12 and session.current.x == 10.6
+    assert session.mark() == Shower(1, 6, 10.6, 20.4, 12, 4, 30)
+    assert session.current is None and session.dirty and len(session.marked) == 1
+    assert session.mark() is None
+
+
+def test_visibility_is_exactly_where_masking_applies():
+    ramp = MaskingSession("ramp", (2, 10, 64, 64))
+    ramp.load([Shower(1, 6, 5, 5, 2, 2), Shower(0, 0, 5, 5, 2, 2)])
+    assert ramp.visible(1, 6) == [0] and ramp.visible(1, 9) == [0]
+    assert ramp.visible(1, 5) == [] and ramp.visible(0, 6) == [1] and ramp.visible(0, 0) == [1]
+    cube = MaskingSession("rateints", (3, 64, 64))
+    cube.load([Shower(2, 7, 5, 5, 2, 2)])
+    assert cube.visible(2, 0) == [0] and cube.visible(1, 0) == []
+    rate = MaskingSession("rate", (64, 64))
+    rate.load([Shower(0, 0, 5, 5, 2, 2)])
+    assert rate.visible(0, 0) == [0]
+
+
+def test_slice_of_points_per_kind():
+    assert MaskingSession("ramp", (2, 10, 8, 8)).slice_of((1.0, 3.2, 4, 4)) == (1, 3)
+    assert MaskingSession("rateints", (3, 8, 8)).slice_of((2.0, 4, 4)) == (2, 0)
+    assert MaskingSession("rate", (8, 8)).slice_of((4, 4)) == (0, 0)
+
+
+def test_edit_and_delete_keep_indices_right():
+    session = MaskingSession("ramp", (2, 10, 64, 64))
+    session.load([Shower(0, n, 5 + n, 5, 2, 2) for n in range(3)])
+    session.edit(2)
+    session.delete(0)
+    assert session.editing == 1
+    session.reshape(theta=45)
+    session.mark()
+    assert session.marked[1].theta == 45 and len(session.marked) == 2
+    session.edit(0)
+    session.delete(0)
+    assert session.current is None and session.editing is None
+
+
+def test_follow_napari_corners():
+    session = MaskingSession("ramp", (2, 10, 64, 64))
+    session.place((0, 2, 30, 30))
+    corners = ellipse_to_corners(33, 31, 9, 5, 120)
+    shower = session.follow_corners([[0, 2, *c] for c in corners])
+    assert (shower.x, shower.y, shower.semi_major, shower.semi_minor) == pytest.approx(
+        (33, 31, 9, 5)
+    )
+    assert shower.theta == pytest.approx(120) and session.theta == pytest.approx(120)
+
+
+def test_candidates_review():
+    session = MaskingSession("ramp", (2, 10, 64, 64))
+    found = [Shower(0, n, 10 * n + 5, 5, 3, 2, extra={"score": 9.0}) for n in range(3)]
+    session.propose(found)
+    session.accept(1)
+    assert session.marked == [found[1]] and session.dirty
+    session.revise(1)
+    assert session.current == found[2] and session.candidates == [found[0]]
+    session.reject(0)
+    assert session.candidates == []
+    assert session.visible(0, 9, found) == [0, 1, 2] and session.visible(0, 0, found) == [0]
