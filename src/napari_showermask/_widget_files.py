@@ -69,14 +69,17 @@ class FileActions:
         self.session.dirty = False
         show_info(f"Saved {path} ({count} shower(s) masked)")
 
+    def _catalog_path(self, dialog, title: str) -> str:
+        """Ask for a catalog file name with a Qt file dialog ('' when cancelled)."""
+        return dialog(self, title, "", CATALOG_FILTER)[0]
+
     def save_catalog(self, path: str | Path | None = None) -> Path | None:
         """Write the marked showers as ECSV or DS9 regions (by extension)."""
         if self.session is None:
             return None
-        if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save showers", "", CATALOG_FILTER)
-            if not path:
-                return None
+        path = path or self._catalog_path(QFileDialog.getSaveFileName, "Save showers")
+        if not path:
+            return None
         try:
             return write_catalog(self.session.marked, path, overwrite=True)
         except ShowerMaskError as exc:
@@ -87,10 +90,9 @@ class FileActions:
         """Replace the marked showers by a catalog's (ECSV or DS9 regions)."""
         if self.session is None:
             return False
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Load showers", "", CATALOG_FILTER)
-            if not path:
-                return False
+        path = path or self._catalog_path(QFileDialog.getOpenFileName, "Load showers")
+        if not path:
+            return False
         try:
             showers = read_catalog(path)
             from .masking import check_showers

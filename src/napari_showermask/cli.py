@@ -46,14 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="CATALOG",
         help="shower catalog: ECSV table or DS9 region file (.reg)",
     )
-    apply.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        metavar="PATH",
-        help="output file (default: <stem>_showers_masked.fits next to INPUT)",
-    )
-    apply.add_argument("--overwrite", action="store_true", help="replace an existing output")
+    _add_output(apply, "PATH", "output file (default: <stem>_showers_masked.fits next to INPUT)")
 
     demo = commands.add_parser(
         "demo",
@@ -70,15 +63,14 @@ def _parser() -> argparse.ArgumentParser:
         "(contract columns plus score) that 'showermask apply' takes.",
     )
     detect.add_argument("input", metavar="INPUT", type=Path, help="_jump or _ramp file")
-    detect.add_argument(
-        "--output",
-        "-o",
-        type=Path,
-        metavar="CATALOG",
-        help="catalog to write (default: <stem>_showers.ecsv next to INPUT)",
-    )
-    detect.add_argument("--overwrite", action="store_true", help="replace an existing catalog")
+    _add_output(detect, "CATALOG", "catalog to write (default: <stem>_showers.ecsv next to INPUT)")
     return parser
+
+
+def _add_output(parser: argparse.ArgumentParser, metavar: str, help: str) -> None:
+    """Add ``--output/-o`` and ``--overwrite`` to a sub-command."""
+    parser.add_argument("--output", "-o", type=Path, metavar=metavar, help=help)
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing file")
 
 
 def _apply(args: argparse.Namespace) -> Path:
