@@ -208,7 +208,9 @@ def _mask_file(handle: BinaryIO, kind: str, shape: tuple[int, ...], showers) -> 
     fd = handle.fileno()
 
     def at(index: tuple[int, ...], rows: slice) -> tuple[int, int]:
-        flat = int(np.ravel_multi_index(index, planes)) if planes else 0
+        flat = 0
+        for k, n in zip(index, planes, strict=True):  # C order, like ravel_multi_index
+            flat = flat * n + k
         start = offset + (flat * ny + rows.start) * nx * raw.itemsize
         return start, (rows.stop - rows.start) * nx * raw.itemsize
 
