@@ -8,16 +8,17 @@
 - Rateints (``DQ``, 3-D): ``DQ[i, pixels] |= DO_NOT_USE | JUMP_DET``.
 - Rate (``DQ``, 2-D): ``DQ[pixels] |= DO_NOT_USE | JUMP_DET``.
 
-Pixels are those of `geometry.shower_pixels`. Bits are only ever OR-ed in. The work is done
-plane by plane through ``read``/``write`` callables, so the same code masks an in-memory
-array and a file on disk without holding a cube.
+Pixels are those of `geometry.shower_pixels`. Bits are only ever OR-ed in. Work is done
+per cluster of overlapping showers, inside the cluster's box and in chunks of groups, on
+any array that supports basic slicing: an in-memory array or a memory map of the file
+being written, so masking a many-GB ramp touches only the boxes it changes.
 """
 
 from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
@@ -26,14 +27,7 @@ from .catalog import Shower
 from .errors import ShowerMaskError
 from .geometry import shower_pixels
 
-__all__ = [
-    "PlaneReader",
-    "PlaneWriter",
-    "check_showers",
-    "mask_array",
-    "mask_planes",
-    "showers_by_integration",
-]
+__all__ = ["check_showers", "mask_array", "showers_by_integration"]
 
 JUMP_DET = dqflags.group["JUMP_DET"]
 DO_NOT_USE = dqflags.group["DO_NOT_USE"]
@@ -41,10 +35,6 @@ SATURATED = dqflags.group["SATURATED"]
 RATE_FLAGS = dqflags.pixel["DO_NOT_USE"] | dqflags.pixel["JUMP_DET"]
 
 Box = tuple[slice, slice]
-#: ``read(index, box)`` returns a writable copy of ``dq[index][box]``.
-PlaneReader = Callable[[tuple[int, ...], Box], np.ndarray]
-#: ``write(index, box, values)`` stores ``values`` into ``dq[index][box]``.
-PlaneWriter = Callable[[tuple[int, ...], Box, np.ndarray], None]
 
 
 def check_showers(
@@ -159,78 +149,15 @@ def _onset_maps(
     return maps
 
 
-def mask_planes(
-    kind: str,
-    shape: tuple[int, ...],
-    showers: Sequence[Shower],
-    read: PlaneReader,
-    write: PlaneWriter,
-) -> int:
-    """Apply the masking rules plane by plane through ``read`` and ``write``.
-
-    Parameters
-    ----------
-    kind : {'ramp', 'rateints', 'rate'}
-    shape : tuple of int
-        Shape of the DQ array (that of ``SCI``).
-    showers : sequence of Shower
-        Already checked with `check_showers`.
-    read, write : callable
-        Plane access; an index is ``(i, g)`` for ramps, ``(i,)`` for rateints, ``()`` for
-        rate, and a box is ``(rows, columns)`` slices.
-
-    Returns
-    -------
-    int
-        Number of (integration, pixel) pairs that also got DO_NOT_USE (ramps only).
-    """
-    image_shape = shape[-2:]
-    ngroups = shape[1] if kind == "ramp" else 1
-    dropped = 0
-    for integration, group in showers_by_integration(showers, kind).items():
-        for box, onset in _onset_maps(group, image_shape, ngroups, use_group=kind == "ramp"):
-            if kind == "ramp":
-                dropped += _mask_ramp_box(integration, ngroups, box, onset, read, write)
-            else:
-                index = () if kind == "rate" else (integration,)
-                plane = read(index, box)
-                plane[onset < ngroups] |= RATE_FLAGS
-                write(index, box, plane)
-    return dropped
-
-
-def _mask_ramp_box(
-    integration: int,
-    ngroups: int,
-    box: Box,
-    onset: np.ndarray,
-    read: PlaneReader,
-    write: PlaneWriter,
-) -> int:
-    """Mask one box of one ramp integration, given each pixel's earliest shower group."""
-    masked = onset < ngroups
-    first, last_onset = int(onset[masked].min()), int(onset[masked].max())
-    usable = np.zeros(onset.shape, dtype=np.int32)
-    for g in range(last_onset):
-        clean = (read((integration, g), box) & (DO_NOT_USE | SATURATED)) == 0
-        usable += clean & (g < onset)
-    drop = masked & (usable < 2)
-    for g in range(first, ngroups):
-        on = onset <= g
-        plane = read((integration, g), box)
-        plane[on] |= JUMP_DET
-        plane[on & drop] |= DO_NOT_USE
-        write((integration, g), box, plane)
-    return int(drop.sum())
-
-
 def mask_array(dq: np.ndarray, showers: Sequence[Shower], kind: str | None = None) -> int:
-    """Apply the masking rules in place to an in-memory DQ array.
+    """Apply the masking rules in place to a DQ array.
 
     Parameters
     ----------
-    dq : numpy.ndarray
-        ``GROUPDQ`` (4-D) or ``DQ`` (3-D rateints, 2-D rate), unsigned integers.
+    dq : numpy.ndarray or numpy.memmap
+        ``GROUPDQ`` (4-D) or ``DQ`` (3-D rateints, 2-D rate), unsigned integers. A memory
+        map of a FITS file's stored integers also works, including uint32 stored with
+        ``BZERO = 2**31``: the bits set here lie below the top bit that ``BZERO`` flips.
     showers : sequence of Shower
     kind : {'ramp', 'rateints', 'rate'}, optional
         Taken from ``dq.ndim`` when omitted.
@@ -238,15 +165,57 @@ def mask_array(dq: np.ndarray, showers: Sequence[Shower], kind: str | None = Non
     Returns
     -------
     int
-        As `mask_planes`.
+        Number of (integration, pixel) pairs that also got DO_NOT_USE (ramps only).
+
+    Raises
+    ------
+    ShowerMaskError
+        A shower lies outside the data (see `check_showers`).
     """
     kind = kind or {4: "ramp", 3: "rateints", 2: "rate"}[dq.ndim]
     check_showers(showers, kind, dq.shape)
+    ngroups = dq.shape[1] if kind == "ramp" else 1
+    dropped = 0
+    for integration, group in showers_by_integration(showers, kind).items():
+        for box, onset in _onset_maps(group, dq.shape[-2:], ngroups, kind == "ramp"):
+            rows, cols = box
+            if kind == "ramp":
+                dropped += _mask_ramp_box(dq, integration, box, onset)
+            else:
+                key = (rows, cols) if kind == "rate" else (integration, rows, cols)
+                plane = np.array(dq[key])
+                plane[onset < ngroups] |= RATE_FLAGS
+                dq[key] = plane
+    return dropped
 
-    def read(index: tuple[int, ...], box: Box) -> np.ndarray:
-        return dq[index][box].copy()
 
-    def write(index: tuple[int, ...], box: Box, values: np.ndarray) -> None:
-        dq[index][box] = values
+_CHUNK = 16  # groups handled at once: bounds memory for very large boxes
 
-    return mask_planes(kind, dq.shape, showers, read, write)
+
+def _mask_ramp_box(dq: np.ndarray, integration: int, box: Box, onset: np.ndarray) -> int:
+    """Mask one box of one integration of ``GROUPDQ``, in chunks of groups.
+
+    ``dq`` is read and written only through ``dq[key]`` and ``dq[key] = block`` with basic
+    indices, so any array-like that supports those works.
+    """
+    rows, cols = box
+    ngroups = dq.shape[1]
+    masked = onset < ngroups
+    first, last_onset = int(onset[masked].min()), int(onset[masked].max())
+    usable = np.zeros(onset.shape, dtype=np.int32)
+    for g0 in range(0, last_onset, _CHUNK):
+        g = np.arange(g0, min(g0 + _CHUNK, last_onset))[:, None, None]
+        block = np.asarray(dq[integration, g0 : g0 + len(g), rows, cols])
+        clean = (block & (DO_NOT_USE | SATURATED)) == 0
+        usable += (clean & (g < onset)).sum(axis=0, dtype=np.int32)
+    drop = masked & (usable < 2)
+    for g0 in range(first, ngroups, _CHUNK):
+        g = np.arange(g0, min(g0 + _CHUNK, ngroups))[:, None, None]
+        key = (integration, slice(g0, g0 + len(g)), rows, cols)
+        block = np.array(dq[key])
+        on = onset <= g
+        block |= (np.where(on, JUMP_DET, 0) | np.where(on & drop, DO_NOT_USE, 0)).astype(
+            block.dtype
+        )
+        dq[key] = block
+    return int(drop.sum())

@@ -2,8 +2,9 @@
 
 The copy is made at the byte level, not through astropy's writer: the primary header gets
 HISTORY cards inserted before its END card (other cards keep their exact images), every
-other byte is copied as it is, and then only the DQ rows that showers touch are read,
-OR-ed and written back in place. Memory stays at a few planes whatever the file size. The
+other byte is copied as it is (in the kernel), and then only the rows of the DQ extension
+that showers touch are read, OR-ed and written back in place, a chunk of groups at a time.
+Memory stays at a few such chunks whatever the file size. The
 output is written to a temporary file in the same directory and renamed into place, so an
 interrupted save leaves nothing behind. Like ``cp`` and astropy's ``writeto``, the data are
 left to the operating system to flush (no fsync): the rename is what makes the save atomic.
@@ -12,6 +13,7 @@ left to the operating system to flush (no fsync): the rename is what makes the s
 from __future__ import annotations
 
 import gzip
+import itertools
 import os
 import tempfile
 import textwrap
@@ -25,7 +27,7 @@ from astropy.io import fits
 from . import __version__
 from .catalog import Shower
 from .errors import ShowerMaskError
-from .masking import Box, check_showers, mask_planes
+from .masking import check_showers, mask_array
 from .products import open_product, stem
 
 __all__ = ["default_output", "write_masked"]
@@ -189,6 +191,52 @@ def _with_history(header: bytes, showers: Sequence[Shower], kind: str) -> bytes:
     return body + b" " * (-len(body) % BLOCK)
 
 
+class _StoredDQ:
+    """A DQ extension of an open file, as an array of its stored integers.
+
+    Read and written with pread/pwrite of whole-row blocks; basic indices only.
+    """
+
+    def __init__(self, fd: int, offset: int, dtype: np.dtype, shape: tuple[int, ...]) -> None:
+        self.fd, self.offset, self.dtype, self.shape = fd, offset, dtype, shape
+        self.ndim = len(shape)
+
+    def _planes(self, key: tuple) -> tuple[list[tuple[int, ...]], tuple[int, ...], slice, slice]:
+        lead, (rows, cols) = key[:-2], key[-2:]
+        sizes = self.shape[: len(lead)]
+        ranges = [
+            range(n)[k] if isinstance(k, slice) else [k] for k, n in zip(lead, sizes, strict=True)
+        ]
+        shape = tuple(len(r) for k, r in zip(lead, ranges, strict=True) if isinstance(k, slice))
+        return list(itertools.product(*ranges)), shape, rows, cols
+
+    def _block(self, index: tuple[int, ...], rows: slice) -> tuple[int, int]:
+        flat = 0
+        for k, n in zip(index, self.shape[:-2], strict=True):  # C order
+            flat = flat * n + k
+        ny, nx = self.shape[-2:]
+        start = self.offset + (flat * ny + rows.start) * nx * self.dtype.itemsize
+        return start, (rows.stop - rows.start) * nx * self.dtype.itemsize
+
+    def _read(self, index: tuple[int, ...], rows: slice) -> np.ndarray:
+        start, size = self._block(index, rows)
+        data = np.frombuffer(os.pread(self.fd, size, start), dtype=self.dtype)
+        return data.reshape(-1, self.shape[-1])
+
+    def __getitem__(self, key: tuple) -> np.ndarray:
+        planes, shape, rows, cols = self._planes(key)
+        blocks = [self._read(index, rows)[:, cols] for index in planes]
+        return np.stack(blocks).reshape(shape + blocks[0].shape)
+
+    def __setitem__(self, key: tuple, values: np.ndarray) -> None:
+        planes, _, rows, cols = self._planes(key)
+        values = np.asarray(values).reshape((len(planes),) + np.shape(values)[-2:])
+        for index, value in zip(planes, values, strict=True):
+            block = self._read(index, rows).copy()
+            block[:, cols] = value
+            os.pwrite(self.fd, block.tobytes(), self._block(index, rows)[0])
+
+
 def _mask_file(handle: BinaryIO, kind: str, shape: tuple[int, ...], showers) -> None:
     """OR the shower bits into the DQ plane of the file being written, in place."""
     name = "GROUPDQ" if kind == "ramp" else "DQ"
@@ -196,42 +244,10 @@ def _mask_file(handle: BinaryIO, kind: str, shape: tuple[int, ...], showers) -> 
         hdu = hdul[name]
         offset = hdu.fileinfo()["datLoc"]
         bitpix, bzero = hdu.header["BITPIX"], hdu.header.get("BZERO", 0)
-        if hdu.header.get("BSCALE", 1) != 1 or bitpix not in (8, 16, 32):
-            raise ShowerMaskError(f"{name}: unsupported BITPIX {bitpix} or BSCALE")
-    raw = np.dtype(f">u{abs(bitpix) // 8}")
-    # signed FITS integers with BZERO = 2**(bits-1) are unsigned: flip the top bit.
-    top = np.array(bzero, dtype=np.uint64).astype(raw) if bitpix > 8 and bzero else 0
-    if bzero not in (0, 2 ** (bitpix - 1)):
-        raise ShowerMaskError(f"{name}: unsupported BZERO {bzero}")
-    ny, nx = shape[-2:]
-    planes = shape[:-2]
-    fd = handle.fileno()
-
-    def at(index: tuple[int, ...], rows: slice) -> tuple[int, int]:
-        flat = 0
-        for k, n in zip(index, planes, strict=True):  # C order, like ravel_multi_index
-            flat = flat * n + k
-        start = offset + (flat * ny + rows.start) * nx * raw.itemsize
-        return start, (rows.stop - rows.start) * nx * raw.itemsize
-
-    last: dict[tuple, np.ndarray] = {}  # the rows block read last, reused by write
-
-    def rows_block(index: tuple[int, ...], rows: slice) -> np.ndarray:
-        start, size = at(index, rows)
-        if (index, rows.start, rows.stop) not in last:
-            last.clear()
-            block = np.frombuffer(os.pread(fd, size, start), dtype=raw).reshape(-1, nx)
-            last[index, rows.start, rows.stop] = block.copy()
-        return last[index, rows.start, rows.stop]
-
-    def read(index: tuple[int, ...], box: Box) -> np.ndarray:
-        rows, cols = box
-        return (rows_block(index, rows)[:, cols] ^ top).astype(raw.newbyteorder("="))
-
-    def write(index: tuple[int, ...], box: Box, values: np.ndarray) -> None:
-        rows, cols = box
-        block = rows_block(index, rows)
-        block[:, cols] = values.astype(raw) ^ top
-        os.pwrite(fd, block.tobytes(), at(index, rows)[0])
-
-    mask_planes(kind, shape, showers, read, write)
+        bscale = hdu.header.get("BSCALE", 1)
+    # unsigned integers, stored as is (uint8) or signed with BZERO = 2**(bits-1); the flags
+    # OR-ed in lie below the top bit, so OR-ing into the stored integers is exact.
+    if bitpix not in (8, 16, 32) or bscale != 1 or bzero not in (0, 2 ** (bitpix - 1)):
+        raise ShowerMaskError(f"{handle.name}: {name} has unsupported BITPIX/BZERO/BSCALE")
+    stored = _StoredDQ(handle.fileno(), offset, np.dtype(f">u{bitpix // 8}"), shape)
+    mask_array(stored, showers, kind)
