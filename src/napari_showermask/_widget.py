@@ -48,13 +48,16 @@ class ShowerMaskingWidget(DetectionActions, FileActions, QWidget):
         self.reject_button = PushButton(text="Reject")
         layout = QVBoxLayout(self)
         sliders = Container(widgets=[self.scale, self.opacity, self.theta, self.major, self.minor])
-        controls = [self.status, self.open_button, sliders, self.mark_button, self.showers]
+        marked_title = Label(value="Marked showers (green): select to go there")
+        controls = [self.status, self.open_button, sliders, self.mark_button, marked_title]
+        controls += [self.showers]
         controls += [self.edit_button, self.delete_button, self.save_button]
         review = Container(
             widgets=[self.accept_button, self.revise_button, self.reject_button],
             layout="horizontal", labels=False,
         )  # fmt: skip
-        controls += [self.find_button, self.candidates, review]
+        candidates_title = Label(value="Candidates (cyan): accept, edit or reject")
+        controls += [self.find_button, candidates_title, self.candidates, review]
         controls += [self.save_catalog_button, self.load_catalog_button, self.quit_button]
         for widget in controls:
             layout.addWidget(getattr(widget, "native", widget))

@@ -1,15 +1,4 @@
-"""Synthetic MIRI ramps with showers of known truth, for the demo, sample data and tests.
-
-The ramp is built group by group like a MIRI FULL-array exposure (FASTR1, 2.775 s a group):
-a bias level, source charge with Poisson noise, independent read noise on every group,
-firstframe/lastframe ``DO_NOT_USE`` on the first and last group, a star that saturates,
-ordinary cosmic rays flagged ``JUMP_DET`` like the jump step does, and showers of three
-kinds, each a glow over an elliptical footprint whose rate decays exponentially:
-
-- ``bright``: a large primary hit (flagged ``JUMP_DET``) at the onset group, then the glow;
-- ``idle``: the glow began before the first group (no hit in the ramp), truth group 0;
-- ``faint``: a glow of a few DN/s and no primary hit.
-"""
+"""Synthetic MIRI ramps with showers of known truth, for the demo, sample data and tests."""
 
 from __future__ import annotations
 
@@ -100,6 +89,21 @@ def default_showers(shape: tuple[int, int, int, int]) -> list[Shower]:
     return showers
 
 
+def _resolve(shower: Shower, shape: tuple[int, ...]) -> tuple[Shower, float, float, float]:
+    """Check a shower; return it with defaults filled, its amplitude, decay and pre-groups."""
+    kind = shower.extra.get("kind", "bright")
+    if kind not in KIND_DEFAULTS:
+        raise ValueError(f"unknown shower kind {kind!r}; expected one of {list(KIND_DEFAULTS)}")
+    if shower.integration >= shape[0] or shower.group >= shape[1]:
+        raise ValueError(f"shower outside the ramp of shape {shape}: {shower}")
+    amplitude, decay, pre = KIND_DEFAULTS[kind]
+    extra = {"kind": kind, "amplitude": amplitude, "decay_groups": decay, **shower.extra}
+    if float(extra["decay_groups"]) <= 0:
+        raise ValueError(f"decay_groups must be > 0: {shower}")
+    pre = float(extra.get("pre_groups", pre))
+    return shower.moved(extra=extra), float(extra["amplitude"]), float(extra["decay_groups"]), pre
+
+
 def _footprint(shower: Shower, ny: int, nx: int) -> np.ndarray:
     """Glow profile: 1 at the centre, exp(-1) at the rim, 0 outside the ellipse."""
     yy, xx = np.mgrid[0:ny, 0:nx].astype(np.float64)
@@ -140,6 +144,14 @@ def make_ramp(
 ) -> tuple[datamodels.RampModel, SyntheticTruth]:
     """Build a synthetic MIRI ramp in memory.
 
+    MIRI FULL-array timing (FASTR1, 2.775 s a group), bias ~10000 DN, Poisson source
+    noise (3.1 e-/DN), 10 DN read noise per group, ``DO_NOT_USE`` on the first and last
+    group, stars saturating at 60000 DN (``SATURATED``), cosmic rays flagged ``JUMP_DET``,
+    and showers: a glow inside the ellipse (pixel-centre test), none outside, decaying
+    exponentially with the group number. ``bright``: plus an 800-2000 DN primary hit on
+    the central pixels at the first group, flagged ``JUMP_DET``; ``idle``: began
+    ``pre_groups`` before group 0 (group 0, no hit); ``faint``: no primary hit.
+
     Parameters
     ----------
     shape : tuple of int
@@ -162,14 +174,28 @@ def make_ramp(
     Returns
     -------
     (RampModel, SyntheticTruth)
+        The truth's showers have ``kind``, ``amplitude`` and ``decay_groups`` filled in.
+
+    Raises
+    ------
+    ValueError
+        A bad shape, an unknown kind, a shower outside the ramp, or a bait out of range.
     """
+    shape = tuple(int(n) for n in shape)
+    if len(shape) != 4 or min(shape) < 1 or shape[1] < 3:
+        raise ValueError(f"shape must be (nints, ngroups >= 3, ny, nx), not {shape}")
     nints, ngroups, ny, nx = shape
+    if not 0 <= n_stars <= 4:
+        raise ValueError(f"n_stars must be 0 to 4, not {n_stars}")
+    if bad_column is not None and not 0 <= bad_column < nx:
+        raise ValueError(f"bad_column {bad_column} is outside 0..{nx - 1}")
     rng = np.random.default_rng(seed)
     showers = default_showers(shape) if showers is None else list(showers)
+    resolved = [_resolve(s, shape) for s in showers]
+    showers = [r[0] for r in resolved]
     rate, stars = _source_rate((ny, nx), rng, n_stars, bad_column, extended_source)
     data = np.empty(shape, np.float32)
     groupdq = np.zeros(shape, np.uint8)
-    filled = []
     cosmic_rays = []
     glow_shapes = [_footprint(s, ny, nx) for s in showers]
     for i in range(nints):
@@ -177,25 +203,20 @@ def make_ramp(
         bias = BIAS + rng.normal(0, 5, (ny, nx))
         for g in range(ngroups):
             signal = rate.copy()
-            for shower, glow in zip(showers, glow_shapes, strict=True):
+            for (shower, amplitude, decay, pre), glow in zip(resolved, glow_shapes, strict=True):
                 if shower.integration != i:
                     continue
-                kind = shower.extra.get("kind", "bright")
-                amplitude, decay, pre = KIND_DEFAULTS.get(kind, KIND_DEFAULTS["bright"])
-                amplitude = float(shower.extra.get("amplitude", amplitude))
-                decay = float(shower.extra.get("decay_groups", decay))
-                pre = float(shower.extra.get("pre_groups", pre))
                 age = g - shower.group + pre
                 if g >= shower.group and g > 0 or (g == 0 and shower.group == 0 and pre > 0):
                     signal += glow * amplitude * math.exp(-age / decay)
-                if kind == "bright" and g == shower.group and g > 0:
-                    core = glow > math.exp(-0.15)
+                if shower.extra["kind"] == "bright" and g == shower.group and g > 0:
+                    # the primary hit, on the central pixels (at least the brightest one)
+                    core = glow > min(math.exp(-0.15), 0.999 * glow.max())
                     charge += np.where(core, rng.uniform(800, 2000), 0.0)
                     groupdq[i, g][core] |= _JUMP
             electrons = np.clip(signal, 0, None) * GROUP_TIME * GAIN
             charge += rng.poisson(electrons) / GAIN
             data[i, g] = bias + charge + rng.normal(0, READ_NOISE, (ny, nx))
-        filled.append(i)
     for _ in range(n_cosmic_rays):
         i, g = int(rng.integers(nints)), int(rng.integers(1, ngroups - 1))
         y, x = int(rng.integers(2, ny - 2)), int(rng.integers(2, nx - 2))
@@ -220,7 +241,10 @@ def _describe(model: datamodels.JwstDataModel, shape: tuple[int, ...]) -> None:
     meta = model.meta
     meta.instrument.name = "MIRI"
     meta.instrument.detector = "MIRIMAGE"
-    meta.subarray.name = "FULL" if (ny, nx) == (1024, 1032) else "SUB64"
+    square = ny == nx and ny in (64, 128, 256)
+    meta.subarray.name = (
+        "FULL" if (ny, nx) == (1024, 1032) else f"SUB{ny}" if square else "GENERIC"
+    )
     meta.subarray.xstart, meta.subarray.ystart = 1, 1
     meta.subarray.xsize, meta.subarray.ysize = nx, ny
     meta.subarray.fastaxis, meta.subarray.slowaxis = 1, 2
@@ -242,10 +266,9 @@ def _describe(model: datamodels.JwstDataModel, shape: tuple[int, ...]) -> None:
 def reference_models(
     shape_yx: tuple[int, int], gain: float = GAIN, readnoise: float = READ_NOISE
 ) -> tuple[datamodels.GainModel, datamodels.ReadnoiseModel]:
-    """Gain and read-noise reference models for running jwst steps offline.
+    """Gain and read-noise models to pass as ``override_gain``, ``override_readnoise``.
 
-    Pass them as ``override_gain`` and ``override_readnoise`` to ``JumpStep`` or
-    ``RampFitStep``.
+    With them, jwst's ``JumpStep`` and ``RampFitStep`` run offline (no CRDS lookup).
 
     Parameters
     ----------
@@ -305,6 +328,7 @@ def write_demo(directory: str | os.PathLike) -> Path:
     Parameters
     ----------
     directory : str or path-like
+        An existing directory.
 
     Returns
     -------
