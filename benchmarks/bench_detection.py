@@ -50,10 +50,13 @@ def jump_time(ramp: Path, rows: int = 256, cols: int = 258) -> tuple[float, floa
     model = datamodels.RampModel(data=sci, groupdq=gdq, pixeldq=np.zeros((rows, cols), "u4"))
     _describe(model, sci.shape)
     gain, readnoise = reference_models((rows, cols))
-    step = JumpStep(override_gain=gain, override_readnoise=readnoise, find_showers=True)
-    start = time.perf_counter()
-    step.process(model)
-    return time.perf_counter() - start, rows * cols / full
+    times = []
+    for _ in range(3):  # the first run also pays one-off start-up costs
+        step = JumpStep(override_gain=gain, override_readnoise=readnoise, find_showers=True)
+        start = time.perf_counter()
+        step.process(model.copy())
+        times.append(time.perf_counter() - start)
+    return sorted(times)[1], rows * cols / full
 
 
 def main() -> None:
@@ -73,7 +76,7 @@ def main() -> None:
     print(f"file: {ramp} ({size:.2f} GB), 2 x 120 x 1024 x 1032; median of 3 detect runs")
     print(f"showermask detect       {seconds:7.1f} s   (target < 30 s; {found:.0f} candidates)")
     print(f"  peak RSS              {peak:7.0f} MB  (the ramp's SCI alone is 1014 MB)")
-    print(f"JumpStep, find_showers  {jump_s:7.1f} s on a {fraction:.3f} crop")
+    print(f"JumpStep, find_showers  {jump_s:7.1f} s on a {fraction:.3f} crop (median of 3)")
     print(f"  scaled to full frame  {jump_full:7.0f} s")
     print(f"detect / JumpStep       {seconds / jump_full:7.3f}")
 
