@@ -114,7 +114,14 @@ def _footprint(shower: Shower, ny: int, nx: int) -> np.ndarray:
     return np.where(q <= 1, np.exp(-q), 0.0)
 
 
-def _source_rate(shape_yx, rng, n_stars, bad_column, extended_source):
+def _source_rate(
+    shape_yx: tuple[int, int],
+    rng: np.random.Generator,
+    n_stars: int,
+    bad_column: int | None,
+    extended_source: bool,
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
+    """Return the true rate without showers (DN/s): sky, stars, baits; and the stars."""
     ny, nx = shape_yx
     yy, xx = np.mgrid[0:ny, 0:nx].astype(np.float64)
     rate = np.full((ny, nx), SKY) + rng.normal(0, 0.1, (ny, nx))
@@ -269,6 +276,7 @@ def reference_models(
     """Gain and read-noise models to pass as ``override_gain``, ``override_readnoise``.
 
     With them, jwst's ``JumpStep`` and ``RampFitStep`` run offline (no CRDS lookup).
+    Make fresh ones for every run: ``RampFitStep`` scales the read-noise array in place.
 
     Parameters
     ----------
@@ -277,15 +285,18 @@ def reference_models(
     gain : float
         e-/DN.
     readnoise : float
-        DN per read.
+        DN per single read, as in `make_ramp`. jwst's read-noise reference holds the noise
+        of a difference of two reads (stcal divides it by sqrt(2)), so the model stores
+        ``sqrt(2) * readnoise``.
 
     Returns
     -------
     (GainModel, ReadnoiseModel)
     """
+    cds = math.sqrt(2.0) * readnoise
     models = (
         datamodels.GainModel(data=np.full(shape_yx, gain, np.float32)),
-        datamodels.ReadnoiseModel(data=np.full(shape_yx, readnoise, np.float32)),
+        datamodels.ReadnoiseModel(data=np.full(shape_yx, cds, np.float32)),
     )
     for model in models:
         _describe(model, shape_yx)
