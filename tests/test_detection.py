@@ -10,7 +10,7 @@ from napari_showermask.detection import DetectionCancelled, detect_showers
 from napari_showermask.errors import ShowerMaskError
 from napari_showermask.geometry import ellipse_mask
 from napari_showermask.products import open_product
-from napari_showermask.synthetic import write_ramp
+from napari_showermask.synthetic import make_ramp, write_ramp
 
 SHAPE = (2, 24, 128, 128)
 
@@ -75,6 +75,33 @@ def test_showers_among_baits(tmp_path):
         assert_found([f for f in found if ellipse_mask(f, SHAPE[-2:])[round(s.y), round(s.x)]], s)
 
 
+def test_column_brightening_in_one_integration_is_not_proposed(tmp_path):
+    model, _ = make_ramp(SHAPE, [], seed=5, n_stars=0, n_cosmic_rays=0)
+    steps = np.clip(np.arange(SHAPE[1]) - 8, 0, None) * 30.0 * 2.775  # 30 DN/s from group 8
+    model.data[0, :, :, 50] += steps[:, None].astype(np.float32)
+    path = tmp_path / "column_jump.fits"
+    model.save(path)
+    with open_product(path) as product:
+        assert detect_showers(product) == []
+
+
+@pytest.mark.parametrize("nints", [1, 3])
+def test_other_numbers_of_integrations(tmp_path, nints):
+    shape = (nints, SHAPE[1], *SHAPE[2:])
+    showers = [
+        shower("faint", integration=nints - 1, group=9, x=40, y=40, amplitude=8.0,
+               decay_groups=200.0),  # starts mid-ramp and persists
+        shower("idle", integration=0, group=0, x=90, y=85, a=12, b=9, amplitude=12.0,
+               decay_groups=8.0, pre_groups=2.0),
+    ]  # fmt: skip
+    path, truth = write_ramp(tmp_path / "n_jump.fits", shape, showers, 2, n_stars=2)
+    with open_product(path) as product:
+        found = detect_showers(product)
+    assert len(found) == 2, found
+    for s in truth.showers:
+        assert_found([f for f in found if ellipse_mask(f, shape[-2:])[round(s.y), round(s.x)]], s)
+
+
 def test_rate_products_are_refused(rate_file):
     with open_product(rate_file) as product, pytest.raises(ShowerMaskError, match="needs a ramp"):
         detect_showers(product)
@@ -85,17 +112,24 @@ def test_progress_and_cancel(tmp_path):
     seen = []
     with open_product(path) as product:
         detect_showers(product, progress=seen.append)
-        assert seen[-1] == pytest.approx(1.0) and seen == sorted(seen) and seen[0] > 0
+        assert seen[0] == 0.0 and seen[-1] == 1.0 and seen == sorted(seen)
         calls = []
 
         def stop_after_three():
             calls.append(1)
             return len(calls) > 3
 
+        # cancelling raises: there is no partial result
         with pytest.raises(DetectionCancelled):
             detect_showers(product, cancelled=stop_after_three, workers=1)
-        # each queued integration stops at its first poll: far fewer than the 40 planes
-        assert 4 <= len(calls) <= 6
+        # polled once a plane: it stopped at the 4th of 3 x 2 x 9 planes
+        assert len(calls) == 4
+
+
+def test_rateints_products_are_refused(rateints_file):
+    with open_product(rateints_file) as product:
+        with pytest.raises(ShowerMaskError, match="needs a ramp"):
+            detect_showers(product)
 
 
 def test_command_line_detect_then_apply(tmp_path):

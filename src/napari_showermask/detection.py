@@ -1,46 +1,62 @@
 """Find candidate showers in a ramp from the statistics of its difference frames.
 
-The detector streams difference frames one plane at a time (memory: a few planes per
-integration) in two passes:
+The detector streams difference frames one plane at a time (`_difference_stats`); memory
+is a few planes per worker, whatever the number of integrations or groups.
 
-1. For every integration, per-pixel mean and variance of its difference frames over the
-   groups not flagged DO_NOT_USE, SATURATED or JUMP_DET (Welford's running formulae).
-2. For integration i the *reference* rate and noise of each pixel come from the other
-   integrations, so that stars, extended sources and bad columns, which are the same in
-   every integration, cancel, and a glow that lasts most of the ramp cannot raise its own
-   reference and hide itself. With one integration the second half of its groups serves.
-   Each difference frame becomes an excess significance ``(d - reference) / noise`` (flagged
-   pixels count as 0, so ordinary cosmic rays and the primary hit drop out), smoothed by
-   a Gaussian on the scale of a shower (a matched filter, renormalised to unit noise), and
-   fed to a per-pixel CUSUM ``C = max(0, C + S - drift)``: glows that persist or decay over
-   several groups accumulate, single-group noise does not. The group where a pixel's
-   CUSUM last left zero before its maximum is its onset.
+1. Pooled statistics: per-pixel count, sum and sum of squares of the difference frames of
+   all integrations, over the pixels and groups not flagged DO_NOT_USE, SATURATED or
+   JUMP_DET.
+2. For each integration i, its own sums are read again and taken out of the pooled sums:
+   the *reference* rate and noise of every pixel come from the other integrations only.
+   Stars, extended sources and bad columns, the same in every integration, cancel; a glow
+   that lasts most of integration i cannot raise its own reference and hide itself; a
+   shower in another integration only raises the reference (it cannot make a candidate).
+   With one integration the reference is the lowest mean of a few runs of its groups
+   (a glow only adds charge): a glow that starts in the ramp, or decays from before it,
+   stands out; a constant source does not.
+3. Each difference frame of integration i becomes an excess significance
+   ``(d - reference) / noise``; flagged pixels count as 0 (ordinary cosmic rays and the
+   primary hit of a shower drop out), and the frame's median excess is taken off (offsets
+   common to the whole frame). It is smoothed by a Gaussian on the scale of a shower (a
+   matched filter, renormalised to unit noise) and fed to a per-pixel CUSUM
+   ``C = max(0, C + S - drift)``: glows that persist or decay over several groups build
+   up, single-group noise does not. A pixel's onset is the group where its CUSUM last rose
+   from zero before reaching its peak.
 
-Pixels whose maximum CUSUM passes ``threshold`` seed regions grown down to
-``threshold / 3`` (hysteresis); regions smaller than ``min_area`` are dropped. Each region
-gives a shower: its onset is the median onset of its pixels, its ellipse comes from the
-second moments of the region (scaled to cover it), its score is the peak CUSUM.
+Pixels whose peak CUSUM passes ``threshold`` seed regions grown down to ``threshold / 3``
+(hysteresis). Regions smaller than ``min_area`` pixels are dropped, and so are line-like
+ones (about a pixel wide under the smoothing and over 4 times longer than wide: a column
+that brightens in one integration only). Each region gives a shower: its first group is
+the median onset of its brighter half, its ellipse comes from the second moments of the
+region, scaled to cover it, its score is the peak CUSUM (in units of the smoothed noise).
+A glow already there in the first usable difference frame ``g0`` (``SCI[g0] - SCI[g0-1]``;
+``g0`` is 2 when group 0 is DO_NOT_USE, as in MIRI ramps) began at or before ``g0``, maybe
+before the integration: it is reported at group ``g0 - 1``, which masks like any earlier
+group because fewer than two usable groups precede it.
+
+Known limits: with one integration, a glow that begins within the first few groups and
+barely decays looks like a constant source and is not found. With two integrations, a
+shower in one raises the reference of the other where they overlap, which can shrink or
+hide the second one there.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
-from scipy import ndimage
 from skimage.filters import apply_hysteresis_threshold
 from skimage.measure import label, regionprops
-from stdatamodels.jwst.datamodels import dqflags
 
+from . import _difference_stats as stats
 from .catalog import Shower
 from .errors import ShowerMaskError
 from .products import Product
 
 __all__ = ["DetectionCancelled", "detect_showers"]
-
-_BAD = dqflags.group["DO_NOT_USE"] | dqflags.group["SATURATED"] | dqflags.group["JUMP_DET"]
 
 
 class DetectionCancelled(Exception):
@@ -48,105 +64,76 @@ class DetectionCancelled(Exception):
 
 
 class _Run:
-    """Progress and cancellation of one detection run."""
+    """Progress and cancellation of one detection run, shared by the worker threads."""
 
-    def __init__(self, total, progress, cancelled):
+    def __init__(self, total: int, progress, cancelled) -> None:
         self.done, self.total = 0, max(total, 1)
         self.progress = progress or (lambda fraction: None)
         self.cancelled = cancelled or (lambda: False)
+        self.lock = threading.Lock()
+        self.failed = threading.Event()  # a worker failed: the others stop too
 
     def step(self) -> None:
-        if self.cancelled():
+        """Count one plane done; raise `DetectionCancelled` when asked to stop."""
+        if self.failed.is_set() or self.cancelled():
             raise DetectionCancelled("shower detection cancelled")
-        self.done += 1
-        self.progress(min(self.done / self.total, 1.0))
+        with self.lock:
+            self.done = min(self.done + 1, self.total)
+            self.progress(self.done / self.total)
+
+    def in_threads(self, target: Callable[[list[int]], None], shares: list[list[int]]) -> None:
+        """Run ``target(share)`` in one thread per share; re-raise the first failure."""
+        failures: list[BaseException] = []
+
+        def guarded(share: list[int]) -> None:
+            try:
+                target(share)
+            except BaseException as exc:  # re-raised in the calling thread
+                failures.append(exc)
+                self.failed.set()
+
+        threads = [threading.Thread(target=guarded, args=(share,)) for share in shares]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if failures:
+            raise failures[0]
 
 
-def _usable_groups(product: Product) -> list[int]:
-    """Return the groups whose difference frame is worth reading (not all DO_NOT_USE)."""
-    groups = []
-    for g in range(1, product.ngroups):
-        flags = product.read("GROUPDQ", (0, g, slice(None, None, 16), slice(None, None, 16)))
-        if not np.all(flags & dqflags.group["DO_NOT_USE"]):
-            groups.append(g)
-    return groups
-
-
-def _frames(product: Product, integration: int, groups: list[int]):
-    """Yield (group, difference frame with flagged pixels as NaN) for one integration."""
-    previous_group, previous = None, None
-    for g in groups:
-        if previous_group != g - 1:
-            previous = product.read("SCI", (integration, g - 1)).astype(np.float32)
-        current = product.read("SCI", (integration, g)).astype(np.float32)
-        frame = current - previous
-        bad = (product.read("GROUPDQ", (integration, g)) & _BAD) != 0
-        bad |= (product.read("GROUPDQ", (integration, g - 1)) & dqflags.group["SATURATED"]) != 0
-        frame[bad] = np.nan
-        previous_group, previous = g, current
-        yield g, frame
-
-
-def _statistics(product, integration, groups, run):
-    """Per-pixel count, mean and sum of squared deviations of the unflagged differences."""
-    shape = product.image_shape
-    count, mean, m2 = (np.zeros(shape, np.float32) for _ in range(3))
-    for _, frame in _frames(product, integration, groups):
-        ok = np.isfinite(frame)
-        count += ok
-        delta = np.where(ok, frame - mean, np.float32(0))
-        mean += np.divide(delta, count, out=np.zeros(shape, np.float32), where=count > 0)
-        m2 += np.where(ok, delta * (frame - mean), np.float32(0))
-        run.step()
-    return count, mean, m2
-
-
-def _reference(stats, integration):
-    """Return the reference rate and noise of each pixel of an integration, from the others."""
-    others = [s for n, s in enumerate(stats) if n != integration] or stats
-    count = sum(s[0] for s in others)
-    mean = sum(s[0] * s[1] for s in others) / np.maximum(count, 1)
-    m2 = sum(s[2] + s[0] * (s[1] - mean) ** 2 for s in others)
-    sigma = np.sqrt(m2 / np.maximum(count - 1, 1))
-    typical = np.nanmedian(sigma[count > 2]) if np.any(count > 2) else 1.0
-    sigma = np.where(count > 2, np.maximum(sigma, 0.5 * typical), np.inf)
-    return mean, sigma
-
-
-def _cusum(product, integration, groups, reference, scale, drift, run):
-    """Return per-pixel maximum CUSUM and the onset group of that maximum."""
-    mean, sigma = reference
-    shape = product.image_shape
-    gain = 2 * math.sqrt(math.pi) * scale  # unit-variance white noise stays unit variance
-    cusum, best = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
-    start = np.full(shape, groups[0], np.int32)
-    onset = np.full(shape, groups[0], np.int32)
-    for g, frame in _frames(product, integration, groups):
-        excess = np.nan_to_num((frame - mean) / sigma, nan=0.0, posinf=0.0, neginf=0.0)
-        smooth = ndimage.gaussian_filter(excess.astype(np.float32), scale) * gain
-        cusum = np.maximum(cusum + smooth - drift, 0.0)
-        start = np.where(cusum == 0, g + 1, start)
-        better = cusum > best
-        best = np.where(better, cusum, best)
-        onset = np.where(better, start, onset)
-        run.step()
-    return best, onset
-
-
-def _shower(integration, region, onset, first_usable, cover):
-    """Make a shower of a labelled region: median onset, moment ellipse, peak score."""
+def _shower(integration, region, onset, first_usable, tuning) -> Shower | None:
+    """Make a shower of a labelled region, or None for a line-like one."""
     rows, cols = region.coords[:, 0], region.coords[:, 1]
-    weights = region.image_intensity[region.image]
-    group = int(np.median(onset[rows, cols]))
-    group = 0 if group <= first_usable else group
+    values = region.image_intensity[region.image]
+    peak = float(values.max())
+    core = values >= 0.5 * peak
+    group = int(np.median(onset[rows[core], cols[core]]))
+    if group <= first_usable:  # there in the first usable difference: began at or before
+        group = max(first_usable - 1, 0)
+    if len(rows) > 2:  # a column or a row: a pixel wide under the smoothing, and long
+        thin, long = np.linalg.eigvalsh(np.cov(np.vstack([cols, rows]), aweights=values))
+        if thin < tuning["scale"] ** 2 + 1 and long > 16 * thin:
+            return None
     x, y = float(cols.mean()), float(rows.mean())
     cov = np.cov(np.vstack([cols, rows])) if len(rows) > 1 else np.eye(2) * 0.25
     eigen, vectors = np.linalg.eigh(cov)
-    minor, major = (2 * math.sqrt(max(v, 0.25)) * cover for v in eigen)
+    # a filled ellipse of semi-axis a has variance a**2 / 4 along that axis
+    minor, major = (2 * math.sqrt(max(v, 0.25)) * tuning["cover"] + 0.5 for v in eigen)
     theta = math.degrees(math.atan2(vectors[1, 1], vectors[0, 1])) % 180.0
-    score = float(weights.max())
-    extra = {"score": round(score, 2), "source": "detect"}
-    return Shower(integration, group, x, y, major + 0.5, minor + 0.5, theta, extra=extra)
+    extra = {"score": round(peak, 2), "source": "detect"}
+    return Shower(integration, group, x, y, major, minor, theta, extra=extra)
+
+
+def _candidates(integration, peak, onset, first_usable, tuning) -> list[Shower]:
+    """Turn one integration's CUSUM maps into showers, highest score first."""
+    threshold = tuning["threshold"]
+    labelled = label(apply_hysteresis_threshold(peak, threshold / 3, threshold))
+    found = [
+        _shower(integration, region, onset, first_usable, tuning)
+        for region in regionprops(labelled, intensity_image=peak)
+        if region.area >= tuning["min_area"]
+    ]
+    return sorted((s for s in found if s is not None), key=lambda s: -s.extra["score"])
 
 
 def detect_showers(
@@ -156,7 +143,7 @@ def detect_showers(
     cancelled: Callable[[], bool] | None = None,
     scale: float = 2.5,
     drift: float = 1.0,
-    threshold: float = 25.0,
+    threshold: float = 15.0,
     min_area: int = 20,
     cover: float = 1.15,
     workers: int = 2,
@@ -168,22 +155,24 @@ def detect_showers(
     product : Product
         An open ramp (`napari_showermask.products.open_product`).
     progress : callable, optional
-        Called with the fraction done (0 to 1).
+        Called with the fraction done: 0.0 first, 1.0 last, never decreasing (from the
+        worker threads).
     cancelled : callable, optional
-        Polled once per plane; when it returns True, `DetectionCancelled` is raised and
-        nothing is returned.
+        Polled once per plane read; when it returns True the run stops and raises
+        `DetectionCancelled`: there is no partial result.
     scale : float
         Gaussian matched-filter width in pixels (the scale of a shower's glow).
     drift : float
         CUSUM drift, in units of the smoothed significance per group.
     threshold : float
         Peak CUSUM a region needs to be proposed; it is grown down to a third of this.
+        The peak of pure noise is about 6.
     min_area : int
         Smallest region, in pixels.
     cover : float
         Factor applied to the moment ellipse so that it covers the region.
     workers : int
-        Integrations processed in parallel.
+        Threads; integrations are shared among them (numpy and scipy release the GIL).
 
     Returns
     -------
@@ -194,38 +183,41 @@ def detect_showers(
     Raises
     ------
     ShowerMaskError
-        The product is not a ramp, or has fewer than 3 usable groups.
+        The product is not a ramp, or has fewer than 3 usable difference frames.
     DetectionCancelled
         ``cancelled`` returned True.
     """
     if product.kind != "ramp":
         raise ShowerMaskError(f"{product.path}: detection needs a ramp, not a {product.kind}")
-    groups = _usable_groups(product)
+    groups = stats.usable_groups(product)
     if len(groups) < 3:
         raise ShowerMaskError(f"{product.path}: fewer than 3 usable groups to detect showers")
-    nints = product.nints
-    run = _Run(2 * nints * len(groups), progress, cancelled)
-    with ThreadPoolExecutor(max(1, workers)) as pool:
-        if nints > 1:
-            jobs = [pool.submit(_statistics, product, i, groups, run) for i in range(nints)]
-            stats = [job.result() for job in jobs]
-        else:
-            late = groups[len(groups) // 2 :]
-            stats = [_statistics(product, 0, late, run)]
-            run.done += len(groups) - len(late)
-        jobs = [
-            pool.submit(_cusum, product, i, groups, _reference(stats, i), scale, drift, run)
-            for i in range(nints)
-        ]
-        results = [job.result() for job in jobs]
-    showers = []
-    for integration, (best, onset) in enumerate(results):
-        regions = apply_hysteresis_threshold(best, threshold / 3, threshold)
-        labelled = label(regions)
-        found = [
-            _shower(integration, region, onset, groups[0], cover)
-            for region in regionprops(labelled, intensity_image=best)
-            if region.area >= min_area
-        ]
-        showers += sorted(found, key=lambda s: -s.extra["score"])
-    return showers
+    tuning: dict[str, Any] = {"scale": scale, "drift": drift, "threshold": threshold}
+    tuning |= {"min_area": min_area, "cover": cover}
+    nints, bad = product.nints, stats.bad_pixels(product)
+    run = _Run((3 * nints if nints > 1 else 2) * len(groups), progress, cancelled)
+    run.progress(0.0)
+    workers = max(1, min(int(workers), nints))
+    shares = [list(range(nints))[k::workers] for k in range(workers)]
+    parts: list[stats.Sums] = []
+    results: list[list[Shower]] = [[] for _ in range(nints)]
+
+    def pool(share: list[int]) -> None:
+        parts.append(stats.sums(product, share, groups, bad, run.step))
+
+    def search(share: list[int]) -> None:
+        for i in share:
+            if nints == 1:
+                reference = stats.single_reference(product, groups, bad, run.step)
+            else:
+                own = stats.sums(product, [i], groups, bad, run.step)
+                reference = stats.leave_one_out_reference(pooled, own)
+            peak, onset = stats.cusum(product, i, groups, bad, reference, scale, drift, run.step)
+            results[i] = _candidates(i, peak, onset, groups[0], tuning)
+
+    if nints > 1:
+        run.in_threads(pool, shares)
+    pooled = tuple(sum(part[k] for part in parts) for k in range(3)) if parts else None
+    run.in_threads(search, shares)
+    run.progress(1.0)
+    return [shower for found in results for shower in found]

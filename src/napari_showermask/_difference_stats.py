@@ -1,0 +1,268 @@
+"""Streamed per-pixel statistics of a ramp's difference frames, for `detection`.
+
+Every function reads difference frames one plane at a time through `Product.read`, so the
+memory used is a few planes whatever the size of the ramp. A difference frame ``g`` is
+``SCI[i, g] - SCI[i, g-1]``; its pixels are left out (NaN) where group ``g`` is flagged
+DO_NOT_USE, SATURATED or JUMP_DET, where group ``g-1`` is DO_NOT_USE or SATURATED, and where
+``PIXELDQ`` has DO_NOT_USE or REFERENCE_PIXEL. ``step`` callables are called once per plane
+read (progress and cancellation).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+
+import numpy as np
+from scipy import ndimage
+from stdatamodels.jwst.datamodels import dqflags
+
+from .products import Product
+
+__all__ = [
+    "Sums",
+    "bad_pixels",
+    "cusum",
+    "frames",
+    "leave_one_out_reference",
+    "single_reference",
+    "sums",
+    "usable_groups",
+]
+
+_DNU, _SAT = dqflags.group["DO_NOT_USE"], dqflags.group["SATURATED"]
+_BAD = _DNU | _SAT | dqflags.group["JUMP_DET"]
+_BAD_PIXEL = dqflags.pixel["DO_NOT_USE"] | dqflags.pixel["REFERENCE_PIXEL"]
+
+#: Per-pixel count, sum and sum of squares of the usable differences (float64 planes).
+Sums = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: Per-pixel reference rate and noise (float32 planes, DN per group).
+Reference = tuple[np.ndarray, np.ndarray]
+
+
+def usable_groups(product: Product) -> list[int]:
+    """Return the groups ``g >= 1`` whose difference frame can be used.
+
+    A frame is usable unless group ``g`` or ``g-1`` is DO_NOT_USE over the whole plane of
+    the first integration (MIRI's first and last groups): ``[2, ..., ngroups - 2]`` for a
+    usual MIRI ramp.
+
+    Parameters
+    ----------
+    product : Product
+        An open ramp.
+
+    Returns
+    -------
+    list of int
+    """
+    unused = [bool(np.all(product.read("GROUPDQ", (0, g)) & _DNU)) for g in range(product.ngroups)]
+    return [g for g in range(1, product.ngroups) if not (unused[g] or unused[g - 1])]
+
+
+def bad_pixels(product: Product) -> np.ndarray:
+    """Return the pixels flagged DO_NOT_USE or REFERENCE_PIXEL in ``PIXELDQ``.
+
+    Parameters
+    ----------
+    product : Product
+        An open ramp; a missing ``PIXELDQ`` flags nothing.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``(ny, nx)``.
+    """
+    try:
+        return (product.read("PIXELDQ", ()) & _BAD_PIXEL) != 0
+    except (KeyError, IndexError):
+        return np.zeros(product.image_shape, bool)
+
+
+def frames(
+    product: Product, integration: int, groups: Sequence[int], bad: np.ndarray
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield ``(group, difference frame)``, float32 with left-out pixels NaN.
+
+    Parameters
+    ----------
+    product : Product
+    integration : int
+    groups : sequence of int
+        Groups ``g >= 1`` in ascending order.
+    bad : numpy.ndarray of bool
+        Pixels always left out (`bad_pixels`).
+
+    Yields
+    ------
+    (int, numpy.ndarray)
+    """
+    last_group, last_sci, last_dq = None, None, None
+    for g in groups:
+        if last_group != g - 1:
+            last_sci = product.read("SCI", (integration, g - 1)).astype(np.float32)
+            last_dq = product.read("GROUPDQ", (integration, g - 1))
+        sci = product.read("SCI", (integration, g)).astype(np.float32)
+        dq = product.read("GROUPDQ", (integration, g))
+        frame = sci - last_sci
+        frame[((dq & _BAD) != 0) | ((last_dq & (_DNU | _SAT)) != 0) | bad] = np.nan
+        last_group, last_sci, last_dq = g, sci, dq
+        yield g, frame
+
+
+def sums(
+    product: Product,
+    integrations: Sequence[int],
+    groups: Sequence[int],
+    bad: np.ndarray,
+    step: Callable[[], None],
+) -> Sums:
+    """Return the per-pixel count, sum and sum of squares of the usable differences.
+
+    Parameters
+    ----------
+    product : Product
+    integrations, groups : sequence of int
+        The difference frames to add up.
+    bad : numpy.ndarray of bool
+    step : callable
+
+    Returns
+    -------
+    Sums
+    """
+    shape = product.image_shape
+    count, total, squares = (np.zeros(shape) for _ in range(3))
+    for integration in integrations:
+        for _, frame in frames(product, integration, groups, bad):
+            ok = np.isfinite(frame)
+            frame[~ok] = 0.0
+            count += ok
+            total += frame
+            squares += np.square(frame, dtype=np.float64)
+            step()
+    return count, total, squares
+
+
+def _finish(mean: np.ndarray, variance: np.ndarray, valid: np.ndarray) -> Reference:
+    """Floor the noise at half its typical value; make it infinite where not ``valid``."""
+    sigma = np.sqrt(variance)
+    typical = float(np.median(sigma[valid][::7])) if valid.any() else 1.0
+    sigma = np.where(valid, np.maximum(sigma, 0.5 * typical), np.inf)
+    return np.where(valid, mean, 0.0).astype(np.float32), sigma.astype(np.float32)
+
+
+def leave_one_out_reference(pooled: Sums, own: Sums) -> Reference:
+    """Return each pixel's mean and standard deviation over the other integrations.
+
+    Parameters
+    ----------
+    pooled : Sums
+        Over all integrations.
+    own : Sums
+        Over the integration being searched.
+
+    Returns
+    -------
+    (reference, noise)
+        Noise is infinite where fewer than 3 differences remain.
+    """
+    count, total, squares = (a - b for a, b in zip(pooled, own, strict=True))
+    mean = total / np.maximum(count, 1.0)
+    variance = np.maximum(squares - total * mean, 0.0) / np.maximum(count - 1, 1.0)
+    return _finish(mean, variance, count > 2)
+
+
+def single_reference(
+    product: Product, groups: Sequence[int], bad: np.ndarray, step: Callable[[], None]
+) -> Reference:
+    """Return the reference of a one-integration ramp: the lowest mean of a few runs.
+
+    The groups are cut into runs of about 6 (at most 8 runs). A glow only adds charge: the
+    run before a shower began (or, for a glow decaying from before group 0, the last run)
+    has the lowest mean. The noise is pooled within the runs, so a glow changing from run
+    to run does not raise it. The lowest of a few noisy means is biased low by a fraction
+    of the noise, the same for every pixel in units of the noise; the per-frame median
+    that `cusum` takes off removes it.
+
+    Parameters
+    ----------
+    product : Product
+    groups : sequence of int
+    bad : numpy.ndarray of bool
+    step : callable
+
+    Returns
+    -------
+    (reference, noise)
+    """
+    shape = product.image_shape
+    low = np.full(shape, np.inf)
+    within, dof = np.zeros(shape), np.zeros(shape)
+    for part in np.array_split(np.asarray(groups), max(1, min(8, len(groups) // 6))):
+        count, total, squares = sums(product, [0], part.tolist(), bad, step)
+        mean = total / np.maximum(count, 1.0)
+        within += np.maximum(squares - total * mean, 0.0)
+        dof += np.maximum(count - 1, 0.0)
+        np.minimum(low, np.where(count >= 2, mean, np.inf), out=low)
+    valid = (dof > 2) & np.isfinite(low)
+    return _finish(low, within / np.maximum(dof, 1.0), valid)
+
+
+def cusum(
+    product: Product,
+    integration: int,
+    groups: Sequence[int],
+    bad: np.ndarray,
+    reference: Reference,
+    scale: float,
+    drift: float,
+    step: Callable[[], None],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each pixel's peak CUSUM of the smoothed excess, and the onset of that peak.
+
+    Each frame's excess ``(d - reference) / noise`` (left-out pixels 0) has its median
+    taken off, is smoothed by a Gaussian of width ``scale`` scaled so that white noise
+    keeps unit variance, and updates ``C = max(0, C + S - drift)``.
+
+    Parameters
+    ----------
+    product : Product
+    integration : int
+    groups : sequence of int
+    bad : numpy.ndarray of bool
+    reference : (reference, noise)
+    scale, drift : float
+    step : callable
+
+    Returns
+    -------
+    (peak, onset)
+        ``peak`` float32; ``onset`` int32, the group where the CUSUM last rose from zero
+        before its peak.
+    """
+    mean, sigma = reference
+    shape = product.image_shape
+    gain = np.float32(2 * math.sqrt(math.pi) * scale)
+    total, peak = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    start = np.full(shape, groups[0], np.int32)
+    onset = np.full(shape, groups[0], np.int32)
+    for g, frame in frames(product, integration, groups, bad):
+        excess = np.subtract(frame, mean, out=frame)
+        excess /= sigma
+        sample = excess[::4, ::4]
+        sample = sample[np.isfinite(sample)]
+        offset = np.float32(np.median(sample)) if sample.size else np.float32(0)
+        excess = np.nan_to_num(excess - offset, nan=0.0, posinf=0.0, neginf=0.0, copy=False)
+        smooth = ndimage.gaussian_filter(excess, scale, truncate=3.5)
+        smooth *= gain
+        smooth -= np.float32(drift)
+        was_zero = total == 0
+        total += smooth
+        np.maximum(total, 0.0, out=total)
+        np.copyto(start, g, where=was_zero & (total > 0))
+        better = total > peak
+        np.copyto(peak, total, where=better)
+        np.copyto(onset, start, where=better)
+        step()
+    return peak, onset
