@@ -22,6 +22,7 @@ def viewer(qtbot):
     viewer = napari.Viewer(show=True)
     viewer.window._qt_window.resize(1200, 800)
     yield viewer
+    viewer.layers.clear()  # closes the products' files
     viewer.close()
 
 
@@ -75,7 +76,7 @@ def test_reader_layers_and_display(viewer, qtbot, ramp):
     names = [layer.name for layer in viewer.layers]
     assert names[:3] == ["gui_jump difference", "gui_jump DQ", "gui_jump showers"]
     assert viewer.dims.axis_labels == ("integration", "group", "y", "x")
-    assert tuple(str(o.value) for o in viewer.camera.orientation2d) == ("up", "right")
+    assert tuple(str(o.value) for o in viewer.scene.camera.orientation2d) == ("up", "right")
     assert widget.session.kind == "ramp"
     # y grows upwards on screen, as in DS9
     assert screen_xy(viewer, 10, 50)[1] < screen_xy(viewer, 10, 10)[1]
@@ -122,6 +123,7 @@ def test_click_sliders_mark_visibility_save(viewer, qtbot, ramp):
 
 def test_shape_tools_drive_the_sliders(viewer, qtbot, ramp):
     widget = open_in(viewer, qtbot, ramp)
+    viewer.dims.current_step = (0, 2, 32, 32)
     widget.place((0, 2, 30, 30))
     layer = widget.current_layer
     moved = layer.data[0].copy()

@@ -1,4 +1,4 @@
-"""Drawing showers on napari layers: ellipses as N-D corner arrays on a slice."""
+"""Drawing showers on napari layers: ellipses as corner arrays, contrast of one frame."""
 
 from __future__ import annotations
 
@@ -14,8 +14,21 @@ CURRENT_COLOR = "red"
 MARKED_COLOR = "lime"
 
 
-def shower_corners(shower: Shower, lead: Sequence[int]) -> np.ndarray:
-    """Return napari corners ``(4, len(lead) + 2)`` of a shower drawn on slice ``lead``."""
+def shower_corners(shower: Shower, lead: Sequence[int] = ()) -> np.ndarray:
+    """Return napari's corners of a shower's ellipse, drawn on the slice ``lead``.
+
+    Parameters
+    ----------
+    shower : Shower
+        The ellipse (conventions in `napari_showermask.catalog`).
+    lead : sequence of int
+        Leading coordinates (integration, group...) of the slice; empty for a 2-D layer.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(4, len(lead) + 2)`` corners, ``(..., y, x)``.
+    """
     corners = ellipse_to_corners(
         shower.x, shower.y, shower.semi_major, shower.semi_minor, shower.theta
     )
@@ -23,7 +36,21 @@ def shower_corners(shower: Shower, lead: Sequence[int]) -> np.ndarray:
 
 
 def frame_contrast(frame: np.ndarray, scale: float) -> tuple[float, float]:
-    """Median -/+ ``scale`` sigma-clipped sigma of a frame (sampled 1 pixel in 16)."""
+    """Return contrast limits ``median -/+ scale * sigma`` of one frame.
+
+    Parameters
+    ----------
+    frame : numpy.ndarray
+        One 2-D frame; the statistics use one pixel in 16 (every 4th row and column),
+        sigma-clipped at 3 sigma.
+    scale : float
+        Number of sigmas either side of the median.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``; ``(0, 1)`` for a frame with no finite pixel.
+    """
     sample = np.asarray(frame)[::4, ::4]
     sample = sample[np.isfinite(sample)]
     if sample.size == 0:
@@ -34,9 +61,23 @@ def frame_contrast(frame: np.ndarray, scale: float) -> tuple[float, float]:
 
 
 def set_ellipses(layer, corners: list[np.ndarray], color: str) -> None:
-    """Replace a shapes layer's shapes by ellipses of one colour."""
-    if not corners and len(layer.data) == 0:
-        return  # nothing shown before or now: the common case while paging
+    """Make a shapes layer show exactly these ellipses, in one colour.
+
+    Parameters
+    ----------
+    layer : napari.layers.Shapes
+    corners : list of numpy.ndarray
+        Corners of each ellipse (see `shower_corners`).
+    color : str
+        Edge colour; faces are transparent.
+
+    Notes
+    -----
+    A layer that already shows these ellipses is left alone: replacing a shapes layer's
+    data rebuilds its GL programs, which is most of the cost of a redraw.
+    """
+    if _same(layer.data, corners):
+        return  # e.g. nothing shown before or now: the common case while paging
     layer.selected_data = set()
     layer.data = []
     if corners:
@@ -44,3 +85,11 @@ def set_ellipses(layer, corners: list[np.ndarray], color: str) -> None:
             corners, shape_type="ellipse", edge_color=color, face_color="transparent",
             edge_width=1.5,
         )  # fmt: skip
+
+
+def _same(shown: list[np.ndarray], corners: list[np.ndarray]) -> bool:
+    """Tell whether a layer's shapes are these corners (allowing for float32 rounding)."""
+    return len(shown) == len(corners) and all(
+        a.shape == b.shape and np.allclose(a, b, rtol=0, atol=1e-3)
+        for a, b in zip(shown, corners, strict=True)
+    )

@@ -4,28 +4,39 @@ from __future__ import annotations
 
 import napari
 from magicgui.widgets import Container, FloatSlider, Label, PushButton
+from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QListWidget, QVBoxLayout, QWidget
 
 from ._layers import CURRENT_COLOR, MARKED_COLOR, frame_contrast, set_ellipses, shower_corners
+from ._widget_current import CurrentEllipseActions
 from ._widget_detect import CANDIDATE_COLOR, DetectionActions
 from ._widget_files import FileActions
+from ._widget_list import ListActions
 from .planes import ProductPlanes
 from .session import MaskingSession
 
 PLUGIN = "napari-showermask"
 
 
-class ShowerMaskingWidget(DetectionActions, FileActions, QWidget):
-    """Mark showers on a JWST product open in napari and save the masked file."""
+class ShowerMaskingWidget(
+    CurrentEllipseActions, ListActions, DetectionActions, FileActions, QWidget
+):
+    """Mark showers on a JWST product open in napari and save the masked file.
+
+    Parameters
+    ----------
+    napari_viewer : napari.viewer.Viewer
+        The viewer; the widget attaches to the newest product opened there with this
+        plugin (its ``<stem> difference``, ``<stem> DQ`` and ``<stem> showers`` layers).
+    """
 
     def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
         super().__init__()
         self.viewer = napari_viewer
         self.session: MaskingSession | None = None
         self.image = self.dq = self.marked_layer = self.current_layer = None
+        self.candidate_layer = self.worker = self.detect_worker = None
         self._quiet = False
-        self.worker = self.detect_worker = None
-        self.candidate_layer = None
         self.status = Label(value="Open a JWST _jump, _rate or _rateints file.")
         self.scale = FloatSlider(label="Image Scale Factor", min=0.5, max=20, value=3)
         self.opacity = FloatSlider(label="DQ Opacity", min=0, max=1, value=0.4)
@@ -46,30 +57,32 @@ class ShowerMaskingWidget(DetectionActions, FileActions, QWidget):
         self.accept_button = PushButton(text="Accept")
         self.revise_button = PushButton(text="Edit")
         self.reject_button = PushButton(text="Reject")
-        layout = QVBoxLayout(self)
+        self._layout()
+        self._connect()
+        self.bind()
+
+    def _layout(self) -> None:
         sliders = Container(widgets=[self.scale, self.opacity, self.theta, self.major, self.minor])
-        marked_title = Label(value="Marked showers (green): select to go there")
-        controls = [self.status, self.open_button, sliders, self.mark_button, marked_title]
-        controls += [self.showers]
-        controls += [self.edit_button, self.delete_button, self.save_button]
         review = Container(
             widgets=[self.accept_button, self.revise_button, self.reject_button],
             layout="horizontal", labels=False,
         )  # fmt: skip
-        candidates_title = Label(value="Candidates (cyan): accept, edit or reject")
-        controls += [self.find_button, candidates_title, self.candidates, review]
+        controls = [self.status, self.open_button, sliders, self.mark_button]
+        controls += [Label(value="Marked showers (green): select to go there"), self.showers]
+        controls += [self.edit_button, self.delete_button, self.save_button, self.find_button]
+        controls += [Label(value="Candidates (cyan): accept, edit or reject")]
+        controls += [self.candidates, review]
         controls += [self.save_catalog_button, self.load_catalog_button, self.quit_button]
+        layout = QVBoxLayout(self)
         for widget in controls:
             layout.addWidget(getattr(widget, "native", widget))
-        self._connect()
-        self.viewer.layers.events.inserted.connect(lambda event: self.bind())
-        self.bind()
 
     def _connect(self) -> None:
         self.scale.changed.connect(lambda value: self.update_contrast())
         self.opacity.changed.connect(self._set_opacity)
-        for slider in (self.theta, self.major, self.minor):
-            slider.changed.connect(lambda value: self._reshape())
+        self.theta.changed.connect(lambda value: self._reshape(theta=value))
+        self.major.changed.connect(lambda value: self._reshape(semi_major=value))
+        self.minor.changed.connect(lambda value: self._reshape(semi_minor=value))
         self.mark_button.clicked.connect(self.mark)
         self.showers.currentRowChanged.connect(self.go_to)
         self.edit_button.clicked.connect(lambda: self.edit(self.showers.currentRow()))
@@ -88,6 +101,8 @@ class ShowerMaskingWidget(DetectionActions, FileActions, QWidget):
         )
         self.viewer.dims.events.current_step.connect(lambda event: self.refresh())
         self.viewer.mouse_drag_callbacks.append(self._on_mouse)
+        self.viewer.layers.events.inserted.connect(lambda event: self.bind())
+        self.viewer.layers.events.removed.connect(self._on_removed)
 
     # binding to a product -------------------------------------------------------------
     def bind(self) -> None:
@@ -100,6 +115,7 @@ class ShowerMaskingWidget(DetectionActions, FileActions, QWidget):
                 return
 
     def _attach(self, image: napari.layers.Image) -> None:
+        self._detach()
         self.image = image
         product = image.data.product
         self.session = MaskingSession(product.kind, product.shape)
@@ -107,22 +123,59 @@ class ShowerMaskingWidget(DetectionActions, FileActions, QWidget):
         self.dq = self.viewer.layers[f"{stem} DQ"] if f"{stem} DQ" in self.viewer.layers else None
         self.marked_layer = self.viewer.layers[f"{stem} showers"]
         self.marked_layer.editable = False
-        self.current_layer = self.viewer.add_shapes(
-            ndim=image.ndim, name="current shower", edge_color=CURRENT_COLOR,
-            face_color="transparent", edge_width=1.5, shape_type="ellipse",
-        )  # fmt: skip
+        # The widget's own layers are 2-D (y, x) and it draws on them what belongs to the
+        # slice on screen: paging does not re-slice them, and a re-sliced shapes layer
+        # rebuilds its GL programs (tens of ms per group with software OpenGL).
+        self.current_layer = self._overlay("current shower", CURRENT_COLOR)
         self.current_layer.events.data.connect(self._on_current_changed)
-        self.candidate_layer = self.viewer.add_shapes(
-            ndim=image.ndim, name="shower candidates", edge_color=CANDIDATE_COLOR,
-            face_color="transparent", edge_width=1.5, shape_type="ellipse",
-        )  # fmt: skip
+        self.candidate_layer = self._overlay("shower candidates", CANDIDATE_COLOR)
         self.candidate_layer.editable = False
         self.viewer.layers.selection.active = image
         self.viewer.dims.axis_labels = image.axis_labels
-        self.viewer.camera.orientation2d = ("up", "right")  # origin lower-left, as DS9
+        self.viewer.scene.camera.orientation2d = ("up", "right")  # origin lower-left, as DS9
         self.status.value = f"{product.path.name}: {product.kind} {product.shape}"
         self._set_opacity(self.opacity.value)
         self.refresh()
+
+    def _overlay(self, name: str, color: str) -> napari.layers.Shapes:
+        return self.viewer.add_shapes(
+            ndim=2, name=name, edge_color=color, face_color="transparent", edge_width=1.5,
+            shape_type="ellipse", axis_labels=("y", "x"),
+        )  # fmt: skip
+
+    def _detach(self, later: bool = False) -> None:
+        """Forget the product: remove the widget's layers, clear the lists.
+
+        Parameters
+        ----------
+        later : bool
+            Remove the layers once the current layer-list event is over (needed inside a
+            ``removed`` event: removing layers there confuses the canvas).
+        """
+        layers = [self.current_layer, self.candidate_layer]
+        self.session = self.image = self.dq = self.marked_layer = None
+        self.current_layer = self.candidate_layer = None
+        self.showers.clear()
+        self.candidates.clear()
+        self.status.value = "Open a JWST _jump, _rate or _rateints file."
+        self._sync_buttons()
+
+        def remove() -> None:
+            for layer in layers:
+                if layer is not None and layer in self.viewer.layers:
+                    self.viewer.layers.remove(layer)
+
+        QTimer.singleShot(0, remove) if later else remove()
+
+    def _on_removed(self, event) -> None:
+        layer = event.value
+        if layer is self.image:
+            self._detach(later=True)
+        product = _product_of(layer)
+        if product is not None and all(
+            _product_of(lay) is not product for lay in self.viewer.layers
+        ):
+            product.close()  # its last layer is gone
 
     # drawing ------------------------------------------------------------------------------
     def slice_now(self) -> tuple[int, int]:
@@ -136,7 +189,7 @@ class ShowerMaskingWidget(DetectionActions, FileActions, QWidget):
         ]
 
     def refresh(self) -> None:
-        """Redraw contrast, the marked showers of this slice, and the current ellipse."""
+        """Redraw contrast, and the marked showers, candidates and current ellipse."""
         if self.session is None:
             return
         self.update_contrast()
@@ -145,19 +198,19 @@ class ShowerMaskingWidget(DetectionActions, FileActions, QWidget):
         visible = [self.session.marked[n] for n in self.session.visible(i, g)]
         set_ellipses(self.marked_layer, [shower_corners(s, lead) for s in visible], MARKED_COLOR)
         candidates = self.session.candidates
-        shown = [
-            shower_corners(candidates[n], lead) for n in self.session.visible(i, g, candidates)
-        ]
+        shown = [shower_corners(candidates[n]) for n in self.session.visible(i, g, candidates)]
         set_ellipses(self.candidate_layer, shown, CANDIDATE_COLOR)
         self.marked_layer.metadata["showermask_catalog"] = list(self.session.marked)
         self._draw_current()
 
     def _draw_current(self) -> None:
+        """Draw the current ellipse if it lives on the slice on screen."""
+        if self.session is None:
+            return
+        shown = self.session.on_slice(*self.slice_now())
         self._quiet = True
         try:
-            current = self.session.current
-            lead = self._lead(current.integration, current.group) if current else []
-            corners = [shower_corners(current, lead)] if current else []
+            corners = [shower_corners(self.session.current)] if shown else []
             set_ellipses(self.current_layer, corners, CURRENT_COLOR)
         finally:
             self._quiet = False
@@ -174,100 +227,11 @@ class ShowerMaskingWidget(DetectionActions, FileActions, QWidget):
         if self.dq is not None:
             self.dq.opacity = value
 
-    # user actions -------------------------------------------------------------------------
-    def _on_mouse(self, viewer: napari.Viewer, event) -> None:
-        if self.session is None or event.button != 1:
-            return
-        active = viewer.layers.selection.active
-        if isinstance(active, napari.layers.Shapes) and active.mode != "pan_zoom":
-            return  # napari's own shape tools handle it
-        dragged = False
-        yield
-        while event.type == "mouse_move":
-            dragged = True
-            yield
-        if not dragged:
-            self.place(event.position)
 
-    def place(self, position) -> None:
-        """Put the current (red) ellipse at a viewer position on the current slice."""
-        data_point = self.image.world_to_data(position)
-        self.session.place(data_point)
-        self._draw_current()
-
-    def _reshape(self) -> None:
-        if self.session is None or self._quiet:
-            return
-        self.session.reshape(self.major.value, self.minor.value, self.theta.value)
-        self._draw_current()
-
-    def _on_current_changed(self, event) -> None:
-        if self._quiet or self.session is None or len(self.current_layer.data) != 1:
-            return
-        shower = self.session.follow_corners(self.current_layer.data[0])
-        self._quiet = True
-        try:
-            self.major.value = min(shower.semi_major, self.major.max)
-            self.minor.value = min(shower.semi_minor, self.minor.max)
-            self.theta.value = shower.theta
-        finally:
-            self._quiet = False
-
-    def mark(self) -> None:
-        """Record the current ellipse as a shower (from its group to the end of its run)."""
-        if self.session is None or self.session.mark() is None:
-            return
-        self._list()
-        self.refresh()
-
-    def _list(self) -> None:
-        self.showers.blockSignals(True)
-        self.showers.clear()
-        for s in self.session.marked:
-            self.showers.addItem(
-                f"int {s.integration} grp {s.group}  x={s.x:.1f} y={s.y:.1f}  "
-                f"a={s.semi_major:.1f} b={s.semi_minor:.1f} theta={s.theta:.0f}"
-            )
-        self.showers.blockSignals(False)
-
-    def go_to(self, row: int, showers=None) -> None:
-        """Show a marked shower (or one of ``showers``): its integration and first group."""
-        showers = self.session.marked if showers is None and self.session else showers
-        if self.session is None or not 0 <= row < len(showers):
-            return
-        s = showers[row]
-        lead = self._lead(s.integration, s.group)
-        step = list(self.viewer.dims.current_step)
-        step[: len(lead)] = lead
-        self.viewer.dims.current_step = tuple(step)
-        self.viewer.camera.center = (s.y, s.x)
-
-    def edit(self, row: int) -> None:
-        """Make a marked shower the current ellipse; Mark Shower stores the change."""
-        if self.session is None or not 0 <= row < len(self.session.marked):
-            return
-        self.go_to(row)
-        self.session.edit(row)
-        self._sync_sliders()
-
-    def _sync_sliders(self) -> None:
-        """Set the shape sliders to the current ellipse, and draw it."""
-        self._quiet = True
-        try:
-            self.major.value = self.session.semi_major
-            self.minor.value = self.session.semi_minor
-            self.theta.value = self.session.theta
-        finally:
-            self._quiet = False
-        self._draw_current()
-
-    def delete(self, row: int) -> None:
-        """Remove a marked shower."""
-        if self.session is None or not 0 <= row < len(self.session.marked):
-            return
-        self.session.delete(row)
-        self._list()
-        self.refresh()
+def _product_of(layer):
+    """Return the product whose planes a layer shows, or None."""
+    data = getattr(layer.data, "dq", layer.data)  # a DQ layer wraps the product's planes
+    return data.product if isinstance(data, ProductPlanes) else None
 
 
 def launch(path: str | None = None, block: bool = True) -> ShowerMaskingWidget:

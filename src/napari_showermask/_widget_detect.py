@@ -3,55 +3,50 @@
 from __future__ import annotations
 
 import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 
-from napari.qt.threading import create_worker
-from napari.utils import progress
+from napari.qt.threading import GeneratorWorker
 from napari.utils.notifications import show_error, show_info
 
+from ._widget_jobs import start_job
 from .detection import DetectionCancelled, detect_showers
 
 CANDIDATE_COLOR = "cyan"
 
 
-def _detection_job(product, stop: threading.Event):
-    """Run the detector in a thread; yield its progress (0-1); return its showers."""
-    done = [0.0]
-    with ThreadPoolExecutor(1) as pool:
-        future = pool.submit(
-            detect_showers, product, progress=lambda f: done.__setitem__(0, f),
-            cancelled=stop.is_set,
-        )  # fmt: skip
-        while not future.done():
-            time.sleep(0.05)
-            yield done[0]
-        try:
-            return future.result()
-        except DetectionCancelled:
-            return None
+def _detect(product, progress: Callable[[float], None], cancelled: Callable[[], bool]):
+    """Run the detector; None when it was cancelled."""
+    try:
+        return detect_showers(product, progress=progress, cancelled=cancelled)
+    except DetectionCancelled:
+        return None
 
 
 class DetectionActions:
     """Mixin for `ShowerMaskingWidget`: find candidate showers and review them."""
 
-    def find_showers(self):
-        """Start the detector in a worker with a progress bar; return the worker."""
+    def find_showers(self) -> GeneratorWorker | None:
+        """Start the detector in a worker with a progress bar.
+
+        Returns
+        -------
+        napari.qt.threading.GeneratorWorker or None
+            The running worker (the same one if already running); None for a product that
+            is not a ramp.
+        """
         if self.session is None or self.session.kind != "ramp":
             show_error("Shower detection needs a ramp (_jump or _ramp file).")
             return None
         if self.detect_worker is not None:
             return self.detect_worker
         self._stop = threading.Event()
-        self._bar = progress(total=100, desc="Finding showers")
-        worker = create_worker(_detection_job, self.image.data.product, self._stop)
-        worker.yielded.connect(self._detect_progress)
-        worker.returned.connect(self._detected)
-        worker.errored.connect(lambda exc: show_error(str(exc)))
+        worker = start_job(
+            _detect, self.image.data.product, cancelled=self._stop.is_set,
+            desc="Finding showers", returned=self._detected,
+        )  # fmt: skip
         worker.finished.connect(self._detect_finished)
         self.detect_worker = worker
         self.find_button.text = "Cancel Finding"
-        worker.start()
         return worker
 
     def cancel_find(self) -> None:
@@ -65,10 +60,9 @@ class DetectionActions:
         else:
             self.cancel_find()
 
-    def _detect_progress(self, fraction: float) -> None:
-        self._bar.update(int(100 * fraction) - self._bar.n)
-
     def _detected(self, showers) -> None:
+        if self.session is None:
+            return  # the product was closed meanwhile
         if showers is None:
             show_info("Shower detection cancelled.")
             return
@@ -78,7 +72,6 @@ class DetectionActions:
         show_info(f"{len(showers)} candidate shower(s) to review (cyan).")
 
     def _detect_finished(self) -> None:
-        self._bar.close()
         self.detect_worker = None
         self.find_button.text = "Find Showers"
 
@@ -97,6 +90,7 @@ class DetectionActions:
         getattr(self.session, action)(row)
         if action == "revise":
             self._sync_sliders()
+            self._sync_buttons()
         self._list_candidates()
         self._list()
         self.refresh()

@@ -26,6 +26,8 @@ class MaskingSession:
 
     Attributes
     ----------
+    semi_major, semi_minor, theta : float
+        Shape given to the next placed ellipse (pixels, degrees; the sliders' values).
     current : Shower or None
         The ellipse being placed or edited (drawn red).
     marked : list of Shower
@@ -34,6 +36,8 @@ class MaskingSession:
         Index in `marked` that `current` was taken from, if any.
     dirty : bool
         True when `marked` changed since the last save.
+    candidates : list of Shower
+        Showers proposed by the detector, waiting for review (accept, revise or reject).
     """
 
     kind: str
@@ -81,14 +85,36 @@ class MaskingSession:
             return lead[0], lead[1]
         return (lead[0], 0) if self.kind == "rateints" else (0, 0)
 
-    def place(self, point: Sequence[float]) -> Shower:
-        """Put the current ellipse at a viewer point ``(..., y, x)`` on its slice."""
-        integration, group = self.slice_of(point)
+    def place(self, point: Sequence[float]) -> Shower | None:
+        """Put the current ellipse at a viewer point ``(..., y, x)`` on its slice.
+
+        Parameters
+        ----------
+        point : sequence of float
+            Data coordinates: the leading axes of `shape`, then y and x.
+
+        Returns
+        -------
+        Shower or None
+            The new current ellipse; None (and no change) for a point outside the image.
+        """
         y, x = float(point[-2]), float(point[-1])
+        ny, nx = self.shape[-2:]
+        if not (-0.5 <= y < ny - 0.5 and -0.5 <= x < nx - 0.5):
+            return None
+        integration, group = self.slice_of(point)
         self.current = Shower(
             integration, group, x, y, self.semi_major, self.semi_minor, self.theta
         )
         return self.current
+
+    def on_slice(self, integration: int, group: int) -> bool:
+        """Tell whether the current ellipse lives on slice (integration, group)."""
+        current = self.current
+        return current is not None and (current.integration, current.group) == (
+            integration,
+            group,
+        )
 
     def reshape(
         self,
@@ -109,14 +135,40 @@ class MaskingSession:
             )
         return self.current
 
-    def follow_corners(self, corners: Sequence[Sequence[float]]) -> Shower | None:
-        """Take the current ellipse from napari's 4 corners after a drag, rotate or resize."""
-        if self.current is None:
+    def follow_corners(
+        self, corners: Sequence[Sequence[float]], at: tuple[int, int] | None = None
+    ) -> Shower | None:
+        """Take the current ellipse from napari's 4 corners after a drag, rotate or resize.
+
+        Parameters
+        ----------
+        corners : array-like
+            ``(4, D)`` corners as napari stores an ellipse (last two columns y, x).
+        at : (int, int), optional
+            ``(integration, group)`` of an ellipse drawn anew with napari's own tool: it
+            becomes the current ellipse on that slice. Without it the current ellipse keeps
+            its slice, and nothing happens when there is none.
+
+        Returns
+        -------
+        Shower or None
+            The current ellipse; a degenerate (zero-size) ellipse changes nothing.
+        """
+        if self.current is None and at is None:
             return None
         x, y, a, b, theta = corners_to_ellipse(corners)
+        if not (a > 0 and b > 0):
+            return self.current
         self.semi_major, self.semi_minor, self.theta = a, b, theta
-        self.current = self.current.moved(x=x, y=y, semi_major=a, semi_minor=b, theta=theta)
+        if at is None:
+            self.current = self.current.moved(x=x, y=y, semi_major=a, semi_minor=b, theta=theta)
+        else:
+            self.current = Shower(at[0], at[1], x, y, a, b, theta)
         return self.current
+
+    def discard(self) -> None:
+        """Drop the current ellipse (and stop editing a marked shower)."""
+        self.current, self.editing = None, None
 
     def mark(self) -> Shower | None:
         """Record the current ellipse as a shower (or update the one being edited)."""
