@@ -37,7 +37,8 @@ group because fewer than two usable groups precede it.
 Known limits: with one integration, a glow that begins within the first few groups and
 barely decays looks like a constant source and is not found. With two integrations, a
 shower in one raises the reference of the other where they overlap, which can shrink or
-hide the second one there.
+hide the second one there. A noise upswing just before a shower's onset can make it
+start one group early (masking one group more, never one less).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from skimage.filters import apply_hysteresis_threshold
@@ -55,6 +56,9 @@ from . import _difference_stats as stats
 from .catalog import Shower
 from .errors import ShowerMaskError
 from .products import Product
+
+if TYPE_CHECKING:
+    from skimage.measure._regionprops import RegionProperties
 
 __all__ = ["DetectionCancelled", "detect_showers"]
 
@@ -66,7 +70,12 @@ class DetectionCancelled(Exception):
 class _Run:
     """Progress and cancellation of one detection run, shared by the worker threads."""
 
-    def __init__(self, total: int, progress, cancelled) -> None:
+    def __init__(
+        self,
+        total: int,
+        progress: Callable[[float], None] | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> None:
         self.done, self.total = 0, max(total, 1)
         self.progress = progress or (lambda fraction: None)
         self.cancelled = cancelled or (lambda: False)
@@ -101,7 +110,13 @@ class _Run:
             raise failures[0]
 
 
-def _shower(integration, region, onset, first_usable, tuning) -> Shower | None:
+def _shower(
+    integration: int,
+    region: RegionProperties,
+    onset: np.ndarray,
+    first_usable: int,
+    tuning: dict[str, Any],
+) -> Shower | None:
     """Make a shower of a labelled region, or None for a line-like one."""
     rows, cols = region.coords[:, 0], region.coords[:, 1]
     values = region.image_intensity[region.image]
@@ -124,7 +139,13 @@ def _shower(integration, region, onset, first_usable, tuning) -> Shower | None:
     return Shower(integration, group, x, y, major, minor, theta, extra=extra)
 
 
-def _candidates(integration, peak, onset, first_usable, tuning) -> list[Shower]:
+def _candidates(
+    integration: int,
+    peak: np.ndarray,
+    onset: np.ndarray,
+    first_usable: int,
+    tuning: dict[str, Any],
+) -> list[Shower]:
     """Turn one integration's CUSUM maps into showers, highest score first."""
     threshold = tuning["threshold"]
     labelled = label(apply_hysteresis_threshold(peak, threshold / 3, threshold))
@@ -218,6 +239,7 @@ def detect_showers(
     if nints > 1:
         run.in_threads(pool, shares)
     pooled = tuple(sum(part[k] for part in parts) for k in range(3)) if parts else None
+    parts.clear()
     run.in_threads(search, shares)
     run.progress(1.0)
     return [shower for found in results for shower in found]
