@@ -1,6 +1,7 @@
-"""Make docs/widget.png: the demo ramp in napari with candidates, a marked shower, an ellipse.
+"""Make docs/widget.png: the demo ramp in napari with marked showers and a current ellipse.
 
-Candidates from Find Showers are cyan, the accepted shower green, the current ellipse red.
+Find Showers proposes candidates; two are accepted (marked, green where they apply) and
+the faint one is taken as the current (red) ellipse to reshape before marking it.
 
 Run under a display (e.g. ``xvfb-run -a python docs/make_screenshot.py``).
 """
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import napari
+from napari._qt.dialogs.qt_notification import NapariQtNotification
 from qtpy.QtWidgets import QApplication
 
 from napari_showermask._widget import launch
@@ -19,30 +21,46 @@ from napari_showermask.synthetic import write_demo
 HERE = Path(__file__).resolve().parent
 
 
+def settle(seconds: float = 0.5) -> None:
+    """Let Qt process events (draw, finish workers) for a while."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        QApplication.processEvents()
+        time.sleep(0.02)
+
+
+def candidate_of(widget, shower) -> int:
+    """Row of the candidate closest to a true shower (same integration)."""
+    candidates = widget.session.candidates
+    rows = [n for n, c in enumerate(candidates) if c.integration == shower.integration]
+    return min(
+        rows, key=lambda n: (candidates[n].x - shower.x) ** 2 + (candidates[n].y - shower.y) ** 2
+    )
+
+
 def main() -> None:
-    """Open the demo, mark its showers, place a current ellipse, and save a screenshot."""
+    """Open the demo, review the detector's candidates, and save a screenshot."""
     directory = Path(tempfile.mkdtemp())
     path = write_demo(directory)
     widget = launch(str(path), block=False)
     viewer = widget.viewer
     viewer.window._qt_window.resize(1500, 950)
-    truth = read_catalog(directory / "miri_showers_demo_truth.ecsv")
-    faint = next(s for s in truth if s.extra["kind"] == "faint")
+    settle()
+    truth = {s.extra["kind"]: s for s in read_catalog(directory / "miri_showers_demo_truth.ecsv")}
     widget.find_showers()  # the detector, in its worker, as the Find Showers button does
     while widget.detect_worker is not None:
-        QApplication.processEvents()
-        time.sleep(0.05)
-    widget.candidates.setCurrentRow(0)  # the bright shower, highest score
-    widget._candidate_action("accept")
-    viewer.dims.current_step = (0, faint.group, 128, 128)
-    widget.major.value, widget.minor.value, widget.theta.value = (
-        faint.semi_major, faint.semi_minor, faint.theta,
-    )  # fmt: skip
-    widget.place((0, faint.group, faint.y, faint.x))
+        settle(0.05)
+    for kind, action in [("bright", "accept"), ("idle", "accept"), ("faint", "revise")]:
+        widget.candidates.setCurrentRow(candidate_of(widget, truth[kind]))
+        widget._candidate_action(action)
+    current = widget.session.current  # the faint shower, in integration 0 like the bright one
+    viewer.dims.current_step = (current.integration, min(current.group + 2, 29), 128, 128)
     widget.scale.value = 2.0
+    viewer.layers.selection.active = widget.image
     viewer.reset_view()
-    for _ in range(30):
-        QApplication.processEvents()
+    for toast in viewer.window._qt_window.findChildren(NapariQtNotification):
+        toast.close()  # "3 candidates to review": all are reviewed by now
+    settle(1.0)
     viewer.screenshot(str(HERE / "widget.png"), canvas_only=False)
     viewer.close()
 

@@ -72,3 +72,45 @@ def test_candidates_review():
     session.reject(0)
     assert session.candidates == []
     assert session.visible(0, 9, found) == [0, 1, 2] and session.visible(0, 0, found) == [0]
+
+
+def test_place_outside_the_image_changes_nothing():
+    session = MaskingSession("ramp", (2, 10, 64, 48))
+    assert session.place((0, 1, 30, 47.4)) is not None
+    before = session.current
+    assert session.place((0, 1, 30, 47.6)) is None  # beyond the last pixel's edge (x)
+    assert session.place((0, 1, -0.6, 10)) is None  # below the first row (y)
+    assert session.current == before
+
+
+def test_current_ellipse_shows_where_it_would_be_masked():
+    session = MaskingSession("ramp", (2, 10, 64, 64))
+    assert not session.shows_current(0, 0)
+    session.place((1, 4, 20, 20))
+    assert session.shows_current(1, 4) and session.shows_current(1, 9)
+    assert not session.shows_current(1, 3) and not session.shows_current(0, 4)
+    cube = MaskingSession("rateints", (3, 64, 64))
+    cube.place((2, 20, 20))
+    assert cube.shows_current(2, 0) and not cube.shows_current(1, 0)
+
+
+def test_an_ellipse_drawn_with_napari_tools_becomes_current():
+    session = MaskingSession("ramp", (2, 10, 64, 64))
+    corners = ellipse_to_corners(12, 14, 6, 3, 30)
+    assert session.follow_corners(corners) is None  # nothing to follow, nowhere to put it
+    shower = session.follow_corners(corners, at=(1, 3))
+    assert (shower.integration, shower.group) == (1, 3)
+    assert (shower.x, shower.y, shower.semi_major, shower.theta) == pytest.approx((12, 14, 6, 30))
+    assert (session.semi_major, session.semi_minor) == pytest.approx((6, 3))
+    flat = [[5, 5], [5, 5], [5, 5], [5, 5]]  # a click with the ellipse tool: no size
+    assert session.follow_corners(flat, at=(0, 0)) == shower
+
+
+def test_follow_keeps_a_candidates_extra_columns_and_discard():
+    session = MaskingSession("ramp", (2, 10, 64, 64))
+    session.propose([Shower(0, 2, 10, 10, 4, 2, extra={"score": 12.0})])
+    session.revise(0)
+    moved = session.follow_corners(ellipse_to_corners(11, 10, 4, 2, 0))
+    assert moved.x == pytest.approx(11) and moved.extra == {"score": 12.0}
+    session.discard()
+    assert session.current is None and session.editing is None

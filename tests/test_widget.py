@@ -3,72 +3,25 @@
 import numpy as np
 import pytest
 from astropy.io import fits
-from qtpy.QtCore import QPoint, Qt
+from gui import click, colour_pixels, open_in, screen_xy, shown_viewer, small_ramp
 
+from napari_showermask._widget import ShowerMaskingWidget
 from napari_showermask.catalog import Shower
 from napari_showermask.masking import mask_array
 from napari_showermask.synthetic import write_ramp
 from napari_showermask.writer import default_output
 
-napari = pytest.importorskip("napari")
-from napari_showermask._widget import ShowerMaskingWidget  # noqa: E402
-
 pytestmark = pytest.mark.gui
-SHAPE = (2, 12, 64, 64)
 
 
 @pytest.fixture
 def viewer(qtbot):
-    viewer = napari.Viewer(show=True)
-    viewer.window._qt_window.resize(1200, 800)
-    yield viewer
-    viewer.layers.clear()  # closes the products' files
-    viewer.close()
+    yield from shown_viewer()
 
 
 @pytest.fixture
 def ramp(tmp_path):
-    path, truth = write_ramp(tmp_path / "gui_jump.fits", SHAPE, seed=11)
-    return path
-
-
-def open_in(viewer, qtbot, path):
-    widget = ShowerMaskingWidget(viewer)
-    viewer.window.add_dock_widget(widget, name="Shower Masking")
-    assert widget.open_file(str(path))
-    qtbot.wait(50)
-    return widget
-
-
-def screen_xy(viewer, x, y):
-    """Canvas pixel of data point (x, y) of the displayed plane."""
-    px, py = viewer.window._qt_viewer.canvas.view.scene.transform.map([x, y, 0, 1])[:2]
-    return int(round(px)), int(round(py))
-
-
-def click(viewer, qtbot, x, y):
-    native = viewer.window._qt_viewer.canvas.native
-    qtbot.mouseClick(native, Qt.MouseButton.LeftButton, pos=QPoint(*screen_xy(viewer, x, y)))
-    qtbot.wait(20)
-
-
-def colour_pixels(viewer, shower, colour):
-    """Count pixels of a colour on the ellipse's rim and far away from it, on screen."""
-    shot = viewer.screenshot(canvas_only=True, flash=False)
-    r, g, b = (shot[..., k].astype(int) for k in range(3))
-    hit = {
-        "red": (r > 180) & (g < 80) & (b < 80),
-        "green": (g > 180) & (r < 100) & (b < 100),
-    }[colour]
-    t = np.radians(shower.theta)
-    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
-    rim = []
-    for u in angles:
-        dx = shower.semi_major * np.cos(u) * np.cos(t) - shower.semi_minor * np.sin(u) * np.sin(t)
-        dy = shower.semi_major * np.cos(u) * np.sin(t) + shower.semi_minor * np.sin(u) * np.cos(t)
-        rim.append(screen_xy(viewer, shower.x + dx, shower.y + dy))
-    near = sum(hit[max(py - 2, 0) : py + 3, max(px - 2, 0) : px + 3].any() for px, py in rim)
-    return near / len(rim), int(hit.sum())
+    return small_ramp(tmp_path)
 
 
 def test_reader_layers_and_display(viewer, qtbot, ramp):

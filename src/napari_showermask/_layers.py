@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,6 +11,7 @@ from astropy.stats import sigma_clipped_stats
 from .catalog import Shower
 from .geometry import ellipse_to_corners
 
+SAMPLE_PIXELS = 16384  #: pixels of a frame that its contrast is computed from
 CURRENT_COLOR = "red"
 MARKED_COLOR = "lime"
 
@@ -41,8 +43,8 @@ def frame_contrast(frame: np.ndarray, scale: float) -> tuple[float, float]:
     Parameters
     ----------
     frame : numpy.ndarray
-        One 2-D frame; the statistics use one pixel in 16 (every 4th row and column),
-        sigma-clipped at 3 sigma.
+        One 2-D frame; the statistics, sigma-clipped at 3 sigma, use a regular grid of
+        about 16000 of its pixels (every pixel of a frame up to 128 x 128).
     scale : float
         Number of sigmas either side of the median.
 
@@ -51,7 +53,9 @@ def frame_contrast(frame: np.ndarray, scale: float) -> tuple[float, float]:
     tuple of float
         ``(low, high)``; ``(0, 1)`` for a frame with no finite pixel.
     """
-    sample = np.asarray(frame)[::4, ::4]
+    frame = np.asarray(frame)
+    step = max(1, math.ceil(math.sqrt(frame.size / SAMPLE_PIXELS)))
+    sample = frame[::step, ::step]
     sample = sample[np.isfinite(sample)]
     if sample.size == 0:
         return 0.0, 1.0
@@ -65,7 +69,8 @@ def set_ellipses(layer, corners: list[np.ndarray], color: str) -> None:
 
     Parameters
     ----------
-    layer : napari.layers.Shapes
+    layer : napari.layers.Shapes or None
+        None (a layer the user deleted) draws nothing.
     corners : list of numpy.ndarray
         Corners of each ellipse (see `shower_corners`).
     color : str
@@ -76,7 +81,7 @@ def set_ellipses(layer, corners: list[np.ndarray], color: str) -> None:
     A layer that already shows these ellipses is left alone: replacing a shapes layer's
     data rebuilds its GL programs, which is most of the cost of a redraw.
     """
-    if _same(layer.data, corners):
+    if layer is None or _same(layer.data, corners):
         return  # e.g. nothing shown before or now: the common case while paging
     layer.selected_data = set()
     layer.data = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ._layers import frame_contrast
@@ -15,8 +17,20 @@ AXIS_LABELS = {
 }
 
 
-def get_reader(path: str | list[str]):
-    """Return `read_product` for a JWST product, None for anything else (never raises)."""
+def get_reader(path: str | list[str]) -> Callable[[str | list[str]], list[tuple]] | None:
+    """Return `read_product` for a JWST ramp, rate or rateints product, else None.
+
+    Parameters
+    ----------
+    path : str or list of str
+        What napari asks about; a list is accepted only when it holds one path.
+
+    Returns
+    -------
+    callable or None
+        `read_product`, or None for anything else (other FITS files included). Never
+        raises: only the headers are looked at, with `napari_showermask.products.product_kind`.
+    """
     if isinstance(path, list):
         path = path[0] if len(path) == 1 else ""
     if not str(path).lower().endswith((".fits", ".fit", ".fits.gz")):
@@ -25,7 +39,21 @@ def get_reader(path: str | list[str]):
 
 
 def product_layers(product: Product) -> list[tuple]:
-    """Return napari LayerData tuples for an open product (all lazy)."""
+    """Return napari layer data tuples for an open product, all read lazily.
+
+    Parameters
+    ----------
+    product : Product
+        An open product; its file stays open for the layers (closed with them by the
+        Shower Masking widget).
+
+    Returns
+    -------
+    list of tuple
+        ``(data, kwargs, layer_type)`` for ``<stem> difference`` (image, contrast from one
+        frame), ``<stem> DQ`` (labels: flag categories of `napari_showermask.dqdisplay`)
+        and ``<stem> showers`` (empty shapes layer of the product's dimensionality).
+    """
     name = stem(product.path)
     labels = AXIS_LABELS[product.kind]
     # contrast from one plane only: the first difference of a ramp, else the first plane
@@ -62,12 +90,27 @@ def product_layers(product: Product) -> list[tuple]:
     return [
         (product.differences, image, "image"),
         (DQCategories(product.dq), dq, "labels"),
-        (None, showers, "shapes"),
+        ([], showers, "shapes"),  # not None: napari drops None data from sample data
     ]
 
 
 def read_product(path: str | list[str]) -> list[tuple]:
-    """Open a product and return its layers; bad files raise ShowerMaskError."""
+    """Open a product and return its layers (see `product_layers`).
+
+    Parameters
+    ----------
+    path : str or list of str
+        One product (the first path of a list).
+
+    Returns
+    -------
+    list of tuple
+
+    Raises
+    ------
+    ShowerMaskError
+        A missing, damaged or non-product file: napari reports it and adds no layer.
+    """
     if isinstance(path, list):
         path = path[0]
     return product_layers(open_product(path))

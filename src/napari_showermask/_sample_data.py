@@ -9,5 +9,11 @@ from .synthetic import write_demo
 
 
 def synthetic_miri_showers() -> list[tuple]:
-    """Write the demo ramp into a temporary directory and return its layers."""
+    """Write the demo ramp into a temporary directory and return its layers.
+
+    Returns
+    -------
+    list of tuple
+        The reader's layers of ``miri_showers_demo_jump.fits`` (2 x 30 x 256 x 256).
+    """
     return read_product(str(write_demo(tempfile.mkdtemp(prefix="showermask_demo_"))))

@@ -121,20 +121,34 @@ class ShowerMaskingWidget(
         self.session = MaskingSession(product.kind, product.shape)
         stem = image.name.removesuffix(" difference")
         self.dq = self.viewer.layers[f"{stem} DQ"] if f"{stem} DQ" in self.viewer.layers else None
+        if self.dq is not None:
+            self.dq.editable = False  # read from the file: no painting
         self.marked_layer = self.viewer.layers[f"{stem} showers"]
-        self.marked_layer.editable = False
+        self.marked_layer.editable = False  # drawn by the widget
         # The widget's own layers are 2-D (y, x) and it draws on them what belongs to the
         # slice on screen: paging does not re-slice them, and a re-sliced shapes layer
-        # rebuilds its GL programs (tens of ms per group with software OpenGL).
-        self.current_layer = self._overlay("current shower", CURRENT_COLOR)
-        self.current_layer.events.data.connect(self._on_current_changed)
-        self.candidate_layer = self._overlay("shower candidates", CANDIDATE_COLOR)
-        self.candidate_layer.editable = False
+        # rebuilds its GL programs (tens of ms per group with software OpenGL). They are
+        # added once the product's layers are drawn, so the data shows up sooner.
+        QTimer.singleShot(0, self._add_overlays)
         self.viewer.layers.selection.active = image
         self.viewer.dims.axis_labels = image.axis_labels
         self.viewer.scene.camera.orientation2d = ("up", "right")  # origin lower-left, as DS9
         self.status.value = f"{product.path.name}: {product.kind} {product.shape}"
         self._set_opacity(self.opacity.value)
+        self.refresh()
+
+    def _add_overlays(self) -> None:
+        """Add the current-ellipse and candidate layers (those missing; again if deleted)."""
+        if self.session is None:
+            return
+        active = self.viewer.layers.selection.active
+        if self.current_layer is None:
+            self.current_layer = self._overlay("current shower", CURRENT_COLOR)
+            self.current_layer.events.data.connect(self._on_current_changed)
+        if self.candidate_layer is None:
+            self.candidate_layer = self._overlay("shower candidates", CANDIDATE_COLOR)
+            self.candidate_layer.editable = False
+        self.viewer.layers.selection.active = active  # adding a layer selects it
         self.refresh()
 
     def _overlay(self, name: str, color: str) -> napari.layers.Shapes:
@@ -168,9 +182,18 @@ class ShowerMaskingWidget(
         QTimer.singleShot(0, remove) if later else remove()
 
     def _on_removed(self, event) -> None:
+        # Never draw on a removed layer: its canvas visual is gone, and GL may crash.
         layer = event.value
-        if layer is self.image:
+        if layer is self.image or layer is self.marked_layer:
             self._detach(later=True)
+        elif layer is self.dq:
+            self.dq = None
+        elif layer is self.current_layer or layer is self.candidate_layer:
+            if layer is self.current_layer:
+                self.current_layer = None
+            else:
+                self.candidate_layer = None
+            QTimer.singleShot(0, self._add_overlays)
         product = _product_of(layer)
         if product is not None and all(
             _product_of(lay) is not product for lay in self.viewer.layers
@@ -195,7 +218,8 @@ class ShowerMaskingWidget(
         self.update_contrast()
         i, g = self.slice_now()
         lead = self._lead(i, g)
-        visible = [self.session.marked[n] for n in self.session.visible(i, g)]
+        editing = self.session.editing  # drawn red, as the current ellipse, not green
+        visible = [self.session.marked[n] for n in self.session.visible(i, g) if n != editing]
         set_ellipses(self.marked_layer, [shower_corners(s, lead) for s in visible], MARKED_COLOR)
         candidates = self.session.candidates
         shown = [shower_corners(candidates[n]) for n in self.session.visible(i, g, candidates)]
@@ -204,10 +228,10 @@ class ShowerMaskingWidget(
         self._draw_current()
 
     def _draw_current(self) -> None:
-        """Draw the current ellipse if it lives on the slice on screen."""
+        """Draw the current ellipse if it applies to the slice on screen."""
         if self.session is None:
             return
-        shown = self.session.on_slice(*self.slice_now())
+        shown = self.session.shows_current(*self.slice_now())
         self._quiet = True
         try:
             corners = [shower_corners(self.session.current)] if shown else []

@@ -72,6 +72,7 @@ class ListActions:
         self.session.edit(row)
         self._sync_sliders()
         self._sync_buttons()
+        self.refresh()
 
     def delete(self, row: int) -> None:
         """Remove a marked shower.

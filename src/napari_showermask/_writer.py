@@ -11,7 +11,19 @@ from .geometry import corners_to_ellipse
 
 
 def layer_showers(data: list[np.ndarray], shape_types: list[str] | None = None) -> list[Shower]:
-    """Turn napari ellipse shapes (corners with leading integration/group) into showers."""
+    """Turn napari ellipse shapes into showers.
+
+    Parameters
+    ----------
+    data : list of numpy.ndarray
+        Each shape's corners ``(4, D)``: leading integration (and group) columns, then y, x.
+    shape_types : list of str, optional
+        napari's shape types; shapes that are not ellipses are skipped.
+
+    Returns
+    -------
+    list of Shower
+    """
     showers = []
     for n, corners in enumerate(data):
         if shape_types is not None and shape_types[n] != "ellipse":
@@ -26,10 +38,23 @@ def layer_showers(data: list[np.ndarray], shape_types: list[str] | None = None) 
 
 
 def write_showers(path: str, data: Any, meta: dict) -> list[str]:
-    """Write a shapes layer as a shower catalog; return the path written.
+    """Write a shapes layer as a shower catalog (ECSV, or DS9 regions for ``.reg``).
 
-    A layer the Shower Masking widget manages carries its whole catalog in its metadata
-    (it draws only the showers of the current slice); other layers give their ellipses.
+    Parameters
+    ----------
+    path : str
+        The file napari's save dialog chose (replaced if it exists).
+    data : list of numpy.ndarray
+        The layer's shapes.
+    meta : dict
+        The layer's attributes. A layer the Shower Masking widget manages carries its whole
+        catalog in ``metadata['showermask_catalog']`` (it draws only the showers of the
+        slice on screen); other layers give their ellipses.
+
+    Returns
+    -------
+    list of str
+        The path written.
     """
     showers = meta.get("metadata", {}).get("showermask_catalog")
     if showers is None:

@@ -24,6 +24,19 @@ _OTHER = 8
 _KNOWN = sum(bit for _, bit in _SHOWN.values())
 
 
+def _low_byte_codes() -> np.ndarray:
+    """Category code of each value 0-255 (all shown flags are in the low byte)."""
+    values = np.arange(256)
+    codes = np.zeros(256, np.uint8)
+    for code, (_, bit) in _SHOWN.items():
+        codes[(values & bit) != 0] |= code
+    codes[(values & ~_KNOWN) != 0] |= _OTHER
+    return codes
+
+
+_LOW_BYTE_CODES = _low_byte_codes()
+
+
 def dq_categories(dq: np.ndarray) -> np.ndarray:
     """Return the category code (0-15) of each DQ value.
 
@@ -35,12 +48,12 @@ def dq_categories(dq: np.ndarray) -> np.ndarray:
     Returns
     -------
     numpy.ndarray of uint8
+        Bits: 1 DO_NOT_USE, 2 SATURATED, 4 JUMP_DET, 8 any other flag.
     """
     dq = np.asarray(dq)
-    codes = np.zeros(dq.shape, np.uint8)
-    for code, (_, bit) in _SHOWN.items():
-        codes |= np.where(dq & bit, code, 0).astype(np.uint8)
-    codes |= np.where(dq & ~np.array(_KNOWN, dq.dtype), _OTHER, 0).astype(np.uint8)
+    codes = _LOW_BYTE_CODES[dq & 0xFF]  # one table look-up per pixel
+    if dq.dtype.itemsize > 1:
+        codes[dq > 0xFF] |= _OTHER
     return codes
 
 

@@ -108,13 +108,14 @@ class MaskingSession:
         )
         return self.current
 
-    def on_slice(self, integration: int, group: int) -> bool:
-        """Tell whether the current ellipse lives on slice (integration, group)."""
+    def shows_current(self, integration: int, group: int) -> bool:
+        """Tell whether the current ellipse is drawn on slice (integration, group).
+
+        It is drawn where it would be masked once marked (see `visible`): from its group to
+        the end of its integration.
+        """
         current = self.current
-        return current is not None and (current.integration, current.group) == (
-            integration,
-            group,
-        )
+        return current is not None and self.visible(integration, group, [current]) == [0]
 
     def reshape(
         self,

@@ -1,0 +1,91 @@
+"""Helpers for tests in a real napari viewer: fixtures, screen positions, mouse, colours."""
+
+import numpy as np
+import pytest
+from qtpy.QtCore import QEvent, QPoint, QPointF, Qt
+from qtpy.QtGui import QMouseEvent
+from qtpy.QtWidgets import QApplication
+
+from napari_showermask.synthetic import write_ramp
+
+napari = pytest.importorskip("napari")
+from napari_showermask._widget import ShowerMaskingWidget  # noqa: E402
+
+SHAPE = (2, 12, 64, 64)
+
+
+def shown_viewer():
+    """Yield a shown napari viewer (a hidden one renders black); for a fixture."""
+    viewer = napari.Viewer(show=True)
+    viewer.window._qt_window.resize(1200, 800)
+    yield viewer
+    viewer.layers.clear()  # closes the products' files
+    viewer.close()
+
+
+def small_ramp(directory):
+    """Write a small synthetic MIRI ramp, ``gui_jump.fits``, and return its path."""
+    path, _ = write_ramp(directory / "gui_jump.fits", SHAPE, seed=11)
+    return path
+
+
+def open_in(viewer, qtbot, path):
+    """Dock the widget and open a file with the plugin, as a user would."""
+    widget = ShowerMaskingWidget(viewer)
+    viewer.window.add_dock_widget(widget, name="Shower Masking")
+    assert widget.open_file(str(path))
+    qtbot.waitUntil(lambda: widget.current_layer is not None, timeout=5000)
+    return widget
+
+
+def screen_xy(viewer, x, y):
+    """Canvas pixel of data point (x, y) of the displayed plane."""
+    px, py = viewer.window._qt_viewer.canvas.view.scene.transform.map([x, y, 0, 1])[:2]
+    return int(round(px)), int(round(py))
+
+
+def click(viewer, qtbot, x, y):
+    """Left-click the canvas at data point (x, y)."""
+    native = viewer.window._qt_viewer.canvas.native
+    qtbot.mouseClick(native, Qt.MouseButton.LeftButton, pos=QPoint(*screen_xy(viewer, x, y)))
+    qtbot.wait(20)
+
+
+def drag(viewer, qtbot, start, end, steps=6):
+    """Drag with the left button held from data point ``start`` (x, y) to ``end``."""
+    native = viewer.window._qt_viewer.canvas.native
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    a, b = np.array(screen_xy(viewer, *start), float), np.array(screen_xy(viewer, *end), float)
+
+    def send(kind, xy, button, buttons):
+        pos = QPointF(*xy)
+        event = QMouseEvent(
+            kind, pos, native.mapToGlobal(pos), button, buttons, Qt.KeyboardModifier.NoModifier
+        )
+        QApplication.sendEvent(native, event)
+
+    send(QEvent.Type.MouseButtonPress, a, left, left)
+    for k in range(1, steps + 1):
+        send(QEvent.Type.MouseMove, a + (b - a) * k / steps, none, left)
+        qtbot.wait(15)  # napari throttles mouse moves (5 ms)
+    send(QEvent.Type.MouseButtonRelease, b, left, none)
+    qtbot.wait(20)
+
+
+def colour_pixels(viewer, shower, colour):
+    """Return the share of rim points with the colour nearby, and all pixels of that colour."""
+    shot = viewer.screenshot(canvas_only=True, flash=False)
+    r, g, b = (shot[..., k].astype(int) for k in range(3))
+    hit = {
+        "red": (r > 180) & (g < 80) & (b < 80),
+        "green": (g > 180) & (r < 100) & (b < 100),
+    }[colour]
+    t = np.radians(shower.theta)
+    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+    rim = []
+    for u in angles:
+        dx = shower.semi_major * np.cos(u) * np.cos(t) - shower.semi_minor * np.sin(u) * np.sin(t)
+        dy = shower.semi_major * np.cos(u) * np.sin(t) + shower.semi_minor * np.sin(u) * np.cos(t)
+        rim.append(screen_xy(viewer, shower.x + dx, shower.y + dy))
+    near = sum(hit[max(py - 2, 0) : py + 3, max(px - 2, 0) : px + 3].any() for px, py in rim)
+    return near / len(rim), int(hit.sum())
