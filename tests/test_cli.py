@@ -61,7 +61,8 @@ def no_sci(path):
 
 
 def five_d(path):
-    hdus = [fits.PrimaryHDU(), fits.ImageHDU(np.zeros((1, 2, 2, 4, 4), "f4"), name="SCI")]
+    primary = fits.PrimaryHDU(header=fits.Header({"DATAMODL": "RampModel"}))
+    hdus = [primary, fits.ImageHDU(np.zeros((1, 2, 2, 4, 4), "f4"), name="SCI")]
     fits.HDUList(hdus).writeto(path)
     return path
 
@@ -130,7 +131,7 @@ def test_catalog_rows_outside_the_data(row, reason, ramp_file, tmp_path):
             "# %ECSV 1.0\n# ---\n# datatype:\n# - {name: x, datatype: float64}\nx\n1\n",
             "missing column(s) integration, group, y",
         ),  # fmt: skip
-        ("garbage.reg", "image\nellipse(1,2\n", "not a readable DS9 region file"),
+        ("garbage.reg", "image\nellipse(1,2\n", "line 2: cannot read region"),
     ],
 )
 def test_unreadable_catalogs(name, content, reason, ramp_file, tmp_path):
@@ -167,5 +168,10 @@ def test_demo_writes_a_ramp_and_truth(tmp_path):
     assert masked.returncode == 0, masked.stderr
 
 
-def test_demo_into_missing_directory(tmp_path):
-    assert_one_line_error(run("demo", tmp_path / "nope"), "nope", "no such directory")
+def test_demo_creates_a_missing_directory(tmp_path):
+    result = run("demo", tmp_path / "new" / "dir")
+    assert result.returncode == 0, result.stderr
+    assert Path(result.stdout.strip()).parent == tmp_path / "new" / "dir"
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    assert_one_line_error(run("demo", blocker / "sub"), "a_file", "cannot write")

@@ -79,7 +79,7 @@ def test_kind_sniffing_never_raises(tmp_path):
 
 def test_dq_shape_mismatch_is_refused(tmp_path):
     hdus = [
-        fits.PrimaryHDU(),
+        fits.PrimaryHDU(header=fits.Header({"DATAMODL": "RampModel"})),
         fits.ImageHDU(np.zeros((1, 3, 4, 4), "f4"), name="SCI"),
         fits.ImageHDU(np.zeros((1, 2, 4, 4), "u1"), name="GROUPDQ"),
     ]

@@ -96,7 +96,7 @@ def test_never_replaces_without_permission(ramp_file):
 
 def test_never_writes_the_input(ramp_file):
     before = file_digest(ramp_file)
-    with pytest.raises(ShowerMaskError, match="is the input file"):
+    with pytest.raises(ShowerMaskError, match="is an input of this command"):
         write_masked(ramp_file, SHOWERS, output=ramp_file, overwrite=True)
     assert file_digest(ramp_file) == before
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import NoReturn
 
 from . import __version__
 from .errors import ShowerMaskError
+from .outputs import interrupts_on_signals
 
 __all__ = ["main"]
 
@@ -41,10 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     apply.add_argument("input", metavar="INPUT", type=Path, help="_jump/_ramp/_rate/_rateints")
     apply.add_argument(
         "--showers",
-        required=True,
         type=Path,
         metavar="CATALOG",
-        help="shower catalog: ECSV table or DS9 region file (.reg)",
+        help="shower catalog: ECSV table or DS9 region file (.reg); "
+        "default: INPUT's sidecar <stem>_showers.ecsv",
     )
     _add_output(apply, "PATH", "output file (default: <stem>_showers_masked.fits next to INPUT)")
 
@@ -60,35 +62,67 @@ def _parser() -> argparse.ArgumentParser:
         "detect",
         help="propose candidate showers in a ramp, as an ECSV catalog",
         description="Find candidate showers in a ramp and write them as an ECSV catalog "
-        "(contract columns plus score) that 'showermask apply' takes.",
+        "(contract columns plus score) for review; 'showermask apply' takes it.",
     )
     detect.add_argument("input", metavar="INPUT", type=Path, help="_jump or _ramp file")
-    _add_output(detect, "CATALOG", "catalog to write (default: <stem>_showers.ecsv next to INPUT)")
+    _add_output(
+        detect, "CATALOG", "catalog to write (default: <stem>_candidates.ecsv next to INPUT)"
+    )
+    detect.add_argument(
+        "--accept",
+        action="store_true",
+        help="write the candidates as the showers to mask: INPUT's sidecar "
+        "<stem>_showers.ecsv (replaced only with --overwrite)",
+    )
     return parser
 
 
 def _add_output(parser: argparse.ArgumentParser, metavar: str, help: str) -> None:
     """Add ``--output/-o`` and ``--overwrite`` to a sub-command."""
-    parser.add_argument("--output", "-o", type=Path, metavar=metavar, help=help)
+    parser.add_argument("--output", "-o", metavar=metavar, help=help)
     parser.add_argument("--overwrite", action="store_true", help="replace an existing file")
+
+
+def _output(args: argparse.Namespace) -> Path | None:
+    if args.output is None:
+        return None
+    if not args.output.strip():
+        raise ShowerMaskError("--output is empty; give a file name")
+    return Path(args.output)
 
 
 def _apply(args: argparse.Namespace) -> Path:
     from .catalog import read_catalog
+    from .outputs import sidecar_path
+    from .products import open_product
     from .writer import write_masked
 
-    showers = read_catalog(args.showers)
+    output = _output(args)
+    with open_product(args.input) as product:
+        kind = product.kind
+    catalog = args.showers
+    if catalog is None:
+        catalog = sidecar_path(args.input)
+        if not catalog.is_file():
+            raise ShowerMaskError(
+                f"{args.input}: no --showers given and no sidecar catalog {catalog.name}"
+            )
+    showers = read_catalog(catalog, kind=kind)
     return write_masked(
-        args.input, showers, args.output, overwrite=args.overwrite, catalog_name=args.showers
+        args.input,
+        showers,
+        output,
+        overwrite=args.overwrite,
+        catalog_name=catalog,
+        inputs=[catalog],
     )
 
 
 def _demo(args: argparse.Namespace) -> Path:
-    if not args.directory.is_dir():
-        raise ShowerMaskError(f"{args.directory}: no such directory")
     from .synthetic import write_demo
 
     try:
+        args.directory.mkdir(parents=True, exist_ok=True)
         path = write_demo(args.directory)
     except OSError as exc:
         raise ShowerMaskError(f"{args.directory}: cannot write ({exc.strerror or exc})") from None
@@ -103,14 +137,16 @@ def _demo(args: argparse.Namespace) -> Path:
 def _detect(args: argparse.Namespace) -> Path:
     from .catalog import write_catalog
     from .detection import detect_showers
-    from .products import open_product, stem
+    from .outputs import candidates_path, check_output, sidecar_path
+    from .products import open_product
 
-    output = args.output or args.input.with_name(f"{stem(args.input)}_showers.ecsv")
-    if output.exists() and not args.overwrite:
-        raise ShowerMaskError(f"{output}: exists (use --overwrite to replace it)")
+    output = _output(args)
+    if output is None:
+        output = sidecar_path(args.input) if args.accept else candidates_path(args.input)
+    check_output(output, [args.input], args.overwrite)  # before the long work
     with open_product(args.input) as product:
         showers = detect_showers(product)
-    return write_catalog(showers, output, overwrite=args.overwrite)
+    return write_catalog(showers, output, overwrite=args.overwrite, inputs=[args.input])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -129,13 +165,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     run = {"apply": _apply, "demo": _demo, "detect": _detect}[args.command]
     try:
-        path = run(args)
+        with interrupts_on_signals():
+            path = run(args)
     except ShowerMaskError as exc:
         print(f"showermask: error: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("showermask: interrupted; nothing written", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
+        name = signal.Signals(signum).name
+        print(f"showermask: interrupted ({name}); nothing written", file=sys.stderr)
+        return 128 + int(signum)
     if not (args.command == "demo" and args.gui):
         print(path)
     return 0

@@ -1,11 +1,14 @@
 """Open JWST ramp, rate and rateints products lazily, plane by plane.
 
-A *product* is a FITS file written by the JWST pipeline (or by stdatamodels) with a ``SCI``
-extension of 4 (ramp: ``nints, ngroups, ny, nx``), 3 (rateints: ``nints, ny, nx``) or 2
-(rate: ``ny, nx``) dimensions; its data-quality plane is ``GROUPDQ`` for ramps and ``DQ``
-otherwise. Extensions are found by EXTNAME, never by index. Nothing here reads more than
-the planes asked for: arrays are read through astropy's ``section`` (which also applies the
-``BZERO`` of uint32 DQ planes), so a many-GB ramp costs a few planes of memory.
+A *product* is a FITS file written by the JWST pipeline (or by stdatamodels) whose data
+model (primary ``DATAMODL``) is a ramp (``RampModel``: ``SCI`` is ``nints, ngroups, ny,
+nx``), rateints (``CubeModel``: ``nints, ny, nx``) or rate (``ImageModel``,
+``IFUImageModel``: ``ny, nx``); its data-quality plane is ``GROUPDQ`` for ramps and ``DQ``
+otherwise. Other models (an IFU cube ``_s3d`` is 3-D too) are declined. Compression is
+recognised by content (gzip magic bytes), not by name. Extensions are found by EXTNAME,
+never by index. Nothing here reads more than the planes asked for: arrays are read
+through astropy's ``section`` (which also applies the ``BZERO`` of uint32 DQ planes), so a
+many-GB ramp costs a few planes of memory.
 """
 
 from __future__ import annotations
@@ -14,10 +17,11 @@ import gzip
 import os
 import threading
 import warnings
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from astropy.io import fits
@@ -26,11 +30,32 @@ from astropy.utils.exceptions import AstropyUserWarning
 from .errors import ShowerMaskError
 from .planes import ProductPlanes
 
-__all__ = ["Product", "ProductKind", "ProductPlanes", "open_product", "product_kind", "stem"]
+__all__ = [
+    "DQ_EXTENSION",
+    "HDULayout",
+    "KIND_BY_MODEL",
+    "Product",
+    "ProductKind",
+    "ProductPlanes",
+    "is_gzip",
+    "open_product",
+    "product_kind",
+    "stem",
+]
 
 ProductKind = Literal["ramp", "rateints", "rate"]
 
 _KIND_BY_NDIM: dict[int, ProductKind] = {4: "ramp", 3: "rateints", 2: "rate"}
+#: Product kind of each stdatamodels data model this package masks.
+KIND_BY_MODEL: dict[str, ProductKind] = {
+    "RampModel": "ramp",
+    "CubeModel": "rateints",
+    "ImageModel": "rate",
+    "IFUImageModel": "rate",
+}
+#: The DQ extension of each kind.
+DQ_EXTENSION: dict[ProductKind, str] = {"ramp": "GROUPDQ", "rateints": "DQ", "rate": "DQ"}
+_GZIP_MAGIC = b"\x1f\x8b"
 _FITS_SUFFIXES = (".fits.gz", ".fits", ".fit")
 
 
@@ -56,8 +81,9 @@ def stem(path: str | os.PathLike) -> str:
 def product_kind(path: str | os.PathLike) -> ProductKind | None:
     """Tell from the headers alone whether a file is a ramp, rateints or rate product.
 
-    Never raises: anything that is not a readable FITS file with a 2-, 3- or 4-D ``SCI``
-    image (and, for 4-D, a ``GROUPDQ`` extension) gives None.
+    Never raises: anything that is not a readable FITS file whose data model (``DATAMODL``)
+    is one of `KIND_BY_MODEL`, with a ``SCI`` of the matching dimensions and its DQ
+    extension, gives None.
 
     Parameters
     ----------
@@ -71,15 +97,73 @@ def product_kind(path: str | os.PathLike) -> ProductKind | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             with fits.open(path, memmap=False, lazy_load_hdus=True) as hdul:
-                names = {hdu.name for hdu in hdul}
-                if "SCI" not in names:
-                    return None
-                kind = _KIND_BY_NDIM.get(int(hdul["SCI"].header.get("NAXIS", 0)))
-                if kind is None or ("GROUPDQ" if kind == "ramp" else "DQ") not in names:
-                    return None
-                return kind
+                kind = _kind(hdul)
+                return kind if isinstance(kind, str) and kind in DQ_EXTENSION else None
     except Exception:  # any unreadable file is simply "not ours"
         return None
+
+
+def _kind(hdul: fits.HDUList) -> ProductKind | str:
+    """Return the product kind, or a one-line reason why the file is not a product."""
+    names = {hdu.name for hdu in hdul}
+    if "SCI" not in names:
+        return "no SCI extension (not a JWST product)"
+    model = str(hdul[0].header.get("DATAMODL", "")).strip()
+    ndim = int(hdul["SCI"].header.get("NAXIS", 0))
+    if not model:
+        return "no DATAMODL keyword in the primary header (not a JWST pipeline product)"
+    kind = KIND_BY_MODEL.get(model)
+    if kind is None:
+        return (
+            f"data model {model} is not a ramp (RampModel), rateints (CubeModel) or rate "
+            "(ImageModel) product"
+        )
+    expected = {v: k for k, v in _KIND_BY_NDIM.items()}[kind]
+    if ndim != expected:
+        return f"SCI has {ndim} dimension(s); a {kind} product ({model}) has {expected}"
+    if DQ_EXTENSION[kind] not in names:
+        return f"{kind} product has no {DQ_EXTENSION[kind]} extension"
+    return kind
+
+
+def is_gzip(path: str | os.PathLike) -> bool:
+    """Tell whether a file is gzip-compressed, from its first bytes (not its name).
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    bool
+    """
+    with open(path, "rb") as stream:
+        return stream.read(2) == _GZIP_MAGIC
+
+
+@dataclass(frozen=True)
+class HDULayout:
+    """Where one HDU lies in a FITS file.
+
+    Attributes
+    ----------
+    name : str
+        EXTNAME (``PRIMARY`` for the first).
+    header_start, data_start : int
+        Byte offsets of the header and of the data unit.
+    data_span : int
+        Bytes of the data unit, padding included.
+    header : astropy.io.fits.Header
+    compressed : bool
+        A tile-compressed image (its data is a binary table on disk).
+    """
+
+    name: str
+    header_start: int
+    data_start: int
+    data_span: int
+    header: fits.Header
+    compressed: bool
 
 
 @dataclass
@@ -179,6 +263,26 @@ class Product:
         """Lazy array of the DQ plane (``GROUPDQ`` or ``DQ``), unsigned integers."""
         return ProductPlanes(self, self.dq_name)
 
+    def layout(self) -> list[HDULayout]:
+        """Where each HDU lies in the (decompressed) file, in file order.
+
+        Returns
+        -------
+        list of HDULayout
+        """
+        with self._lock:
+            return [
+                HDULayout(
+                    hdu.name,
+                    hdu.fileinfo()["hdrLoc"],
+                    hdu.fileinfo()["datLoc"],
+                    hdu.fileinfo()["datSpan"],
+                    hdu.header.copy(),
+                    isinstance(hdu, fits.CompImageHDU),
+                )
+                for hdu in self._hdul
+            ]
+
     def close(self) -> None:
         """Close the file."""
         self._hdul.close()
@@ -224,24 +328,19 @@ def open_product(path: str | os.PathLike) -> Product:
         except ShowerMaskError:
             hdul.close()
             raise
+        except Exception as exc:  # damage found while reading the headers' data
+            hdul.close()
+            raise ShowerMaskError(f"{path}: {_unreadable(path, exc)}") from None
 
 
 def _product_from(path: Path, hdul: fits.HDUList) -> Product:
     _check_complete(path, hdul)
-    names = [hdu.name for hdu in hdul]
-    if "SCI" not in names:
-        raise ShowerMaskError(f"{path}: no SCI extension (not a JWST product)")
-    sci = hdul["SCI"]
-    shape = tuple(sci.shape or ())
-    kind = _KIND_BY_NDIM.get(len(shape))
-    if kind is None:
-        raise ShowerMaskError(
-            f"{path}: SCI has {len(shape)} dimension(s); expected 4 (ramp), "
-            "3 (rateints) or 2 (rate)"
-        )
-    dq_name = "GROUPDQ" if kind == "ramp" else "DQ"
-    if dq_name not in names:
-        raise ShowerMaskError(f"{path}: {kind} product has no {dq_name} extension")
+    kind = _kind(hdul)
+    if kind not in DQ_EXTENSION:
+        raise ShowerMaskError(f"{path}: {kind}")
+    kind = cast(ProductKind, kind)
+    shape = tuple(hdul["SCI"].shape or ())
+    dq_name = DQ_EXTENSION[kind]
     dq_shape = tuple(hdul[dq_name].shape or ())
     if dq_shape != shape:
         raise ShowerMaskError(f"{path}: {dq_name} shape {dq_shape} differs from SCI {shape}")
@@ -249,10 +348,13 @@ def _product_from(path: Path, hdul: fits.HDUList) -> Product:
 
 
 def _check_complete(path: Path, hdul: fits.HDUList) -> None:
-    """Raise if the file ends before the last HDU's data does."""
-    if path.name.lower().endswith(".gz"):
-        with gzip.open(path, "rb") as stream:
-            size = stream.seek(0, os.SEEK_END)
+    """Raise if the file ends before the last HDU's data does, or its compression is broken."""
+    if is_gzip(path):
+        try:
+            with gzip.open(path, "rb") as stream:
+                size = stream.seek(0, os.SEEK_END)  # also checks the CRC at the end
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ShowerMaskError(f"{path}: damaged gzip file ({_one_line(exc)})") from None
     else:
         size = path.stat().st_size
     for hdu in hdul:
@@ -266,14 +368,18 @@ def _check_complete(path: Path, hdul: fits.HDUList) -> None:
 
 def _unreadable(path: Path, exc: BaseException) -> str:
     """Say why astropy could not open a file: not FITS at all, or a damaged FITS file."""
-    opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
-        with opener(path, "rb") as stream:
+        compressed = is_gzip(path)
+        with (gzip.open if compressed else open)(path, "rb") as stream:
             start = stream.read(30)
-    except OSError as err:
+    except (OSError, EOFError, zlib.error) as err:
+        if compressed:
+            return f"damaged gzip file ({_one_line(err)})"
         return f"cannot read ({_one_line(err)})"
     if not start.startswith(b"SIMPLE  ="):
         return "not a FITS file (no SIMPLE card at the start)"
+    if compressed:
+        return f"damaged gzip file or truncated FITS inside it ({_one_line(exc)})"
     return f"truncated or corrupt FITS file ({_one_line(exc)})"
 
 

@@ -1,23 +1,30 @@
 """Write a masked copy of a product: same bytes, plus the shower DQ bits and HISTORY cards.
 
 The copy is made at the byte level, not through astropy's writer: the primary header gets
-HISTORY cards inserted before its END card (other cards keep their exact images), every
-other byte is copied as it is (in the kernel), and then only the rows of the DQ extension
-that showers touch are read, OR-ed and written back in place, a chunk of groups at a time.
-Memory stays at a few such chunks whatever the file size. The
-output is written to a temporary file in the same directory and renamed into place, so an
-interrupted save leaves nothing behind. Like ``cp`` and astropy's ``writeto``, the data are
-left to the operating system to flush (no fsync): the rename is what makes the save atomic.
+HISTORY cards before its END card (in the header's blank padding when they fit, so every
+later byte keeps its offset; other cards keep their exact images), every other byte is
+copied as it is, and then only the rows of the DQ extension that showers touch are read,
+OR-ed and written back in place, a chunk of groups at a time. ``CHECKSUM`` and
+``DATASUM`` cards, where the input has them, are updated from the changed bytes alone
+(`napari_showermask.fitschecksum`). Memory stays at a few chunks whatever the file size.
+
+The copy runs in the kernel where it can (``os.copy_file_range``, then ``os.sendfile``)
+and falls back to plain reads and writes (macOS, Windows, filesystems that refuse), with
+byte-identical output. The file is published by `napari_showermask.outputs.atomic_output`:
+complete or not at all, never onto an input, exclusive unless overwriting. Like ``cp``
+and astropy's ``writeto``, data are left to the operating system to flush (no fsync).
 """
 
 from __future__ import annotations
 
+import errno
 import gzip
 import itertools
 import os
-import tempfile
+import sys
 import textwrap
-from collections.abc import Callable, Sequence
+import zlib
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -25,16 +32,20 @@ import numpy as np
 from astropy.io import fits
 
 from . import __version__
-from .catalog import Shower
 from .errors import ShowerMaskError
+from .fitschecksum import DataSum, checksum_string
 from .masking import check_showers, mask_array
-from .products import open_product, stem
+from .outputs import atomic_output, check_output
+from .products import HDULayout, is_gzip, open_product, stem
+from .shower import Shower
 
 __all__ = ["default_output", "write_masked"]
 
 BLOCK = 2880
 CARD = 80
-_CHUNK = 256 * 2**20
+_CHUNK = 64 * 2**20
+_UNSUPPORTED = {errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EPERM}
+_UNSUPPORTED |= {errno.ENOTSOCK, errno.EBADF, errno.ENOTSUP}
 
 Progress = Callable[[float], None]
 
@@ -61,23 +72,26 @@ def write_masked(
     overwrite: bool = False,
     progress: Progress | None = None,
     catalog_name: str | os.PathLike = "catalog",
+    inputs: Iterable[str | os.PathLike] = (),
 ) -> Path:
     """Write a copy of a product with the showers masked in its DQ plane.
 
     Parameters
     ----------
     input_path : str or path-like
-        A ramp, rateints or rate product (``.fits`` or ``.fits.gz``); never modified.
+        A ramp, rateints or rate product (plain or gzip-compressed FITS); never modified.
     showers : sequence of Shower
         The showers to mask (rules in `napari_showermask.masking`).
     output : str or path-like, optional
-        Defaults to `default_output`; always an uncompressed FITS file.
+        Defaults to `default_output`; an uncompressed FITS file (a ``.gz`` name is refused).
     overwrite : bool
-        Replace an existing output.
+        Replace an existing output (never an input).
     progress : callable, optional
         Called with the fraction done, from 0 to 1.
     catalog_name : str or path-like
         Named in error messages about catalog rows.
+    inputs : iterable of str or path-like
+        Other files the caller reads (the catalog): the output may not be one of them.
 
     Returns
     -------
@@ -87,73 +101,137 @@ def write_masked(
     Raises
     ------
     ShowerMaskError
-        Bad input, a shower outside the data, an output that is the input, exists (without
-        ``overwrite``) or cannot be written.
+        Bad input, a shower outside the data, a DQ plane that cannot be masked in place,
+        an output that is an input, exists (without ``overwrite``) or cannot be written.
     """
     input_path = Path(input_path)
     output = Path(output) if output is not None else default_output(input_path)
+    sources = [input_path, *inputs]
+    if output.name.lower().endswith(".gz"):
+        raise ShowerMaskError(
+            f"{output}: compressed output is not written; give a .fits name (gzip it after)"
+        )
+    check_output(output, sources, overwrite)
     showers = list(showers)
     report = progress or (lambda fraction: None)
     with open_product(input_path) as product:
         check_showers(showers, product.kind, product.shape, catalog_name)
-        kind, shape = product.kind, product.shape
-        header_span = product._hdul[0].fileinfo()["datLoc"]
-    if output.exists() and output.resolve() == input_path.resolve():
-        raise ShowerMaskError(f"{output}: is the input file; choose another output")
-    if output.exists() and not overwrite:
-        raise ShowerMaskError(f"{output}: exists (use --overwrite to replace it)")
-    if not output.parent.is_dir():
-        raise ShowerMaskError(f"{output}: cannot write (no directory {output.parent})")
-    try:
-        handle = tempfile.NamedTemporaryFile(
-            dir=output.parent, prefix=f".{output.name}.", suffix=".part", delete=False
-        )
-    except OSError as exc:
-        raise ShowerMaskError(f"{output}: cannot write ({exc.strerror or exc})") from None
-    temporary = Path(handle.name)
-    try:
-        with handle, _open_raw(input_path) as source:
-            primary = source.read(header_span)
-            handle.write(_with_history(primary, showers, kind))
-            _copy(source, handle, report)
-            handle.flush()
-            _mask_file(handle, kind, shape, showers)
-            report(1.0)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, output)
-    except OSError as exc:
-        temporary.unlink(missing_ok=True)
-        raise ShowerMaskError(f"{output}: cannot write ({exc.strerror or exc})") from None
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+        kind, shape, layout = product.kind, product.shape, product.layout()
+    primary = layout[0]
+    dq = _dq_layout(input_path, layout, "GROUPDQ" if kind == "ramp" else "DQ")
+    with atomic_output(output, sources, overwrite) as handle:
+        try:
+            with _open_raw(input_path) as source:
+                header = _with_history(source.read(primary.data_start), showers, kind)
+                shift = len(header) - primary.data_start
+                handle.write(_with_checksum(header, primary))
+                _copy(source, handle, report)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise ShowerMaskError(f"{input_path}: damaged gzip file ({exc})") from None
+        handle.flush()
+        stored = _StoredDQ(handle, dq, shift, shape)
+        mask_array(stored, showers, kind)
+        _update_sums(handle, dq, shift, stored.datasum)
+        report(1.0)
     return output
 
 
+def _dq_layout(path: Path, layout: list[HDULayout], name: str) -> HDULayout:
+    """Return the DQ extension's layout, refusing one that cannot be masked byte-wise."""
+    found = next((hdu for hdu in layout if hdu.name == name), None)
+    if found is None:
+        raise ShowerMaskError(f"{path}: no {name} extension")
+    if found.compressed:
+        raise ShowerMaskError(
+            f"{path}: {name} is tile-compressed; decompress the file first (e.g. funpack)"
+        )
+    header = found.header
+    bitpix, bzero, bscale = header["BITPIX"], header.get("BZERO", 0), header.get("BSCALE", 1)
+    # unsigned integers, stored as is (uint8) or signed with BZERO = 2**(bits-1); the flags
+    # OR-ed in lie below the top bit, so OR-ing into the stored integers is exact.
+    if bitpix not in (8, 16, 32) or bscale != 1 or bzero not in (0, 2 ** (bitpix - 1)):
+        raise ShowerMaskError(
+            f"{path}: {name} is not an unsigned integer plane (BITPIX {bitpix}, "
+            f"BZERO {bzero}, BSCALE {bscale})"
+        )
+    return found
+
+
 def _open_raw(path: Path) -> BinaryIO:
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")
+    if is_gzip(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")
 
 
 def _copy(source: BinaryIO, target: BinaryIO, report: Progress) -> None:
-    """Copy the rest of ``source`` to ``target``, in the kernel when both are plain files."""
+    """Copy the rest of ``source`` to the end of ``target``, in the kernel where possible."""
+    target.flush()
     if isinstance(source, gzip.GzipFile):
         while chunk := source.read(_CHUNK):
             target.write(chunk)
         return
-    target.flush()
     start, end = source.tell(), os.fstat(source.fileno()).st_size
-    done = start
-    while done < end:
-        sent = os.copy_file_range(
-            source.fileno(), target.fileno(), min(_CHUNK, end - done), done, None
-        )
-        if sent == 0:
-            raise OSError(f"input ended early at byte {done}")
-        done += sent
+    into = target.tell()
+
+    def done_fraction(done: int) -> None:
         report(0.95 * (done - start) / max(end - start, 1))
+
+    done = start
+    for method in (_copy_file_range, _sendfile, _read_write):
+        try:
+            done = method(source, target, done, end, into + done - start, done_fraction)
+        except OSError as exc:
+            if exc.errno not in _UNSUPPORTED:
+                raise
+            continue  # the next method takes over where this one stopped
+        if done >= end:
+            break
+    if done < end:
+        raise OSError(errno.EIO, f"input ended early at byte {done}")
     target.seek(0, os.SEEK_END)
+
+
+def _copy_file_range(source, target, done, end, at, report) -> int:
+    copy = getattr(os, "copy_file_range", None)
+    if copy is None:
+        return done
+    while done < end:
+        sent = copy(source.fileno(), target.fileno(), min(_CHUNK, end - done), done, at)
+        if sent == 0:
+            break
+        done, at = done + sent, at + sent
+        report(done)
+    return done
+
+
+def _sendfile(source, target, done, end, at, report) -> int:
+    send = getattr(os, "sendfile", None)
+    if send is None or not sys.platform.startswith("linux"):  # file to file: Linux only
+        return done
+    os.lseek(target.fileno(), at, os.SEEK_SET)
+    while done < end:
+        sent = send(target.fileno(), source.fileno(), done, min(_CHUNK, end - done))
+        if sent == 0:
+            break
+        done += sent
+        report(done)
+    return done
+
+
+def _read_write(source, target, done, end, at, report) -> int:
+    source.seek(done)
+    target.seek(at)
+    buffer = bytearray(min(_CHUNK, 8 * 2**20))
+    view = memoryview(buffer)
+    while done < end:
+        count = source.readinto(view[: min(len(buffer), end - done)])
+        if not count:
+            break
+        target.write(view[:count])
+        done += count
+        report(done)
+    target.flush()
+    return done
 
 
 def _history_cards(showers: Sequence[Shower], kind: str) -> list[str]:
@@ -181,25 +259,107 @@ def _history_cards(showers: Sequence[Shower], kind: str) -> list[str]:
 
 
 def _with_history(header: bytes, showers: Sequence[Shower], kind: str) -> bytes:
-    """Insert HISTORY cards before the END card of a raw header, re-padded to blocks."""
+    """Insert HISTORY cards before the END card of a raw header.
+
+    They go into the blank cards after END when there is room (the header keeps its
+    size); otherwise the header grows by whole 2880-byte blocks.
+    """
     cards = [header[n : n + CARD] for n in range(0, len(header), CARD)]
     end = next((n for n, c in enumerate(cards) if c.rstrip() == b"END"), None)
     if end is None:
         raise ShowerMaskError("primary header has no END card")
-    new = b"".join(c.encode("ascii") for c in _history_cards(showers, kind))
-    body = b"".join(cards[:end]) + new + cards[end]
+    new = [c.encode("ascii") for c in _history_cards(showers, kind)]
+    body = b"".join(cards[:end] + new + [cards[end]])
+    if all(not c.strip() for c in cards[end + 1 :]) and len(body) <= len(header):
+        return body + b" " * (len(header) - len(body))
     return body + b" " * (-len(body) % BLOCK)
 
 
-class _StoredDQ:
-    """A DQ extension of an open file, as an array of its stored integers.
+def _card_index(header: bytes, keyword: str) -> int | None:
+    key = keyword.encode("ascii").ljust(8) + b"="
+    for n in range(0, len(header), CARD):
+        if header[n : n + 9] == key:
+            return n
+        if header[n : n + CARD].rstrip() == b"END":
+            return None
+    return None
 
-    Read and written with pread/pwrite of whole-row blocks; basic indices only.
+
+def _set_card(header: bytes, keyword: str, value: str) -> bytes:
+    """Give a header's string card a new value, keeping its comment."""
+    at = _card_index(header, keyword)
+    if at is None:
+        return header
+    card = fits.Card.fromstring(header[at : at + CARD].decode("ascii"))
+    image = fits.Card(keyword, value, card.comment).image.encode("ascii")
+    return header[:at] + image + header[at + CARD :]
+
+
+def _with_checksum(header: bytes, hdu: HDULayout) -> bytes:
+    """Recompute a header's ``CHECKSUM`` (if it has one) for its unchanged data unit."""
+    if _card_index(header, "CHECKSUM") is None:
+        return header
+    datasum = _datasum_card(hdu)
+    if datasum is None:
+        return header  # cannot know the data's sum without reading it: leave as it was
+    header = _set_card(header, "CHECKSUM", "0" * 16)
+    return _set_card(header, "CHECKSUM", checksum_string(header, datasum))
+
+
+def _datasum_card(hdu: HDULayout) -> int | None:
+    if hdu.data_span == 0:
+        return 0
+    try:
+        return int(str(hdu.header["DATASUM"]).strip())
+    except (KeyError, ValueError):
+        return None
+
+
+def _update_sums(handle: BinaryIO, dq: HDULayout, shift: int, datasum: DataSum | None) -> None:
+    """Write the DQ extension's new ``DATASUM`` and ``CHECKSUM`` into the output."""
+    if datasum is None:
+        return
+    start, size = dq.header_start + shift, dq.data_start - dq.header_start
+    header = _read_at(handle, size, start)
+    header = _set_card(header, "DATASUM", str(datasum.current))
+    if _card_index(header, "CHECKSUM") is not None:
+        header = _set_card(header, "CHECKSUM", "0" * 16)
+        header = _set_card(header, "CHECKSUM", checksum_string(header, datasum.current))
+    _write_at(handle, header, start)
+
+
+def _read_at(handle: BinaryIO, size: int, offset: int) -> bytes:
+    pread = getattr(os, "pread", None)
+    if pread is not None:
+        return pread(handle.fileno(), size, offset)
+    handle.seek(offset)
+    return handle.read(size)
+
+
+def _write_at(handle: BinaryIO, data: bytes, offset: int) -> None:
+    pwrite = getattr(os, "pwrite", None)
+    if pwrite is not None:
+        pwrite(handle.fileno(), data, offset)
+        return
+    handle.seek(offset)
+    handle.write(data)
+    handle.flush()
+
+
+class _StoredDQ:
+    """The DQ extension of the file being written, as an array of its stored integers.
+
+    Read and written as whole-row blocks at their file offsets; basic indices only. When
+    the extension has ``DATASUM``/``CHECKSUM`` cards, each change is added to `datasum`.
     """
 
-    def __init__(self, fd: int, offset: int, dtype: np.dtype, shape: tuple[int, ...]) -> None:
-        self.fd, self.offset, self.dtype, self.shape = fd, offset, dtype, shape
+    def __init__(self, handle: BinaryIO, dq: HDULayout, shift: int, shape: tuple) -> None:
+        self.handle, self.offset, self.shape = handle, dq.data_start + shift, shape
+        self.dtype = np.dtype(f">u{dq.header['BITPIX'] // 8}")
         self.ndim = len(shape)
+        self.datasum: DataSum | None = None
+        if "DATASUM" in dq.header or "CHECKSUM" in dq.header:
+            self.datasum = DataSum(_datasum_card(dq) or 0)
 
     def _planes(self, key: tuple) -> tuple[list[tuple[int, ...]], tuple[int, ...], slice, slice]:
         lead, (rows, cols) = key[:-2], key[-2:]
@@ -220,7 +380,7 @@ class _StoredDQ:
 
     def _read(self, index: tuple[int, ...], rows: slice) -> np.ndarray:
         start, size = self._block(index, rows)
-        data = np.frombuffer(os.pread(self.fd, size, start), dtype=self.dtype)
+        data = np.frombuffer(_read_at(self.handle, size, start), dtype=self.dtype)
         return data.reshape(-1, self.shape[-1])
 
     def __getitem__(self, key: tuple) -> np.ndarray:
@@ -232,22 +392,10 @@ class _StoredDQ:
         planes, _, rows, cols = self._planes(key)
         values = np.asarray(values).reshape((len(planes),) + np.shape(values)[-2:])
         for index, value in zip(planes, values, strict=True):
-            block = self._read(index, rows).copy()
+            old = self._read(index, rows)
+            block = old.copy()
             block[:, cols] = value
-            os.pwrite(self.fd, block.tobytes(), self._block(index, rows)[0])
-
-
-def _mask_file(handle: BinaryIO, kind: str, shape: tuple[int, ...], showers) -> None:
-    """OR the shower bits into the DQ plane of the file being written, in place."""
-    name = "GROUPDQ" if kind == "ramp" else "DQ"
-    with fits.open(handle.name, memmap=False, lazy_load_hdus=True) as hdul:
-        hdu = hdul[name]
-        offset = hdu.fileinfo()["datLoc"]
-        bitpix, bzero = hdu.header["BITPIX"], hdu.header.get("BZERO", 0)
-        bscale = hdu.header.get("BSCALE", 1)
-    # unsigned integers, stored as is (uint8) or signed with BZERO = 2**(bits-1); the flags
-    # OR-ed in lie below the top bit, so OR-ing into the stored integers is exact.
-    if bitpix not in (8, 16, 32) or bscale != 1 or bzero not in (0, 2 ** (bitpix - 1)):
-        raise ShowerMaskError(f"{handle.name}: {name} has unsupported BITPIX/BZERO/BSCALE")
-    stored = _StoredDQ(handle.fileno(), offset, np.dtype(f">u{bitpix // 8}"), shape)
-    mask_array(stored, showers, kind)
+            start = self._block(index, rows)[0]
+            _write_at(self.handle, block.tobytes(), start)
+            if self.datasum is not None:
+                self.datasum.replace(old, block, start - self.offset)
