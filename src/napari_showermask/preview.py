@@ -1,0 +1,208 @@
+"""Before/after rate images of a product's integrations, for the viewer and the report.
+
+`RatePreview` answers, for the integration on screen, what the rate of the file is as it
+is (``before``) and what it will be once the marked showers are masked (``after``),
+without writing anything: the showers are applied in memory on a copy of the DQ box they
+touch (`napari_showermask.ratefit.RampFitter`), and when they change only the boxes of the
+showers added, removed or edited are refitted. Qt-free and thread-safe: a GUI calls it from
+a worker with ``progress`` and ``cancel`` callbacks.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from .geometry import shower_pixels
+from .products import Product, open_product
+from .ratefit import DEFAULT_GAIN, DEFAULT_READNOISE, Box, Engine, RampFitter
+from .shower import Shower
+
+__all__ = ["PreviewCancelled", "RatePreview"]
+
+Progress = Callable[[int, int], None]
+Cancel = Callable[[], bool]
+
+
+class PreviewCancelled(Exception):
+    """Raised when the ``cancel`` callback of a long fit returns True."""
+
+
+class RatePreview:
+    """Lazily fitted before/after rate images (DN/s) of a ramp, rateints or rate product.
+
+    ``before`` reads one integration in blocks of rows and keeps its rate; ``after``
+    starts from it and refits only the boxes of showers that changed since the last call
+    for that integration. Rate and rateints products have no ramp: their preview is
+    ``SCI`` with NaN where DQ has DO_NOT_USE (after: also where showers mask it).
+
+    Parameters
+    ----------
+    product : Product or str or path-like
+        An open product (left open) or a path (opened here, closed by `close`).
+    gain, readnoise : float or numpy.ndarray
+        e-/DN and DN for the difference of two reads, scalar or per pixel; they weight the
+        fit and set the error bars (see `napari_showermask.ratefit`).
+    engine : {'auto', 'stcal', 'numpy'}
+        stcal's fitter when installed (``'auto'``), or the numpy transcription.
+    rows_per_block : int
+        Rows read and fitted at once by ``before`` (memory ~ ngroups x rows x nx x 5 bytes).
+
+    Examples
+    --------
+    >>> with RatePreview("x_jump.fits") as preview:  # doctest: +SKIP
+    ...     before = preview.before(0, progress=lambda done, total: None)
+    ...     after = preview.after(0, showers)
+    ...     boxes = preview.refit(0, showers_after_an_edit)  # only these boxes changed
+    """
+
+    def __init__(
+        self,
+        product: Product | str | os.PathLike,
+        *,
+        gain: float | np.ndarray = DEFAULT_GAIN,
+        readnoise: float | np.ndarray = DEFAULT_READNOISE,
+        engine: Engine = "auto",
+        rows_per_block: int = 64,
+    ) -> None:
+        self._own = not isinstance(product, Product)
+        self.product = open_product(product) if self._own else product
+        try:
+            self.fitter = RampFitter(self.product, gain, readnoise, engine)
+        except Exception:
+            self.close()
+            raise
+        self.kind = self.product.kind
+        self.rows_per_block = max(1, int(rows_per_block))
+        self._lock = threading.RLock()
+        self._before: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._after: dict[int, tuple[frozenset[Shower], np.ndarray, np.ndarray]] = {}
+
+    @property
+    def engine(self) -> str:
+        """``'stcal'`` or ``'numpy'``: the fitter in use."""
+        return str(self.fitter.engine)
+
+    def before(
+        self, integration: int, progress: Progress | None = None, cancel: Cancel | None = None
+    ) -> np.ndarray:
+        """Return the rate of one integration of the file as it is.
+
+        Parameters
+        ----------
+        integration : int
+            0-based (0 for rate products).
+        progress : callable, optional
+            Called as ``progress(rows_done, rows_total)`` after each block of rows.
+        cancel : callable, optional
+            Polled between blocks; when it returns True, `PreviewCancelled` is raised and
+            nothing is kept.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(ny, nx)`` float32 DN/s (a copy).
+        """
+        return self._before_fit(integration, progress, cancel)[0].copy()
+
+    def before_error(self, integration: int) -> np.ndarray:
+        """Return the 1-sigma error of `before` (DN/s; NaN for rate products without ERR)."""
+        return self._before_fit(integration)[1].copy()
+
+    def after(
+        self,
+        integration: int,
+        showers: Iterable[Shower],
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+    ) -> np.ndarray:
+        """Return the rate of one integration with the showers masked (DN/s, a copy).
+
+        Showers of other integrations are ignored (every shower applies to a rate
+        product). See `refit` for what is recomputed.
+        """
+        self.refit(integration, showers, progress, cancel)
+        with self._lock:
+            return self._after[integration][1].copy()
+
+    def after_error(self, integration: int, showers: Iterable[Shower]) -> np.ndarray:
+        """Return the 1-sigma error of `after` (DN/s, a copy)."""
+        self.refit(integration, showers)
+        with self._lock:
+            return self._after[integration][2].copy()
+
+    def refit(
+        self,
+        integration: int,
+        showers: Iterable[Shower],
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+    ) -> list[Box]:
+        """Bring the after-image of an integration up to date with a shower list.
+
+        Only the bounding boxes of showers added, removed or changed since the last call
+        for this integration are refitted (with every shower that touches them applied).
+
+        Returns
+        -------
+        list of (slice, slice)
+            The boxes refitted (empty when nothing changed); ``progress(n, total)`` is
+            called after each, ``cancel`` polled before each.
+        """
+        with self._lock:
+            rate, err = self._before_fit(integration, progress, cancel)
+            new = frozenset(self._own_showers(integration, showers))
+            if integration in self._after:
+                old, image, image_err = self._after[integration]
+                image, image_err = image.copy(), image_err.copy()
+            else:
+                old, image, image_err = frozenset(), rate.copy(), err.copy()
+            boxes = [found[0] for s in old ^ new if (found := shower_pixels(s, rate.shape))]
+            for n, box in enumerate(boxes):
+                if cancel is not None and cancel():
+                    raise PreviewCancelled
+                image[box], image_err[box] = self.fitter.fit_box(integration, box, new)
+                if progress is not None:
+                    progress(n + 1, len(boxes))
+            self._after[integration] = (new, image, image_err)
+            return boxes
+
+    def close(self) -> None:
+        """Forget the cached images; close the product if this preview opened it."""
+        self._before, self._after = {}, {}
+        if self._own:
+            self.product.close()
+
+    def __enter__(self) -> RatePreview:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _before_fit(
+        self, integration: int, progress: Progress | None = None, cancel: Cancel | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        self.fitter.check(integration)
+        with self._lock:
+            if integration not in self._before:
+                ny, nx = self.product.image_shape
+                step = self.rows_per_block if self.kind == "ramp" else ny
+                rate = np.empty((ny, nx), np.float32)
+                err = np.empty((ny, nx), np.float32)
+                for r0 in range(0, ny, step):
+                    if cancel is not None and cancel():
+                        raise PreviewCancelled
+                    box = (slice(r0, min(r0 + step, ny)), slice(0, nx))
+                    rate[box], err[box] = self.fitter.fit_box(integration, box)
+                    if progress is not None:
+                        progress(min(r0 + step, ny), ny)
+                self._before[integration] = (rate, err)
+            return self._before[integration]
+
+    def _own_showers(self, integration: int, showers: Iterable[Shower]) -> list[Shower]:
+        if self.kind == "rate":
+            return list(showers)
+        return [s for s in showers if s.integration == integration]
