@@ -139,8 +139,9 @@ def check_output(
     if not parent.is_dir():
         raise ShowerMaskError(f"{output}: cannot write (no directory {parent})")
     try:  # the one reliable test of writability (permissions, read-only mounts, ACLs)
-        with tempfile.TemporaryFile(dir=parent, prefix=".showermask-probe-"):
-            pass
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".showermask-probe-")
+        os.close(fd)
+        os.unlink(probe)
     except OSError as exc:
         raise ShowerMaskError(f"{output}: cannot write in {parent} ({_reason(exc)})") from None
     return output
