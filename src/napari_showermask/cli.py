@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
         "default: INPUT's sidecar <stem>_showers.ecsv",
     )
     _add_output(apply, "PATH", "output file (default: <stem>_showers_masked.fits next to INPUT)")
+    apply.add_argument(
+        "--report",
+        action="store_true",
+        help="print one line per shower: its rate excess inside the ellipse and in a ring "
+        "around it, before and after masking, and what to check",
+    )
 
     demo = commands.add_parser(
         "demo",
@@ -108,7 +114,12 @@ def _apply(args: argparse.Namespace) -> Path:
                 f"{args.input}: no --showers given and no sidecar catalog {catalog.name}"
             )
     showers = read_catalog(catalog, kind=kind)
-    return write_masked(
+    report = []
+    if args.report:
+        from .residuals import residual_report
+
+        report = residual_report(args.input, showers)
+    path = write_masked(
         args.input,
         showers,
         output,
@@ -116,6 +127,9 @@ def _apply(args: argparse.Namespace) -> Path:
         catalog_name=catalog,
         inputs=[catalog],
     )
+    for line in report:
+        print(line)
+    return path
 
 
 def _demo(args: argparse.Namespace) -> Path:

@@ -30,6 +30,7 @@ A shower is flagged
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -38,10 +39,11 @@ from stdatamodels.jwst.datamodels import dqflags
 
 from .geometry import ellipse_bbox, shower_pixels
 from .preview import RatePreview
+from .products import open_product
 from .ratefit import Box, RampFitter
 from .shower import Shower
 
-__all__ = ["Excess", "ShowerResidual", "shower_residuals"]
+__all__ = ["Excess", "ShowerResidual", "residual_report", "shower_residuals"]
 
 GLOW_OUTSIDE = "check: glow outside the ellipse"
 STARTS_EARLIER = "check: starts earlier"
@@ -165,6 +167,25 @@ def shower_residuals(
             flags.append(STARTS_EARLIER)
         out.append(ShowerResidual(shower, *excess, rise, tuple(flags)))
     return out
+
+
+def residual_report(path: str | os.PathLike, showers: Sequence[Shower]) -> list[str]:
+    """Return one line per shower: its residual check on a product (``apply --report``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ramp, rateints or rate product, unmasked; the showers are applied in memory.
+    showers : sequence of Shower
+
+    Returns
+    -------
+    list of str
+        ``"shower N: ..."`` (N from 1, in catalog order), see `ShowerResidual.text`.
+    """
+    with open_product(path) as product:
+        residuals = shower_residuals(RampFitter(product), showers)
+    return [f"shower {n}: {r.text()}" for n, r in enumerate(residuals, start=1)]
 
 
 def _local(shower: Shower, box: Box) -> Shower:
