@@ -6,12 +6,18 @@ Reports, in one run, medians of repeated runs (alternating, same page-cache stat
 - time to fetch one difference frame with `open_product` (target < 20 ms), against a naive
   baseline that loads SCI and differences the whole cube eagerly (its time and peak RSS).
 
-Usage: python benchmarks/bench_apply.py [RAMP.fits] [--repeat N]
+With ``--compare SRC`` (the ``src`` directory of another checkout, e.g. a ``git worktree``
+of an earlier commit) the same apply is also timed with that code, alternating, so a
+change is judged against its predecessor in one run. With ``--checksums`` the ramp is
+also rewritten with CHECKSUM/DATASUM cards (as archive products have) and timed too.
+
+Usage: python benchmarks/bench_apply.py [RAMP.fits] [--repeat N] [--compare SRC] [--checksums]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -65,14 +71,19 @@ with fits.open(sys.argv[1]) as hdul:
 """
 
 
-def measure(body: str, *args: str, setup: str = "") -> tuple[float, float, str]:
-    """Run ``setup`` then ``body`` in a fresh interpreter.
+def measure(
+    body: str, *args: str, setup: str = "", src: Path | None = None
+) -> tuple[float, float, str]:
+    """Run ``setup`` then ``body`` in a fresh interpreter (with ``src`` first on the path).
 
     Returns (seconds spent in ``body``, peak RSS MB of the process, stderr).
     """
     script = MEASURE.format(setup=setup, body=body)
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = f"{src}{os.pathsep}{env.get('PYTHONPATH', '')}"
     done = subprocess.run(
-        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, check=True, env=env
     )
     seconds, peak = map(float, done.stdout.split()[-2:])
     return seconds, peak, done.stderr
@@ -85,39 +96,76 @@ def timed(command: list[str]) -> float:
     return time.perf_counter() - start
 
 
+def apply_run(ramp: Path, catalog: Path, out: Path, src: Path | None = None) -> tuple:
+    """One apply in a fresh process: (wall s, work s, peak MB); the output is removed."""
+    start = time.perf_counter()
+    seconds, peak, _ = measure(
+        APPLY, str(ramp), str(catalog), str(out), setup=APPLY_SETUP, src=src
+    )
+    wall = time.perf_counter() - start
+    out.unlink()  # like cp's, each output is a new file
+    return wall, seconds, peak
+
+
+def with_checksums(ramp: Path, target: Path) -> Path:
+    """Rewrite the ramp with CHECKSUM/DATASUM cards in every HDU (once)."""
+    if not target.exists():
+        from astropy.io import fits
+
+        partial = target.with_suffix(".partial")
+        with fits.open(ramp, memmap=True, do_not_scale_image_data=True) as hdul:
+            hdul.writeto(partial, checksum=True, overwrite=True)
+        partial.replace(target)
+    return target
+
+
+def report(name: str, runs: list[tuple], cp_med: float) -> None:
+    """Print the medians of apply runs against cp."""
+    wall = statistics.median(r[0] for r in runs)
+    work = statistics.median(r[1] for r in runs)
+    peak = statistics.median(r[2] for r in runs)
+    print(f"{name:26s}{wall:7.2f} s  ratio to cp {wall / cp_med:5.2f} x   ", end="")
+    print(f"work {work:5.2f} s = {work / cp_med:4.2f} x cp   peak RSS {peak:4.0f} MB")
+
+
 def main() -> None:
     """Run the benchmark and print its report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("ramp", nargs="?", type=Path)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--compare", type=Path, metavar="SRC", help="another checkout's src")
+    parser.add_argument("--checksums", action="store_true", help="also a checksummed input")
     args = parser.parse_args()
     ramp = big_ramp(args.ramp)
     size = ramp.stat().st_size / 1e9
+    summed = (
+        with_checksums(ramp, ramp.with_name("bench_full_sums_jump.fits"))
+        if (args.checksums)
+        else None
+    )
+    runs: dict[str, list] = {"apply": [], "apply (compared src)": [], "apply, checksummed": []}
     with tempfile.TemporaryDirectory(dir=ramp.parent) as scratch:
         scratch = Path(scratch)
         catalog = big_catalog(scratch / "showers.ecsv")
         out, copy = scratch / "masked.fits", scratch / "copy.fits"
-        cp_times, apply_times, apply_in, peaks = [], [], [], []
+        cp_times = []
         for _ in range(args.repeat):
             cp_times.append(timed(["cp", str(ramp), str(copy)]))
-            start = time.perf_counter()
-            seconds, peak, _ = measure(APPLY, str(ramp), str(catalog), str(out), setup=APPLY_SETUP)
-            apply_times.append(time.perf_counter() - start)
-            apply_in.append(seconds)
-            peaks.append(peak)
             copy.unlink()
-            out.unlink()  # like cp's, each output is a new file
+            runs["apply"].append(apply_run(ramp, catalog, out))
+            if args.compare:
+                runs["apply (compared src)"].append(apply_run(ramp, catalog, out, args.compare))
+            if summed:
+                runs["apply, checksummed"].append(apply_run(summed, catalog, out))
         frame_s, frame_peak, frame_err = measure(FRAME, str(ramp))
         naive_s, naive_peak, _ = measure(NAIVE, str(ramp))
-    cp_med, apply_med = statistics.median(cp_times), statistics.median(apply_times)
-    print(f"file: {ramp} ({size:.2f} GB), {args.repeat} runs each, medians")
-    work_med = statistics.median(apply_in)
+    cp_med = statistics.median(cp_times)
+    print(f"file: {ramp} ({size:.2f} GB), {args.repeat} runs each, alternating, medians")
     print(f"cp                        {cp_med:7.2f} s")
-    print(f"showermask apply process  {apply_med:7.2f} s  ratio to cp {apply_med / cp_med:5.2f} x")
-    print(f"  of which the work       {work_med:7.2f} s  ratio to cp {work_med / cp_med:5.2f} x")
-    print(f"  (the rest is Python start-up and imports, fixed: {apply_med - work_med:.2f} s)")
-    print("  target: <= 1.5 x cp")
-    print(f"apply peak RSS            {statistics.median(peaks):7.0f} MB  (target <= 400)")
+    for name, done in runs.items():
+        if done:
+            report(name, done, cp_med)
+    print("  (wall - work = Python start-up and imports; target: apply <= 1.5 x cp)")
     frame_ms = float(frame_err.split("frame_median_ms")[-1])
     print(f"one difference frame      {frame_ms:7.2f} ms  (target < 20)")
     print(f"  peak RSS                {frame_peak:7.0f} MB")
