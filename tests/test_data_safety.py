@@ -307,3 +307,24 @@ def test_products_written_by_the_fixtures_are_real(tmp_path):
     # guards the tests above: a realistic product through stdatamodels
     path = write_product(tmp_path / "r_jump.fits", "ramp", (1, 4, 8, 8))
     assert product_kind(path) == "ramp"
+
+
+def test_text_in_a_numeric_catalog_column(ramp_file, tmp_path):
+    cat = tmp_path / "text.ecsv"
+    cat.write_text(
+        "# %ECSV 1.0\n# ---\n# datatype:\n# - {name: integration, datatype: string}\n"
+        "# - {name: group, datatype: int64}\n# - {name: x, datatype: float64}\n"
+        "# - {name: y, datatype: float64}\n# - {name: semi_major, datatype: float64}\n"
+        "# - {name: semi_minor, datatype: float64}\n# - {name: theta, datatype: float64}\n"
+        "integration group x y semi_major semi_minor theta\nfirst 3 8 7 4 2 30\n"
+    )
+    result = run("apply", ramp_file, "--showers", cat)
+    assert_one_line_error(result, "text.ecsv", "column integration holds text (e.g. 'first')")
+
+
+def test_history_fits_in_the_header_padding(ramp_file, tmp_path):
+    out = write_masked(ramp_file, SHOWERS[:1], tmp_path / "out.fits")
+    with fits.open(ramp_file) as a, fits.open(out) as b:
+        assert [h.fileinfo()["datLoc"] for h in a] == [h.fileinfo()["datLoc"] for h in b]
+        assert any("napari-showermask" in str(c) for c in b[0].header["HISTORY"])
+    assert out.stat().st_size == ramp_file.stat().st_size
