@@ -1,0 +1,273 @@
+"""Packaging: the light public API, the built wheel and sdist, and a plugin-manager install."""
+
+from __future__ import annotations
+
+import ast
+import configparser
+import email.parser
+import importlib.metadata
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import tomllib
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import napari_showermask
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "napari_showermask"
+HEAVY = ("numpy", "astropy", "napari", "qtpy", "PyQt6", "jwst", "stdatamodels", "dask")
+IMPORT_NAME = {"scikit-image": "skimage"}
+# Modules that come with the napari and jwst extras, and mark a module as GUI code.
+NAPARI_PROVIDES = {"qtpy", "superqt", "psygnal", "app_model", "vispy", "magicgui", "npe2"}
+JWST_PROVIDES = {"stcal", "stpipe", "stdatamodels"}
+GUI = {"napari", "qtpy", "superqt", "magicgui", "vispy"}
+
+
+def python(
+    code: str, env: dict[str, str] | None = None, exe: str = sys.executable, *args: str
+) -> str:
+    """Run Python code in a new process and return its stdout (fails on a non-zero exit)."""
+    done = subprocess.run([exe, "-c", code, *args], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def package_files() -> set[str]:
+    """The files the wheel must hold under ``napari_showermask/``."""
+    return {
+        path.relative_to(PACKAGE.parent).as_posix()
+        for path in PACKAGE.rglob("*")
+        if path.is_file() and (path.suffix == ".py" or path.name == "napari.yaml")
+    }
+
+
+def test_import_is_light_and_names_load_on_use() -> None:
+    loaded = f"sorted({{m.split('.')[0] for m in sys.modules}} & set({HEAVY!r}))"
+    out = python(f"import sys, napari_showermask; print({loaded})")
+    assert out.strip() == "[]"
+    out = python(f"import sys, napari_showermask as sm; sm.open_product; print({loaded})")
+    assert "'numpy'" in out and not re.search("napari|qtpy|PyQt6|jwst", out), out
+
+
+def test_public_api() -> None:
+    from napari_showermask import catalog, detection, masking, outputs, products, writer
+
+    exports = napari_showermask._EXPORTS
+    assert set(napari_showermask.__all__) == {"__version__", *exports}
+    assert set(napari_showermask.__all__) <= set(dir(napari_showermask))
+    for name, module in exports.items():
+        source = importlib.import_module(f"napari_showermask.{module}")
+        assert getattr(napari_showermask, name) is getattr(source, name)
+        assert getattr(source, name).__doc__, name
+    assert napari_showermask.open_product is products.open_product
+    assert napari_showermask.read_catalog is catalog.read_catalog
+    assert napari_showermask.mask_array is masking.mask_array
+    assert napari_showermask.detect_showers is detection.detect_showers
+    assert napari_showermask.write_masked is writer.write_masked
+    assert napari_showermask.sidecar_path is outputs.sidecar_path
+    with pytest.raises(AttributeError, match="no attribute 'masked_array'"):
+        napari_showermask.masked_array  # noqa: B018
+
+
+def imports(path: Path) -> tuple[set[str], set[str]]:
+    """Top-level names of the modules a file imports: at module level, and anywhere."""
+    tree = ast.parse(path.read_text())
+    found: list[tuple[ast.stmt, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node, alias.name.split(".")[0]) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.append((node, node.module.split(".")[0]))
+    third_party = {n for _, n in found if n not in sys.stdlib_module_names} - {PACKAGE.name}
+    module_level = {name for node, name in found if node in tree.body} & third_party
+    return module_level, third_party
+
+
+def requirement_modules(requirements: list[str]) -> set[str]:
+    """Import names of the distributions a requirement list names."""
+    names = {re.match(r"[A-Za-z0-9_.-]+", r).group(0) for r in requirements}
+    return {IMPORT_NAME.get(n, n.replace("-", "_")) for n in names}
+
+
+def test_dependencies_match_the_imports() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    core = requirement_modules(project["dependencies"])
+    extras = set().union(*map(requirement_modules, project["optional-dependencies"].values()))
+    extras |= NAPARI_PROVIDES | JWST_PROVIDES
+    used_anywhere: set[str] = set()
+    for path in PACKAGE.rglob("*.py"):
+        module_level, anywhere = imports(path)
+        used_anywhere |= anywhere
+        if not module_level & GUI:  # a core module: imports without napari or Qt
+            assert module_level <= core, f"{path.name} imports {module_level - core}"
+        assert anywhere <= core | extras, f"{path.name} imports {anywhere - core - extras}"
+    assert core <= used_anywhere, f"dependencies that nothing imports: {core - used_anywhere}"
+    napari_extra = project["optional-dependencies"]["napari"]
+    assert not [r for r in napari_extra if re.search(r"pyqt|pyside|\[", r, re.I)], napari_extra
+
+
+@pytest.fixture(scope="module")
+def dists(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Build the sdist, then the wheel from the unpacked sdist, as ``python -m build`` does."""
+    out = tmp_path_factory.mktemp("dist")
+    command = [sys.executable, "-m", "build", "--installer", "uv", "--outdir", str(out), str(ROOT)]
+    done = subprocess.run(command, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (sdist,) = out.glob("*.tar.gz")
+    (wheel,) = out.glob("*.whl")
+    return sdist, wheel
+
+
+@pytest.mark.slow
+def test_wheel_holds_package_manifest_entry_point_and_license(dists: tuple[Path, Path]) -> None:
+    _, wheel = dists
+    version = napari_showermask.__version__
+    info = f"napari_showermask-{version}.dist-info"
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        assert {n.split("/")[0] for n in names} == {"napari_showermask", info}
+        assert {n for n in names if not n.startswith(info)} == package_files()
+        manifest = archive.read("napari_showermask/napari.yaml")
+        entry_points = archive.read(f"{info}/entry_points.txt").decode()
+        license_text = archive.read(f"{info}/licenses/LICENSE")
+        metadata = email.parser.Parser().parsestr(archive.read(f"{info}/METADATA").decode())
+    assert manifest == (PACKAGE / "napari.yaml").read_bytes()
+    assert license_text == (ROOT / "LICENSE").read_bytes()
+    points = configparser.ConfigParser()
+    points.read_string(entry_points)
+    assert dict(points["napari.manifest"]) == {
+        "napari-showermask": "napari_showermask:napari.yaml"
+    }
+    assert points["console_scripts"]["showermask"] == "napari_showermask.cli:main"
+    assert metadata["License-Expression"] == "BSD-3-Clause"
+    assert metadata["License-File"] == "LICENSE"
+    assert metadata["Author"] == "napari-showermask developers"
+    assert "Framework :: napari" in metadata.get_all("Classifier")
+    assert any(c.startswith("Development Status ::") for c in metadata.get_all("Classifier"))
+    urls = dict(u.split(", ", 1) for u in metadata.get_all("Project-URL"))
+    assert {"Homepage", "Bug Tracker", "Source Code"} <= set(urls)
+    napari_extra = [r for r in metadata.get_all("Requires-Dist") if 'extra == "napari"' in r]
+    assert napari_extra and not [r for r in napari_extra if re.search("pyqt|pyside", r, re.I)]
+    readme = metadata.get_payload()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert images and all(i.startswith("https://") for i in images), images
+
+
+@pytest.mark.slow
+def test_sdist_tests_run_from_the_unpacked_sdist(dists: tuple[Path, Path], tmp_path: Path) -> None:
+    sdist, _ = dists
+    with tarfile.open(sdist) as archive:
+        archive.extractall(tmp_path, filter="data")
+    (top,) = tmp_path.iterdir()
+    shipped = {p.relative_to(top).as_posix() for p in (top / "tests").rglob("*") if p.is_file()}
+    expected = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "tests").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts
+    }
+    assert shipped == expected
+    assert (top / "LICENSE").read_bytes() == (ROOT / "LICENSE").read_bytes()
+    env = {**os.environ, "PYTHONPATH": str(top / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    where = python("import napari_showermask; print(napari_showermask.__file__)", env)
+    assert Path(where.strip()).is_relative_to(top / "src")
+    # Tests that need conftest.py and reference.py, run from the unpacked tree.
+    tests = ["tests/test_products.py", "tests/test_masking.py", "tests/test_catalog.py"]
+    command = [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *tests]
+    done = subprocess.run(command, cwd=top, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
+    assert re.search(r"\d+ passed", done.stdout)
+
+
+# Run inside the fresh environment: what napari's plugin dialog does when a user gives it
+# a wheel file ("install from disk"): NapariInstallerQueue.install(InstallerTools.PYPI, ...).
+INSTALL = """
+import json, sys
+from qtpy.QtCore import QTimer
+from qtpy.QtWidgets import QApplication, QTextEdit
+from napari_plugin_manager.base_qt_package_installer import InstallerTools
+from napari_plugin_manager.qt_package_installer import NapariInstallerQueue
+
+app = QApplication([])
+output = QTextEdit()
+queue = NapariInstallerQueue()
+queue.set_output_widget(output)
+jobs = []
+queue.processFinished.connect(jobs.append)
+queue.allFinished.connect(lambda codes: app.quit())
+QTimer.singleShot(900_000, app.quit)
+queue.install(InstallerTools.PYPI, [sys.argv[1]])
+app.exec()
+print(output.toPlainText(), file=sys.stderr)
+tool = queue.PYPI_INSTALLER_TOOL_CLASS.__name__
+print(json.dumps({"tool": tool, "jobs": [[str(j["action"]), j["exit_code"]] for j in jobs]}))
+"""
+
+# Run inside the fresh environment after the install: what napari and npe2 list.
+LIST = """
+import importlib.metadata, json, sys, tempfile
+from npe2 import PluginManager
+from napari.plugins import _initialize_plugins, _npe2
+
+_initialize_plugins()
+pm = PluginManager.instance()
+manifest = pm.get_manifest("napari-showermask")
+for command in manifest.contributions.commands:
+    pm.commands.get(command.id)  # imports its module with the installed dependencies
+opener, _ = _npe2.get_sample_data("napari-showermask", "synthetic_miri_showers")
+dist = importlib.metadata.distribution("napari-showermask")
+print(json.dumps({
+    "file": str(dist.locate_file("napari_showermask/__init__.py")),
+    "readers": _npe2.get_readers("x_jump.fits"),
+    "writers": [w.display_name for w in pm.iter_compatible_writers(["shapes"])],
+    "widgets": dict(w for _, w in _npe2.widget_iterator()).get("napari-showermask"),
+    "samples": {k: s["display_name"] for p, d in _npe2.sample_iterator() for k, s in d.items()
+                if p == "napari-showermask"},
+    "sample_layers": [layer[1]["name"] for layer in opener()],
+}))
+"""
+
+
+@pytest.mark.slow
+def test_plugin_manager_installs_the_wheel_into_a_fresh_napari(
+    dists: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from uv import find_uv_bin
+
+    _, wheel = dists
+    fresh = tmp_path / "fresh"
+    venv.EnvBuilder(with_pip=False).create(fresh)
+    bindir = fresh / ("Scripts" if os.name == "nt" else "bin")
+    exe = str(bindir / ("python.exe" if os.name == "nt" else "python"))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env |= {"VIRTUAL_ENV": str(fresh), "PATH": f"{bindir}{os.pathsep}{env['PATH']}"}
+    env |= {"PYTHONNOUSERSITE": "1", "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(tmp_path)}
+    # The user's napari: the same version as this environment's, with a Qt binding and the
+    # plugin manager (with uv, which it then installs with, as napari's own tests do).
+    napari = f"napari[pyqt6]=={importlib.metadata.version('napari')}"
+    command = [find_uv_bin(), "pip", "install", "-q", "--python", exe, napari]
+    done = subprocess.run([*command, "napari-plugin-manager[uv]"], env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    listed = "import importlib.metadata as m; print(sorted(d.name for d in m.distributions()))"
+    assert "napari-showermask" not in python(listed, env, exe)
+
+    installed = json.loads(python(INSTALL, env, exe, str(wheel)))
+    assert installed == {"tool": "NapariUvInstallerTool", "jobs": [["install", 0]]}
+
+    found = json.loads(python(LIST, env, exe))
+    assert Path(found["file"]).resolve().is_relative_to(fresh.resolve())
+    assert found["readers"].get("napari-showermask") == "JWST MIRI Shower Masking"
+    assert "shower catalog (ECSV or DS9 regions)" in found["writers"]
+    assert found["widgets"] == ["Shower Masking"]
+    assert found["samples"] == {"synthetic_miri_showers": "Synthetic MIRI showers"}
+    stem = "miri_showers_demo_jump"
+    assert found["sample_layers"] == [f"{stem} difference", f"{stem} DQ", f"{stem} showers"]
+    done = subprocess.run([str(bindir / "npe2"), "validate", "napari-showermask"], env=env)
+    assert done.returncode == 0
