@@ -29,7 +29,8 @@ def assert_found(found, truth_shower, shape=SHAPE[-2:]):
     same = [s for s in found if s.integration == truth_shower.integration]
     assert len(same) == 1, found
     candidate = same[0]
-    assert abs(candidate.group - truth_shower.group) <= 1
+    # never later than the truth (group 1 or 2 drops the whole ramp of the pixel, as 0 does)
+    assert truth_shower.group - 2 <= candidate.group <= max(truth_shower.group, 2)
     inside = ellipse_mask(truth_shower, shape)
     covered = (ellipse_mask(candidate, shape) & inside).sum() / inside.sum()
     assert covered > 0.9
@@ -138,7 +139,7 @@ def test_command_line_detect_then_apply(tmp_path):
     done = subprocess.run([exe, "detect", str(path)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     catalog = Path(done.stdout.strip())
-    assert catalog.name == "cli_jump_showers.ecsv"
+    assert catalog.name == "cli_jump_candidates.ecsv"
     showers = read_catalog(catalog)
     assert len(showers) == len(truth.showers) and all("score" in s.extra for s in showers)
     applied = subprocess.run(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Sequence
+from typing import NamedTuple
 
 import numpy as np
 from scipy import ndimage
@@ -20,11 +21,14 @@ from stdatamodels.jwst.datamodels import dqflags
 from .products import Product
 
 __all__ = [
+    "Cusum",
     "Sums",
     "bad_pixels",
     "cusum",
     "frames",
+    "Runs",
     "leave_one_out_reference",
+    "runs",
     "single_reference",
     "sums",
     "usable_groups",
@@ -38,6 +42,8 @@ _BAD_PIXEL = dqflags.pixel["DO_NOT_USE"] | dqflags.pixel["REFERENCE_PIXEL"]
 Sums = tuple[np.ndarray, np.ndarray, np.ndarray]
 #: Per-pixel reference rate and noise (float32 planes, DN per group).
 Reference = tuple[np.ndarray, np.ndarray]
+#: Per-pixel lowest run mean, sum of squares within the runs, and their degrees of freedom.
+Runs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def usable_groups(product: Product) -> list[int]:
@@ -152,8 +158,74 @@ def _finish(mean: np.ndarray, variance: np.ndarray, valid: np.ndarray) -> Refere
     return np.where(valid, mean, 0.0).astype(np.float32), sigma.astype(np.float32)
 
 
-def leave_one_out_reference(pooled: Sums, own: Sums) -> Reference:
+def runs(
+    product: Product,
+    integration: int,
+    groups: Sequence[int],
+    bad: np.ndarray,
+    step: Callable[[], None],
+) -> tuple[Sums, Runs]:
+    """Return an integration's sums, and the lowest mean of a few runs of its groups.
+
+    The groups are cut into runs of about 6 (at most 8 runs). A glow only adds charge: the
+    run before a shower began (or, for a glow decaying from before group 0, the last run)
+    has the lowest mean. The noise is pooled within the runs, so a glow changing from run
+    to run does not raise it.
+
+    Parameters
+    ----------
+    product : Product
+    integration : int
+    groups : sequence of int
+    bad : numpy.ndarray of bool
+    step : callable
+
+    Returns
+    -------
+    (Sums, Runs)
+    """
+    shape = product.image_shape
+    low = np.full(shape, np.inf)
+    within, dof = np.zeros(shape), np.zeros(shape)
+    total_sums = [np.zeros(shape) for _ in range(3)]
+    for part in np.array_split(np.asarray(groups), max(1, min(8, len(groups) // 6))):
+        count, total, squares = sums(product, [integration], part.tolist(), bad, step)
+        for whole, piece in zip(total_sums, (count, total, squares), strict=True):
+            whole += piece
+        mean = total / np.maximum(count, 1.0)
+        within += np.maximum(squares - total * mean, 0.0)
+        dof += np.maximum(count - 1, 0.0)
+        np.minimum(low, np.where(count >= 2, mean, np.inf), out=low)
+    return (total_sums[0], total_sums[1], total_sums[2]), (low, within, dof)
+
+
+def single_reference(lowest: Runs) -> Reference:
+    """Return the reference of a one-integration ramp: the lowest mean of a few runs.
+
+    The lowest of a few noisy means is biased low by a fraction of the noise, the same for
+    every pixel in units of the noise; the per-frame median that `cusum` takes off removes
+    it.
+
+    Parameters
+    ----------
+    lowest : Runs
+        From `runs`.
+
+    Returns
+    -------
+    (reference, noise)
+    """
+    low, within, dof = lowest
+    valid = (dof > 2) & np.isfinite(low)
+    return _finish(low, within / np.maximum(dof, 1.0), valid)
+
+
+def leave_one_out_reference(pooled: Sums, own: Sums, lowest: Runs | None = None) -> Reference:
     """Return each pixel's mean and standard deviation over the other integrations.
+
+    With ``lowest``, both are replaced by the integration's own run estimate (`runs`) where
+    the others' mean is significantly higher: a shower in another integration raised it
+    there, and would hide one in this integration.
 
     Parameters
     ----------
@@ -161,6 +233,8 @@ def leave_one_out_reference(pooled: Sums, own: Sums) -> Reference:
         Over all integrations.
     own : Sums
         Over the integration being searched.
+    lowest : Runs, optional
+        Of the integration being searched.
 
     Returns
     -------
@@ -170,43 +244,59 @@ def leave_one_out_reference(pooled: Sums, own: Sums) -> Reference:
     count, total, squares = (a - b for a, b in zip(pooled, own, strict=True))
     mean = total / np.maximum(count, 1.0)
     variance = np.maximum(squares - total * mean, 0.0) / np.maximum(count - 1, 1.0)
-    return _finish(mean, variance, count > 2)
+    valid = count > 2
+    if lowest is not None:
+        _replace_raised(mean, variance, valid, lowest)
+    return _finish(mean, variance, valid)
 
 
-def single_reference(
-    product: Product, groups: Sequence[int], bad: np.ndarray, step: Callable[[], None]
-) -> Reference:
-    """Return the reference of a one-integration ramp: the lowest mean of a few runs.
+def _replace_raised(mean: np.ndarray, variance: np.ndarray, valid: np.ndarray, lowest: Runs):
+    """Take the own run estimate (`runs`) where the others' mean is significantly higher.
 
-    The groups are cut into runs of about 6 (at most 8 runs). A glow only adds charge: the
-    run before a shower began (or, for a glow decaying from before group 0, the last run)
-    has the lowest mean. The noise is pooled within the runs, so a glow changing from run
-    to run does not raise it. The lowest of a few noisy means is biased low by a fraction
-    of the noise, the same for every pixel in units of the noise; the per-frame median
-    that `cusum` takes off removes it.
-
-    Parameters
-    ----------
-    product : Product
-    groups : sequence of int
-    bad : numpy.ndarray of bool
-    step : callable
-
-    Returns
-    -------
-    (reference, noise)
+    The lowest of a few run means is biased low: its bias and spread, in units of the
+    noise, are measured over the image (median and MAD of the difference) and the bias is
+    taken off. Where the other integrations' mean exceeds it by more than twice the
+    spread, a shower there raised it: mean and variance become the own ones.
     """
-    shape = product.image_shape
-    low = np.full(shape, np.inf)
-    within, dof = np.zeros(shape), np.zeros(shape)
-    for part in np.array_split(np.asarray(groups), max(1, min(8, len(groups) // 6))):
-        count, total, squares = sums(product, [0], part.tolist(), bad, step)
-        mean = total / np.maximum(count, 1.0)
-        within += np.maximum(squares - total * mean, 0.0)
-        dof += np.maximum(count - 1, 0.0)
-        np.minimum(low, np.where(count >= 2, mean, np.inf), out=low)
-    valid = (dof > 2) & np.isfinite(low)
-    return _finish(low, within / np.maximum(dof, 1.0), valid)
+    low, within, dof = lowest
+    usable = valid & (dof > 2) & np.isfinite(low)
+    if usable.sum() < 10:
+        return
+    own = within / np.maximum(dof, 1.0)
+    scale = np.sqrt(np.maximum(own, 1e-12))
+    difference = np.where(usable, (low - mean) / scale, 0.0)
+    sample = difference[usable][::7]
+    bias = float(np.median(sample))
+    spread = 1.4826 * float(np.median(np.abs(sample - bias)))
+    raised = usable & (difference - bias < -2.0 * spread)
+    np.copyto(mean, low - bias * scale, where=raised)
+    np.copyto(variance, own, where=raised)
+
+
+class Cusum(NamedTuple):
+    """Per-pixel summary of the CUSUM of one integration (all ``(ny, nx)`` planes).
+
+    Attributes
+    ----------
+    peak : numpy.ndarray of float32
+        Highest CUSUM value.
+    onset : numpy.ndarray of int16
+        Group where the excursion that reached ``peak`` began (the CUSUM last rose from
+        zero before its peak).
+    persists : numpy.ndarray of bool
+        That excursion still rose after its first group (a glow that keeps adding charge,
+        not a one-frame flash).
+    early : numpy.ndarray of int16
+        Group where the first excursion that reached ``level`` began; -1 where none did.
+    early_peak : numpy.ndarray of float32
+        Highest value of that first excursion (0 where none).
+    """
+
+    peak: np.ndarray
+    onset: np.ndarray
+    persists: np.ndarray
+    early: np.ndarray
+    early_peak: np.ndarray
 
 
 def cusum(
@@ -217,13 +307,16 @@ def cusum(
     reference: Reference,
     scale: float,
     drift: float,
+    level: float,
     step: Callable[[], None],
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return each pixel's peak CUSUM of the smoothed excess, and the onset of that peak.
+) -> Cusum:
+    """Return each pixel's CUSUM summary: peak and its onset, first excursion and its onset.
 
     Each frame's excess ``(d - reference) / noise`` (left-out pixels 0) has its median
     taken off, is smoothed by a Gaussian of width ``scale`` scaled so that white noise
-    keeps unit variance, and updates ``C = max(0, C + S - drift)``.
+    keeps unit variance, and updates ``C = max(0, C + S - drift)``. A pixel where two
+    showers follow each other has two excursions: the first (``early``, once it reaches
+    ``level``) and the highest (``onset``); they are the same where there is one.
 
     Parameters
     ----------
@@ -233,20 +326,24 @@ def cusum(
     bad : numpy.ndarray of bool
     reference : (reference, noise)
     scale, drift : float
+    level : float
+        CUSUM value from which an excursion counts as the first one.
     step : callable
 
     Returns
     -------
-    (peak, onset)
-        ``peak`` float32; ``onset`` int32, the group where the CUSUM last rose from zero
-        before its peak.
+    Cusum
     """
     mean, sigma = reference
     shape = product.image_shape
     gain = np.float32(2 * math.sqrt(math.pi) * scale)
     total, peak = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
-    start = np.full(shape, groups[0], np.int32)
-    onset = np.full(shape, groups[0], np.int32)
+    start = np.full(shape, groups[0], np.int16)
+    onset = np.full(shape, groups[0], np.int16)
+    peak_group = np.full(shape, groups[0], np.int16)
+    early = np.full(shape, -1, np.int16)
+    early_peak = np.zeros(shape, np.float32)
+    level = np.float32(level)
     for g, frame in frames(product, integration, groups, bad):
         excess = np.subtract(frame, mean, out=frame)
         excess /= sigma
@@ -264,5 +361,8 @@ def cusum(
         better = total > peak
         np.copyto(peak, total, where=better)
         np.copyto(onset, start, where=better)
+        np.copyto(peak_group, g, where=better)
+        np.copyto(early, start, where=(total >= level) & (early < 0))
+        np.maximum(early_peak, total, out=early_peak, where=early == start)
         step()
-    return peak, onset
+    return Cusum(peak, onset, peak_group > onset, early, early_peak)

@@ -9,11 +9,12 @@ is a few planes per worker, whatever the number of integrations or groups.
 2. For each integration i, its own sums are read again and taken out of the pooled sums:
    the *reference* rate and noise of every pixel come from the other integrations only.
    Stars, extended sources and bad columns, the same in every integration, cancel; a glow
-   that lasts most of integration i cannot raise its own reference and hide itself; a
-   shower in another integration only raises the reference (it cannot make a candidate).
-   With one integration the reference is the lowest mean of a few runs of its groups
-   (a glow only adds charge): a glow that starts in the ramp, or decays from before it,
-   stands out; a constant source does not.
+   that lasts most of integration i cannot raise its own reference and hide itself. The
+   same pass keeps the lowest mean of a few runs of i's own groups (a glow only adds
+   charge); where the other integrations' mean is significantly above it, a shower there
+   raised it, and i's own runs give the reference, so that it cannot hide a shower of i.
+   With one integration the reference is the lowest run mean: a glow that starts in the
+   ramp, or decays from before it, stands out; a constant source does not.
 3. Each difference frame of integration i becomes an excess significance
    ``(d - reference) / noise``; flagged pixels count as 0 (ordinary cosmic rays and the
    primary hit of a shower drop out), and the frame's median excess is taken off (offsets
@@ -21,24 +22,36 @@ is a few planes per worker, whatever the number of integrations or groups.
    matched filter, renormalised to unit noise) and fed to a per-pixel CUSUM
    ``C = max(0, C + S - drift)``: glows that persist or decay over several groups build
    up, single-group noise does not. A pixel's onset is the group where its CUSUM last rose
-   from zero before reaching its peak.
+   from zero before reaching its peak; where an earlier excursion had already passed
+   ``threshold / 2`` (a shower that faded before another began there), its onset is kept
+   too.
 
 Pixels whose peak CUSUM passes ``threshold`` seed regions grown down to ``threshold / 3``
-(hysteresis). Regions smaller than ``min_area`` pixels are dropped, and so are line-like
-ones (about a pixel wide under the smoothing and over 4 times longer than wide: a column
-that brightens in one integration only). Each region gives a shower: its first group is
-the median onset of its brighter half, its ellipse comes from the second moments of the
-region, scaled to cover it, its score is the peak CUSUM (in units of the smoothed noise).
+(hysteresis), at least ``min_area`` pixels. Showers that touch or overlap share a region:
+`_segmentation` splits it where the onsets of its pixels fall into separate modes (more
+than ``tolerance`` groups apart), so each shower gets its own onset and ellipse. Line-like
+pieces (about a pixel wide under the smoothing and over 4 times longer than wide: a column
+that brightens in one integration only) are dropped. Each piece gives a shower:
+
+- its first group is an early quantile (``early``) of the onsets of its pixels, never
+  their median: masking must start where the glow first appears;
+- its ellipse comes from the second moments of its pixels whose CUSUM reached
+  ``footprint`` times the piece's 95th percentile and kept rising after their onset (the
+  glow that persists, not the blur of a bright one or a one-frame flash), scaled by
+  ``cover``;
+- its score is the peak CUSUM (in units of the smoothed noise).
+
 A glow already there in the first usable difference frame ``g0`` (``SCI[g0] - SCI[g0-1]``;
 ``g0`` is 2 when group 0 is DO_NOT_USE, as in MIRI ramps) began at or before ``g0``, maybe
 before the integration: it is reported at group ``g0 - 1``, which masks like any earlier
 group because fewer than two usable groups precede it.
 
 Known limits: with one integration, a glow that begins within the first few groups and
-barely decays looks like a constant source and is not found. With two integrations, a
-shower in one raises the reference of the other where they overlap, which can shrink or
-hide the second one there. A noise upswing just before a shower's onset can make it
-start one group early (masking one group more, never one less).
+barely decays looks like a constant source and is not found. Two showers that begin within
+``tolerance`` groups of each other and touch are one candidate. A later shower on top of
+an earlier one whose glow still lasts is not separated from it (the pixels have one
+excursion): the candidate starts early, never late. Onsets tend to be a group or two early
+(masking a group more, never one less).
 """
 
 from __future__ import annotations
@@ -46,19 +59,15 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-from skimage.filters import apply_hysteresis_threshold
-from skimage.measure import label, regionprops
 
 from . import _difference_stats as stats
+from ._segmentation import Segment, segments
 from .catalog import Shower
 from .errors import ShowerMaskError
 from .products import Product
-
-if TYPE_CHECKING:
-    from skimage.measure._regionprops import RegionProperties
 
 __all__ = ["DetectionCancelled", "detect_showers"]
 
@@ -111,48 +120,45 @@ class _Run:
 
 
 def _shower(
-    integration: int,
-    region: RegionProperties,
-    onset: np.ndarray,
-    first_usable: int,
-    tuning: dict[str, Any],
+    integration: int, segment: Segment, first_usable: int, tuning: dict[str, Any]
 ) -> Shower | None:
-    """Make a shower of a labelled region, or None for a line-like one."""
-    rows, cols = region.coords[:, 0], region.coords[:, 1]
-    values = region.image_intensity[region.image]
-    peak = float(values.max())
-    core = values >= 0.5 * peak
-    group = int(np.median(onset[rows[core], cols[core]]))
+    """Make a shower of a segment, or None for a line-like one."""
+    onsets = np.sort(segment.onsets)
+    group = int(onsets[int(tuning["early"] * (len(onsets) - 1))])
     if group <= first_usable:  # there in the first usable difference: began at or before
         group = max(first_usable - 1, 0)
+    rows, cols = segment.rows, segment.cols
     if len(rows) > 2:  # a column or a row: a pixel wide under the smoothing, and long
-        thin, long = np.linalg.eigvalsh(np.cov(np.vstack([cols, rows]), aweights=values))
+        weights = segment.strength
+        thin, long = np.linalg.eigvalsh(np.cov(np.vstack([cols, rows]), aweights=weights))
         if thin < tuning["scale"] ** 2 + 1 and long > 16 * thin:
             return None
+    keep = segment.strength >= tuning["footprint"] * np.percentile(
+        segment.strength, tuning["footprint_quantile"]
+    )
+    if tuning["persisting"]:
+        keep &= segment.persists
+    if keep.sum() >= tuning["min_area"]:
+        rows, cols = rows[keep], cols[keep]
     x, y = float(cols.mean()), float(rows.mean())
     cov = np.cov(np.vstack([cols, rows])) if len(rows) > 1 else np.eye(2) * 0.25
     eigen, vectors = np.linalg.eigh(cov)
     # a filled ellipse of semi-axis a has variance a**2 / 4 along that axis
     minor, major = (2 * math.sqrt(max(v, 0.25)) * tuning["cover"] + 0.5 for v in eigen)
     theta = math.degrees(math.atan2(vectors[1, 1], vectors[0, 1])) % 180.0
-    extra = {"score": round(peak, 2), "source": "detect"}
+    extra = {"score": round(float(segment.score), 2), "source": "detect"}
     return Shower(integration, group, x, y, major, minor, theta, extra=extra)
 
 
 def _candidates(
-    integration: int,
-    peak: np.ndarray,
-    onset: np.ndarray,
-    first_usable: int,
-    tuning: dict[str, Any],
+    integration: int, maps: stats.Cusum, first_usable: int, tuning: dict[str, Any]
 ) -> list[Shower]:
     """Turn one integration's CUSUM maps into showers, highest score first."""
-    threshold = tuning["threshold"]
-    labelled = label(apply_hysteresis_threshold(peak, threshold / 3, threshold))
     found = [
-        _shower(integration, region, onset, first_usable, tuning)
-        for region in regionprops(labelled, intensity_image=peak)
-        if region.area >= tuning["min_area"]
+        _shower(integration, segment, first_usable, tuning)
+        for segment in segments(
+            maps, tuning["threshold"], tuning["min_area"], tolerance=tuning["tolerance"]
+        )
     ]
     return sorted((s for s in found if s is not None), key=lambda s: -s.extra["score"])
 
@@ -167,6 +173,12 @@ def detect_showers(
     threshold: float = 15.0,
     min_area: int = 20,
     cover: float = 1.15,
+    tolerance: int = 2,
+    early: float = 0.1,
+    persisting: bool = True,
+    footprint: float = 0.1,
+    footprint_quantile: float = 95,
+    own_runs: bool = True,
     workers: int = 2,
 ) -> list[Shower]:
     """Propose candidate showers in a ramp product.
@@ -214,7 +226,10 @@ def detect_showers(
     if len(groups) < 3:
         raise ShowerMaskError(f"{product.path}: fewer than 3 usable groups to detect showers")
     tuning: dict[str, Any] = {"scale": scale, "drift": drift, "threshold": threshold}
-    tuning |= {"min_area": min_area, "cover": cover}
+    tuning |= {"min_area": min_area, "cover": cover, "tolerance": tolerance}
+    tuning |= {"early": early, "persisting": persisting, "footprint": footprint}
+    tuning["footprint_quantile"] = footprint_quantile
+    tuning["own_runs"] = own_runs
     nints, bad = product.nints, stats.bad_pixels(product)
     run = _Run((3 * nints if nints > 1 else 2) * len(groups), progress, cancelled)
     run.progress(0.0)
@@ -228,13 +243,17 @@ def detect_showers(
 
     def search(share: list[int]) -> None:
         for i in share:
+            own, lowest = stats.runs(product, i, groups, bad, run.step)
             if nints == 1:
-                reference = stats.single_reference(product, groups, bad, run.step)
+                reference = stats.single_reference(lowest)
             else:
-                own = stats.sums(product, [i], groups, bad, run.step)
-                reference = stats.leave_one_out_reference(pooled, own)
-            peak, onset = stats.cusum(product, i, groups, bad, reference, scale, drift, run.step)
-            results[i] = _candidates(i, peak, onset, groups[0], tuning)
+                reference = stats.leave_one_out_reference(
+                    pooled, own, lowest if tuning["own_runs"] else None
+                )
+            maps = stats.cusum(
+                product, i, groups, bad, reference, scale, drift, threshold / 2, run.step
+            )
+            results[i] = _candidates(i, maps, groups[0], tuning)
 
     if nints > 1:
         run.in_threads(pool, shares)

@@ -1,0 +1,211 @@
+"""Split the CUSUM regions of one integration into showers by onset, for `detection`.
+
+A region above threshold may hold several showers that touch or overlap. Every pixel
+brings one or two *events*: the CUSUM excursion that reached its peak (``onset``), and,
+where an earlier one had already reached ``level``, that first excursion (``early``): a
+pixel that a fast-decaying shower crossed before a later one began belongs to both.
+
+1. Neighbouring events (4-connected pixels, any of their events) whose onsets differ by at
+   most ``step`` groups are joined: onsets drift smoothly across one shower and jump
+   between showers that began at different times.
+2. The pieces are merged, closest median onset first: a weak piece (fewer than
+   ``min_area`` events, or no event reaching ``threshold``) into the neighbour whose onset
+   is closest, two strong neighbours when their median onsets differ by at most
+   ``tolerance`` groups (the onset noise of one shower).
+3. Each strong piece left is a shower.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+from scipy import ndimage
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from skimage.filters import apply_hysteresis_threshold
+
+from ._difference_stats import Cusum
+
+__all__ = ["Segment", "segments"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The events of one shower found in a CUSUM map.
+
+    Attributes
+    ----------
+    rows, cols : numpy.ndarray of int
+        Its pixels, each once.
+    persists : numpy.ndarray of bool
+        Per pixel: the glow there kept adding charge after its first group.
+    strength : numpy.ndarray of float
+        Per pixel: the highest CUSUM value of its events in this shower.
+    onsets : numpy.ndarray of int
+        Onset group of each of its events (one or two per pixel).
+    score : float
+        Highest CUSUM value of its events.
+    """
+
+    rows: np.ndarray
+    cols: np.ndarray
+    persists: np.ndarray
+    strength: np.ndarray
+    onsets: np.ndarray
+    score: float
+
+
+def segments(
+    cusum: Cusum, threshold: float, min_area: int, tolerance: int = 2
+) -> Iterator[Segment]:
+    """Yield the showers of one integration's CUSUM maps.
+
+    Parameters
+    ----------
+    cusum : Cusum
+        From `_difference_stats.cusum`.
+    threshold : float
+        Peak CUSUM a region needs; regions are grown down to ``threshold / 3``.
+    min_area : int
+        Fewest events a shower has.
+    tolerance : int
+        Largest difference of median onsets between two pieces of one shower.
+
+    Yields
+    ------
+    Segment
+    """
+    regions, _ = ndimage.label(apply_hysteresis_threshold(cusum.peak, threshold / 3, threshold))
+    for k, box in enumerate(ndimage.find_objects(regions), start=1):
+        if box is None:
+            continue
+        inside = regions[box] == k
+        if inside.sum() < min_area:
+            continue
+        maps = [plane[box] for plane in cusum]
+        for segment in _split(inside, *maps, threshold, min_area, tolerance):
+            rows, cols = segment.rows + box[0].start, segment.cols + box[1].start
+            yield replace(segment, rows=rows, cols=cols)
+
+
+def _events(
+    inside: np.ndarray, peak: np.ndarray, onset: np.ndarray, early: np.ndarray, early_peak
+) -> tuple[np.ndarray, ...]:
+    """Give each event of a region an id; return the ids per pixel, onsets and scores."""
+    second = inside & (early >= 0) & (early != onset)
+    n_first = int(inside.sum())
+    ids = np.full((2, *inside.shape), -1, np.int64)
+    ids[0][inside] = np.arange(n_first)
+    ids[1][second] = n_first + np.arange(int(second.sum()))
+    onsets = np.concatenate([onset[inside], early[second]]).astype(np.int64)
+    scores = np.concatenate([peak[inside], early_peak[second]])
+    return ids, onsets, scores
+
+
+def _neighbours(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the pairs of events of 4-connected pixels (each pair once)."""
+    left, right = [], []
+    for a in ids:
+        for b in ids:
+            for first, second in ((a[:, :-1], b[:, 1:]), (a[:-1, :], b[1:, :])):
+                both = (first >= 0) & (second >= 0)
+                left.append(first[both])
+                right.append(second[both])
+    return np.concatenate(left), np.concatenate(right)
+
+
+def _cuts(onsets: np.ndarray, min_area: int, tolerance: int) -> np.ndarray:
+    """Return the onsets that cut a region's onset histogram between its modes.
+
+    Two neighbouring modes stay one when they are at most ``tolerance`` groups apart, when
+    either has fewer than ``min_area`` events, or when the valley between them is higher
+    than half the lower mode.
+    """
+    counts = np.bincount(onsets - onsets.min()).astype(float)
+    padded = np.concatenate([[-1.0], counts, [-1.0]])
+    modes = [
+        k
+        for k in range(len(counts))
+        if padded[k + 1] > padded[k] and padded[k + 1] >= padded[k + 2]
+    ]
+    cuts: list[int] = []
+    k = 0
+    while k + 1 < len(modes):
+        a, b = modes[k], modes[k + 1]
+        valley = a + int(np.argmin(counts[a : b + 1]))
+        low = min(counts[a], counts[b])
+        if b - a > tolerance and low >= min_area and counts[valley] < 0.5 * low:
+            cuts.append(valley)
+            k += 1
+        else:  # one mode: keep the higher
+            modes[k : k + 2] = [a if counts[a] >= counts[b] else b]
+    return np.asarray(cuts, np.int64) + onsets.min()
+
+
+def _pieces(n: int, left: np.ndarray, right: np.ndarray, side: np.ndarray) -> np.ndarray:
+    """Label the events joined by neighbour pairs on the same side of every cut."""
+    same = side[left] == side[right]
+    graph = coo_matrix((np.ones(int(same.sum())), (left[same], right[same])), (n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _split(
+    inside: np.ndarray,
+    peak: np.ndarray,
+    onset: np.ndarray,
+    persists: np.ndarray,
+    early: np.ndarray,
+    early_peak: np.ndarray,
+    threshold: float,
+    min_area: int,
+    tolerance: int,
+) -> list[Segment]:
+    """Split one region (box coordinates) into showers."""
+    ids, onsets, scores = _events(inside, peak, onset, early, early_peak)
+    left, right = _neighbours(ids)
+    side = np.searchsorted(_cuts(onsets, min_area, tolerance), onsets, side="left")
+    piece = _pieces(len(onsets), left, right, side)
+    members = {p: list(np.nonzero(piece == p)[0]) for p in np.unique(piece)}
+    touching: dict[int, set[int]] = {p: set() for p in members}
+    for a, b in set(zip(piece[left].tolist(), piece[right].tolist(), strict=True)):
+        if a != b:
+            touching[a].add(b)
+            touching[b].add(a)
+    median = {p: float(np.median(onsets[m])) for p, m in members.items()}
+
+    def weak(p: int) -> bool:
+        return len(members[p]) < min_area or scores[members[p]].max() < threshold
+
+    while True:  # each weak piece, smallest first, into the neighbour of closest onset
+        pairs = [
+            (len(members[a]), abs(median[a] - median[b]), a, b)
+            for a in members
+            if weak(a)
+            for b in touching[a]
+        ]
+        if not pairs:
+            break
+        *_, a, b = min(pairs)
+        members[b] += members.pop(a)
+        median[b] = float(np.median(onsets[members[b]]))
+        for c in touching.pop(a):
+            touching[c].discard(a)
+            if c != b:
+                touching[c].add(b)
+                touching[b].add(c)
+    pixel = np.concatenate([np.flatnonzero(ids[0] >= 0), np.flatnonzero(ids[1] >= 0)])
+    found = []
+    for p, events in members.items():
+        if weak(p):
+            continue
+        events = np.asarray(events)
+        flat = np.unique(pixel[events])
+        rows, cols = np.unravel_index(flat, inside.shape)
+        best = np.zeros(len(flat), np.float32)
+        np.maximum.at(best, np.searchsorted(flat, pixel[events]), scores[events])
+        found.append(
+            Segment(rows, cols, persists[rows, cols], best, onsets[events], float(best.max()))
+        )
+    return found
