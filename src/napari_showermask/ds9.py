@@ -105,11 +105,11 @@ def _region(part: str, settings: str, where: str) -> Any | None:
     """Parse one region statement; None for comments and pixel coordinate systems."""
     word = part.split("(")[0].split()[0].lower() if part.split() else ""
     if part.startswith("#"):
-        shape = _SHAPE.match(part[1:].strip())
-        if shape is None:
+        commented = _SHAPE.match(part[1:].strip())
+        if commented is None:
             return None  # a comment
         raise ShowerMaskError(
-            f"{where}: {shape.group(2)} region (saved by DS9 as a comment) is not a "
+            f"{where}: {commented.group(2)} region (saved by DS9 as a comment) is not a "
             "shower; only ellipse and circle regions are"
         )
     if word in _PIXEL_SYSTEMS:

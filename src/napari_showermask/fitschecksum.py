@@ -33,7 +33,7 @@ def ones_sum(data: bytes | np.ndarray, position: int = 0) -> int:
     int
         An exact integer; reduce modulo 2**32 - 1 (or fold) for a ones' complement sum.
     """
-    raw = np.frombuffer(memoryview(data).cast("B"), dtype=np.uint8)
+    raw = np.frombuffer(memoryview(data).cast("B"), dtype=np.uint8)  # type: ignore[arg-type]
     lead = position % 4
     tail = -(lead + raw.size) % 4
     if lead or tail:

@@ -70,7 +70,7 @@ def check_showers(
                 f"{source}: row {n}: group {shower.group} is outside the data "
                 f"({shape[1]} group(s))"
             )
-        if shower_pixels(shower, shape[-2:]) is None:
+        if shower_pixels(shower, (shape[-2], shape[-1])) is None:
             raise ShowerMaskError(
                 f"{source}: row {n}: ellipse at x={shower.x:g}, y={shower.y:g} covers no "
                 f"pixel of the {shape[-1]}x{shape[-2]} image"

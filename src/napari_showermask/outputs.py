@@ -303,10 +303,10 @@ def remove_stale_parts(directory: str | os.PathLike) -> list[Path]:
     list of pathlib.Path
         The files removed.
     """
-    removed = []
+    removed: list[Path] = []
     host = _host()
     try:
-        entries = list(os.scandir(directory))
+        entries = list(os.scandir(os.fspath(directory)))
     except OSError:
         return removed
     for entry in entries:

@@ -29,12 +29,12 @@ class ProductPlanes:
         self.product = product
         self.what = what
         self.shape = product.shape
+        self.dtype: np.dtype
         if what == "difference":
             self.dtype = np.dtype(np.float32)
         else:
-            with product._lock:
-                hdu = product._hdul[what]
-                bitpix, bzero = hdu.header["BITPIX"], hdu.header.get("BZERO", 0)
+            header = product.extension_header(what)
+            bitpix, bzero = header["BITPIX"], header.get("BZERO", 0)
             self.dtype = np.dtype({8: np.uint8, 16: np.int16, 32: np.int32}.get(bitpix, "f4"))
             if bitpix in (16, 32) and bzero == 2 ** (bitpix - 1):
                 self.dtype = np.dtype(f"u{bitpix // 8}")

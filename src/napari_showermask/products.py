@@ -263,6 +263,20 @@ class Product:
         """Lazy array of the DQ plane (``GROUPDQ`` or ``DQ``), unsigned integers."""
         return ProductPlanes(self, self.dq_name)
 
+    def extension_header(self, extname: str) -> fits.Header:
+        """Return a copy of one extension's header.
+
+        Parameters
+        ----------
+        extname : str
+
+        Returns
+        -------
+        astropy.io.fits.Header
+        """
+        with self._lock:
+            return self._hdul[extname].header.copy()
+
     def layout(self) -> list[HDULayout]:
         """Where each HDU lies in the (decompressed) file, in file order.
 

@@ -130,7 +130,7 @@ def write_masked(
             raise ShowerMaskError(f"{input_path}: damaged gzip file ({exc})") from None
         handle.flush()
         stored = _StoredDQ(handle, dq, shift, shape)
-        mask_array(stored, showers, kind)
+        mask_array(stored, showers, kind)  # type: ignore[arg-type]  # array-like by duck typing
         _update_sums(handle, dq, shift, stored.datasum)
         report(1.0)
     return output
