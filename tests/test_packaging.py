@@ -156,9 +156,15 @@ def test_wheel_holds_package_manifest_entry_point_and_license(dists: tuple[Path,
     assert {"Homepage", "Bug Tracker", "Source Code"} <= set(urls)
     napari_extra = [r for r in metadata.get_all("Requires-Dist") if 'extra == "napari"' in r]
     assert napari_extra and not [r for r in napari_extra if re.search("pyqt|pyside", r, re.I)]
+    # PyPI and the napari hub show the README alone: links must be absolute (or anchors),
+    # and images must point into the project's repository at files that exist.
     readme = metadata.get_payload()
+    links = re.findall(r"\]\(([^)]+)\)", readme)
+    assert all(link.startswith(("https://", "#")) for link in links), links
+    raw = urls["Source Code"].replace("//github.com/", "//raw.githubusercontent.com/") + "/main/"
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
-    assert images and all(i.startswith("https://") for i in images), images
+    assert images and all(i.startswith(raw) for i in images), images
+    assert all((ROOT / image.removeprefix(raw)).is_file() for image in images), images
 
 
 @pytest.mark.slow
