@@ -255,6 +255,7 @@ def test_plugin_manager_installs_the_wheel_into_a_fresh_napari(
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
     env |= {"VIRTUAL_ENV": str(fresh), "PATH": f"{bindir}{os.pathsep}{env['PATH']}"}
     env |= {"PYTHONNOUSERSITE": "1", "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(tmp_path)}
+    env |= {"TEMP": str(tmp_path), "TMP": str(tmp_path)}
     # The user's napari: the same version as this environment's, with a Qt binding and the
     # plugin manager (with uv, which it then installs with, as napari's own tests do).
     napari = f"napari[pyqt6]=={importlib.metadata.version('napari')}"
@@ -275,5 +276,5 @@ def test_plugin_manager_installs_the_wheel_into_a_fresh_napari(
     assert found["samples"] == {"synthetic_miri_showers": "Synthetic MIRI showers"}
     stem = "miri_showers_demo_jump"
     assert found["sample_layers"] == [f"{stem} difference", f"{stem} DQ", f"{stem} showers"]
-    done = subprocess.run([str(bindir / "npe2"), "validate", "napari-showermask"], env=env)
+    done = subprocess.run([exe, "-m", "npe2", "validate", "napari-showermask"], env=env)
     assert done.returncode == 0
