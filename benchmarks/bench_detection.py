@@ -4,11 +4,16 @@ Reports the wall time and peak RSS of `showermask detect` on the big ramp, and J
 time with find_showers=True on a cropped copy of the same data (a 256 x 258 corner: the
 full frame needs many GB in JumpStep), scaled by area to the full frame, and the ratio.
 
-Usage: python benchmarks/bench_detection.py [RAMP.fits]
+With ``--baseline MODULE`` (an importable module with a ``detect_showers``, e.g. a copy of an
+earlier version), both run on the same file, interleaved, in fresh processes, and the
+ratio is printed.
+
+Usage: python benchmarks/bench_detection.py [RAMP.fits] [--baseline MODULE] [--no-jump]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
@@ -22,9 +27,9 @@ os.environ.setdefault("CRDS_SERVER_URL", "http://127.0.0.1:9")
 from bigramp import big_ramp  # noqa: E402
 
 DETECT = """
-import sys, time
-from napari_showermask.detection import detect_showers
+import importlib, sys, time
 from napari_showermask.products import open_product
+detect_showers = importlib.import_module(sys.argv[2]).detect_showers
 start = time.perf_counter()
 with open_product(sys.argv[1]) as product:
     found = detect_showers(product)
@@ -59,26 +64,56 @@ def jump_time(ramp: Path, rows: int = 256, cols: int = 258) -> tuple[float, floa
     return sorted(times)[1], rows * cols / full
 
 
-def main() -> None:
-    """Run the benchmark and print its report."""
-    ramp = big_ramp(Path(sys.argv[1]) if len(sys.argv) > 1 else None)
+def detect_runs(ramp: Path, module: str, repeats: int = 3) -> list[float]:
+    """Run ``module.detect_showers`` on the ramp in fresh processes; return the median run."""
     runs = []
-    for _ in range(3):
+    for _ in range(repeats):
         out = subprocess.run(
-            [sys.executable, "-c", DETECT, str(ramp)], capture_output=True, text=True, check=True
+            [sys.executable, "-c", DETECT, str(ramp), module],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
         )
         runs.append([float(v) for v in out.stdout.split()])
-    runs.sort()
-    seconds, peak, found = runs[1]
-    jump_s, fraction = jump_time(ramp)
-    jump_full = jump_s / fraction
+    return sorted(runs)[len(runs) // 2]
+
+
+def main() -> None:
+    """Run the benchmark and print its report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("ramp", nargs="?", type=Path, help="default: built under _data/")
+    parser.add_argument("--baseline", metavar="MODULE", help="compare MODULE.detect_showers")
+    parser.add_argument("--no-jump", action="store_true", help="skip JumpStep")
+    args = parser.parse_args()
+    ramp = big_ramp(args.ramp)
+    modules = {"showermask detect": "napari_showermask.detection"}
+    if args.baseline:
+        modules["baseline detect"] = args.baseline
+    order = list(modules) * 3  # interleaved, so that both see the same machine load
+    runs: dict[str, list] = {name: [] for name in modules}
+    for name in order:
+        runs[name].append(detect_runs(ramp, modules[name], repeats=1))
     size = ramp.stat().st_size / 1e9
-    print(f"file: {ramp} ({size:.2f} GB), 2 x 120 x 1024 x 1032; median of 3 detect runs")
-    print(f"showermask detect       {seconds:7.1f} s   (target < 30 s; {found:.0f} candidates)")
-    print(f"  peak RSS              {peak:7.0f} MB  (the ramp's SCI alone is 1014 MB)")
-    print(f"JumpStep, find_showers  {jump_s:7.1f} s on a {fraction:.3f} crop (median of 3)")
-    print(f"  scaled to full frame  {jump_full:7.0f} s")
-    print(f"detect / JumpStep       {seconds / jump_full:7.3f}")
+    print(f"file: {ramp} ({size:.2f} GB), 2 x 120 x 1024 x 1032; median of 3 runs each")
+    medians = {}
+    for name, values in runs.items():
+        values.sort()
+        seconds, peak, found = medians[name] = values[1]
+        spread = f"{values[0][0]:.1f}-{values[-1][0]:.1f}"
+        print(f"{name:22}{seconds:7.1f} s ({spread})  peak RSS {peak:5.0f} MB  {found:.0f} found")
+    seconds = medians["showermask detect"][0]
+    if args.baseline:
+        base, base_peak = medians["baseline detect"][:2]
+        peak = medians["showermask detect"][1]
+        print(f"detect / baseline     {seconds / base:7.2f} time, {peak / base_peak:.2f} peak RSS")
+    if not args.no_jump:
+        jump_s, fraction = jump_time(ramp)
+        jump_full = jump_s / fraction
+        print(f"JumpStep, find_showers  {jump_s:7.1f} s on a {fraction:.3f} crop (median of 3)")
+        print(f"  scaled to full frame  {jump_full:7.0f} s")
+        print(f"detect / JumpStep       {seconds / jump_full:7.3f}")
+    print("target: detect < 30 s; the ramp's SCI alone is 1014 MB")
 
 
 if __name__ == "__main__":

@@ -42,8 +42,8 @@ _BAD_PIXEL = dqflags.pixel["DO_NOT_USE"] | dqflags.pixel["REFERENCE_PIXEL"]
 Sums = tuple[np.ndarray, np.ndarray, np.ndarray]
 #: Per-pixel reference rate and noise (float32 planes, DN per group).
 Reference = tuple[np.ndarray, np.ndarray]
-#: Per-pixel lowest run mean, sum of squares within the runs, and their degrees of freedom.
-Runs = tuple[np.ndarray, np.ndarray, np.ndarray]
+#: Per-pixel lowest run mean (inf where unknown) and variance within the runs (float32).
+Runs = tuple[np.ndarray, np.ndarray]
 
 
 def usable_groups(product: Product) -> list[int]:
@@ -167,10 +167,10 @@ def runs(
 ) -> tuple[Sums, Runs]:
     """Return an integration's sums, and the lowest mean of a few runs of its groups.
 
-    The groups are cut into runs of about 6 (at most 8 runs). A glow only adds charge: the
-    run before a shower began (or, for a glow decaying from before group 0, the last run)
-    has the lowest mean. The noise is pooled within the runs, so a glow changing from run
-    to run does not raise it.
+    One pass over the integration. The groups are cut into runs of about 6 (at most 8
+    runs). A glow only adds charge: the run before a shower began (or, for a glow
+    decaying from before group 0, the last run) has the lowest mean. The noise is pooled
+    within the runs, so a glow changing from run to run does not raise it.
 
     Parameters
     ----------
@@ -183,20 +183,34 @@ def runs(
     Returns
     -------
     (Sums, Runs)
+        The sums are float32 planes (kept per integration by `detection`).
     """
     shape = product.image_shape
-    low = np.full(shape, np.inf)
-    within, dof = np.zeros(shape), np.zeros(shape)
-    total_sums = [np.zeros(shape) for _ in range(3)]
-    for part in np.array_split(np.asarray(groups), max(1, min(8, len(groups) // 6))):
-        count, total, squares = sums(product, [integration], part.tolist(), bad, step)
-        for whole, piece in zip(total_sums, (count, total, squares), strict=True):
-            whole += piece
+    parts = np.array_split(np.asarray(groups), max(1, min(8, len(groups) // 6)))
+    ends = {int(part[-1]) for part in parts if len(part)}
+    count, total, squares = (np.zeros(shape) for _ in range(3))
+    own = [np.zeros(shape, np.float32) for _ in range(3)]
+    low = np.full(shape, np.inf, np.float32)
+    within, dof = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    for g, frame in frames(product, integration, groups, bad):
+        ok = np.isfinite(frame)
+        frame[~ok] = 0.0
+        count += ok
+        total += frame
+        squares += np.square(frame, dtype=np.float64)
+        step()
+        if g not in ends:
+            continue
         mean = total / np.maximum(count, 1.0)
         within += np.maximum(squares - total * mean, 0.0)
         dof += np.maximum(count - 1, 0.0)
         np.minimum(low, np.where(count >= 2, mean, np.inf), out=low)
-    return (total_sums[0], total_sums[1], total_sums[2]), (low, within, dof)
+        for whole, part in zip(own, (count, total, squares), strict=True):
+            whole += part
+            part[...] = 0.0
+    low[dof <= 2] = np.inf
+    variance = np.divide(within, np.maximum(dof, 1.0), out=within)
+    return (own[0], own[1], own[2]), (low, variance)
 
 
 def single_reference(lowest: Runs) -> Reference:
@@ -215,12 +229,11 @@ def single_reference(lowest: Runs) -> Reference:
     -------
     (reference, noise)
     """
-    low, within, dof = lowest
-    valid = (dof > 2) & np.isfinite(low)
-    return _finish(low, within / np.maximum(dof, 1.0), valid)
+    low, variance = lowest
+    return _finish(low, variance, np.isfinite(low))
 
 
-def leave_one_out_reference(pooled: Sums, own: Sums, lowest: Runs | None = None) -> Reference:
+def leave_one_out_reference(others: Sums, lowest: Runs | None = None) -> Reference:
     """Return each pixel's mean and standard deviation over the other integrations.
 
     With ``lowest``, both are replaced by the integration's own run estimate (`runs`) where
@@ -229,10 +242,8 @@ def leave_one_out_reference(pooled: Sums, own: Sums, lowest: Runs | None = None)
 
     Parameters
     ----------
-    pooled : Sums
-        Over all integrations.
-    own : Sums
-        Over the integration being searched.
+    others : Sums
+        Over the other integrations.
     lowest : Runs, optional
         Of the integration being searched.
 
@@ -241,7 +252,7 @@ def leave_one_out_reference(pooled: Sums, own: Sums, lowest: Runs | None = None)
     (reference, noise)
         Noise is infinite where fewer than 3 differences remain.
     """
-    count, total, squares = (a - b for a, b in zip(pooled, own, strict=True))
+    count, total, squares = others
     mean = total / np.maximum(count, 1.0)
     variance = np.maximum(squares - total * mean, 0.0) / np.maximum(count - 1, 1.0)
     valid = count > 2
@@ -258,11 +269,10 @@ def _replace_raised(mean: np.ndarray, variance: np.ndarray, valid: np.ndarray, l
     taken off. Where the other integrations' mean exceeds it by more than twice the
     spread, a shower there raised it: mean and variance become the own ones.
     """
-    low, within, dof = lowest
-    usable = valid & (dof > 2) & np.isfinite(low)
+    low, own = lowest
+    usable = valid & np.isfinite(low)
     if usable.sum() < 10:
         return
-    own = within / np.maximum(dof, 1.0)
     scale = np.sqrt(np.maximum(own, 1e-12))
     difference = np.where(usable, (low - mean) / scale, 0.0)
     sample = difference[usable][::7]

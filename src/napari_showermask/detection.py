@@ -72,6 +72,9 @@ from .products import Product
 __all__ = ["DetectionCancelled", "detect_showers"]
 
 
+_KEEP_BYTES = 400_000_000
+
+
 class DetectionCancelled(Exception):
     """Raised by `detect_showers` when its ``cancelled`` callback returns True."""
 
@@ -133,11 +136,9 @@ def _shower(
         thin, long = np.linalg.eigvalsh(np.cov(np.vstack([cols, rows]), aweights=weights))
         if thin < tuning["scale"] ** 2 + 1 and long > 16 * thin:
             return None
-    keep = segment.strength >= tuning["footprint"] * np.percentile(
-        segment.strength, tuning["footprint_quantile"]
+    keep = segment.persists & (
+        segment.strength >= tuning["footprint"] * np.percentile(segment.strength, 95)
     )
-    if tuning["persisting"]:
-        keep &= segment.persists
     if keep.sum() >= tuning["min_area"]:
         rows, cols = rows[keep], cols[keep]
     x, y = float(cols.mean()), float(rows.mean())
@@ -175,10 +176,7 @@ def detect_showers(
     cover: float = 1.15,
     tolerance: int = 2,
     early: float = 0.1,
-    persisting: bool = True,
     footprint: float = 0.1,
-    footprint_quantile: float = 95,
-    own_runs: bool = True,
     workers: int = 2,
 ) -> list[Shower]:
     """Propose candidate showers in a ramp product.
@@ -204,6 +202,14 @@ def detect_showers(
         Smallest region, in pixels.
     cover : float
         Factor applied to the moment ellipse so that it covers the region.
+    tolerance : int
+        Onsets of one shower's pixels spread over up to this many groups; touching regions
+        whose onsets are further apart are different showers.
+    early : float
+        Quantile of a shower's pixel onsets taken as its first group (0 is the earliest).
+    footprint : float
+        The ellipse is sized on the pixels whose CUSUM reached this fraction of the
+        shower's 95th percentile (and kept rising after their onset).
     workers : int
         Threads; integrations are shared among them (numpy and scipy release the GIL).
 
@@ -227,37 +233,49 @@ def detect_showers(
         raise ShowerMaskError(f"{product.path}: fewer than 3 usable groups to detect showers")
     tuning: dict[str, Any] = {"scale": scale, "drift": drift, "threshold": threshold}
     tuning |= {"min_area": min_area, "cover": cover, "tolerance": tolerance}
-    tuning |= {"early": early, "persisting": persisting, "footprint": footprint}
-    tuning["footprint_quantile"] = footprint_quantile
-    tuning["own_runs"] = own_runs
+    tuning |= {"early": early, "footprint": footprint}
     nints, bad = product.nints, stats.bad_pixels(product)
-    run = _Run((3 * nints if nints > 1 else 2) * len(groups), progress, cancelled)
+    # each integration's own statistics are kept from the first pass when they fit in
+    # _KEEP_BYTES (18 bytes a pixel), else read again in the second
+    keep = nints > 1 and nints * 18 * math.prod(product.image_shape) <= _KEEP_BYTES
+    passes = 2 if nints == 1 or keep else 3
+    run = _Run(passes * nints * len(groups), progress, cancelled)
     run.progress(0.0)
     workers = max(1, min(int(workers), nints))
     shares = [list(range(nints))[k::workers] for k in range(workers)]
     parts: list[stats.Sums] = []
+    kept: dict[int, tuple[stats.Sums, stats.Runs]] = {}
     results: list[list[Shower]] = [[] for _ in range(nints)]
 
     def pool(share: list[int]) -> None:
-        parts.append(stats.sums(product, share, groups, bad, run.step))
+        if not keep:
+            parts.append(stats.sums(product, share, groups, bad, run.step))
+            return
+        total = [np.zeros(product.image_shape) for _ in range(3)]
+        for i in share:
+            kept[i] = stats.runs(product, i, groups, bad, run.step)
+            for whole, part in zip(total, kept[i][0], strict=True):
+                whole += part
+        parts.append((total[0], total[1], total[2]))
 
     def search(share: list[int]) -> None:
         for i in share:
-            own, lowest = stats.runs(product, i, groups, bad, run.step)
+            own, lowest = kept.pop(i) if keep else stats.runs(product, i, groups, bad, run.step)
             if nints == 1:
                 reference = stats.single_reference(lowest)
             else:
-                reference = stats.leave_one_out_reference(
-                    pooled, own, lowest if tuning["own_runs"] else None
-                )
+                others = tuple(p - o for p, o in zip(pooled, own, strict=True))
+                reference = stats.leave_one_out_reference(others, lowest)
+            del own, lowest
             maps = stats.cusum(
                 product, i, groups, bad, reference, scale, drift, threshold / 2, run.step
             )
+            del reference
             results[i] = _candidates(i, maps, groups[0], tuning)
 
     if nints > 1:
         run.in_threads(pool, shares)
-    pooled = tuple(sum(part[k] for part in parts) for k in range(3)) if parts else None
+        pooled = tuple(sum(part[k] for part in parts) for k in range(3))
     parts.clear()
     run.in_threads(search, shares)
     run.progress(1.0)
