@@ -91,9 +91,9 @@ def test_refit_touches_only_changed_showers_and_equals_a_fresh_fit(fitted):
     with open_product(path) as product:
         preview = RatePreview(product)
         before = preview.before(0)
-        reads = []
-        read = product.read
-        product.read = lambda ext, key: reads.append(key) or read(ext, key)
+        reads = []  # every SCI / DQ block the fitter reads from the file
+        read = preview.fitter._read
+        preview.fitter._read = lambda ext, key: reads.append(key) or read(ext, key)
         previous, shown = [], before
         for showers in steps:
             reads.clear()
@@ -102,6 +102,8 @@ def test_refit_touches_only_changed_showers_and_equals_a_fresh_fit(fitted):
             assert sorted(map(str, boxes)) == sorted(
                 str(shower_pixels(s, SHAPE[-2:])[0]) for s in changed
             )
+            # a marked or edited shower is refitted; a deleted one takes the file's rate back
+            assert bool(reads) == bool(changed & set(showers))
             for key in reads:  # nothing read outside the refitted boxes
                 assert any(key[-2:] == box for box in boxes)
             image = preview.after(0, showers)
@@ -111,6 +113,10 @@ def test_refit_touches_only_changed_showers_and_equals_a_fresh_fit(fitted):
             np.testing.assert_array_equal(image[outside], shown[outside])
             with RatePreview(path) as fresh:
                 np.testing.assert_array_equal(image, fresh.after(0, showers))
+            for box in boxes:  # the short refit equals a full fit of the box's whole ramp
+                np.testing.assert_array_equal(
+                    image[box], preview.fitter.fit_box(0, box, showers)[0]
+                )
             previous, shown = showers, image
         np.testing.assert_array_equal(shown, before)  # all deleted: back to the file
         assert preview.refit(0, []) == []  # nothing changed, nothing refitted

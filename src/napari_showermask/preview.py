@@ -143,14 +143,16 @@ class RatePreview:
     ) -> list[Box]:
         """Bring the after-image of an integration up to date with a shower list.
 
-        Only the bounding boxes of showers added, removed or changed since the last call
-        for this integration are refitted (with every shower that touches them applied).
+        Only the pixels of showers added, removed or changed since the last call for this
+        integration change: those no shower covers any more take the file's own rate
+        back, the others are refitted with every shower that covers them applied.
 
         Returns
         -------
         list of (slice, slice)
-            The boxes refitted (empty when nothing changed); ``progress(n, total)`` is
-            called after each, ``cancel`` polled before each.
+            The bounding boxes of the changed showers (empty when nothing changed): no
+            pixel outside them changed. ``progress(n, total)`` is called after each,
+            ``cancel`` polled before each.
         """
         with self._lock:
             rate, err = self._before_fit(integration, progress, cancel)
@@ -160,15 +162,24 @@ class RatePreview:
                 image, image_err = image.copy(), image_err.copy()
             else:
                 old, image, image_err = frozenset(), rate.copy(), err.copy()
-            boxes = [found[0] for s in old ^ new if (found := shower_pixels(s, rate.shape))]
-            for n, box in enumerate(boxes):
+            changed = [found for s in old ^ new if (found := shower_pixels(s, rate.shape))]
+            for n, (box, pixels) in enumerate(changed):
                 if cancel is not None and cancel():
                     raise PreviewCancelled
-                image[box], image_err[box] = self.fitter.fit_box(integration, box, new)
+                covered = np.zeros(pixels.shape, bool)
+                for shower in self.fitter.local_showers(integration, box, new):
+                    (rows, cols), inside = shower_pixels(shower, pixels.shape)
+                    covered[rows, cols] |= inside
+                back = pixels & ~covered  # no shower left there: the file's own rate
+                image[box][back], image_err[box][back] = rate[box][back], err[box][back]
+                fit = pixels & covered
+                if fit.any():
+                    fitted = self.fitter.fit_box(integration, box, new, where=fit)
+                    image[box][fit], image_err[box][fit] = fitted[0][fit], fitted[1][fit]
                 if progress is not None:
-                    progress(n + 1, len(boxes))
+                    progress(n + 1, len(changed))
             self._after[integration] = (new, image, image_err)
-            return boxes
+            return [box for box, _ in changed]
 
     def close(self) -> None:
         """Forget the cached images; close the product if this preview opened it."""

@@ -32,7 +32,7 @@ from ._ols_numpy import ols_fit
 from .errors import ShowerMaskError
 from .geometry import shower_pixels
 from .masking import mask_array
-from .products import Product
+from .products import Product, is_gzip
 from .shower import Shower
 
 __all__ = [
@@ -188,6 +188,8 @@ class RampFitter:
     engine: Engine = "auto"
     timing: RampTiming | None = field(init=False, default=None)
     groups: slice = field(init=False, default_factory=lambda: slice(None))
+    _maps: dict[str, tuple] = field(init=False, default_factory=dict, repr=False)
+    _pixeldq: np.ndarray | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.engine == "auto":
@@ -198,6 +200,7 @@ class RampFitter:
         if self.product.kind == "ramp":
             self.timing = RampTiming.from_product(self.product)
             self.groups = self._kept_groups()
+            self._maps = self._memory_maps()
 
     def check(self, integration: int) -> None:
         """Raise `ShowerMaskError` for an integration outside the data."""
@@ -208,7 +211,11 @@ class RampFitter:
             )
 
     def fit_box(
-        self, integration: int, box: Box, showers: Iterable[Shower] = ()
+        self,
+        integration: int,
+        box: Box,
+        showers: Iterable[Shower] = (),
+        where: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Fit one box of one integration with showers masked in memory.
 
@@ -220,6 +227,10 @@ class RampFitter:
         showers : iterable of Shower
             Showers in image coordinates; those of other integrations (ramps, rateints)
             and those that cover no pixel of the box are ignored.
+        where : numpy.ndarray of bool, optional
+            Fit only these pixels of the box (others are NaN). When every one of them is
+            masked, only the groups before the latest of their first groups are read and
+            fitted: the later ones are JUMP_DET for all of them, so the fit is the same.
 
         Returns
         -------
@@ -231,25 +242,45 @@ class RampFitter:
         kind = self.product.kind
         rows, cols = (range(n)[k] for k, n in zip(box, self.product.image_shape, strict=True))
         box = (slice(rows.start, rows.stop), slice(cols.start, cols.stop))
-        lead = {"ramp": (integration, slice(None)), "rateints": (integration,)}.get(kind, ())
-        dq = self.product.read(self.product.dq_name, lead + box)
+        shape = (len(rows), len(cols))
+        where = np.ones(shape, bool) if where is None else where
         local = self.local_showers(integration, box, showers)
+        stop = self.groups.stop if kind == "ramp" else None
+        if kind == "ramp" and local:
+            onset = np.full(shape, self.product.ngroups)
+            for shower in local:
+                (r, c), inside = shower_pixels(shower, shape)
+                np.minimum(
+                    onset[r, c], np.where(inside, shower.group, onset[r, c]), out=onset[r, c]
+                )
+            stop = min(stop, max(int(onset[where].max(initial=0)), self.groups.start + 2))
+            local = [s for s in local if s.group < stop]
+        lead = {"ramp": (integration, slice(0, stop)), "rateints": (integration,)}.get(kind, ())
+        dq = self._read(self.product.dq_name, lead + box)
         if local:
             dq = dq.copy()
             mask_array(dq if kind == "rate" else dq[None], local, kind)
-        sci = self.product.read("SCI", lead + box).astype(np.float32, copy=False)
+        sci = self._read("SCI", lead + box).astype(np.float32, copy=False)
         if kind != "ramp":
             err = self._optional("ERR", lead + box, np.full(sci.shape, np.nan, np.float32))
-            bad = (dq & dqflags.pixel["DO_NOT_USE"]) != 0
+            bad = ((dq & dqflags.pixel["DO_NOT_USE"]) != 0) | ~where
             return np.where(bad, np.nan, sci), np.where(bad, np.nan, err).astype(np.float32)
-        sci, dq = sci[self.groups], np.array(dq[self.groups])
+        kept = slice(self.groups.start, stop)
+        sci, dq = sci[kept][:, where][:, None], np.array(dq[kept][:, where][:, None])
         if self.groups.start:  # stcal clears JUMP_DET on the new first group
             dq[0] &= np.uint8(~_JUMP & 0xFF)
-        pixeldq = self._optional("PIXELDQ", box, np.zeros(sci.shape[1:], np.uint32))
+        if self._pixeldq is None:  # 4 bytes a pixel, read once
+            default = np.zeros(self.product.image_shape, np.uint32)
+            self._pixeldq = self._optional("PIXELDQ", (), default).astype(np.uint32)
+        pixeldq = self._pixeldq[box][where][None]
         assert self.timing is not None
-        return fit_integration(
-            sci, dq, pixeldq, self.timing, self.gain[box], self.readnoise[box], self.engine
+        rate, err = np.full(shape, np.nan, np.float32), np.full(shape, np.nan, np.float32)
+        gain, readnoise = self.gain[box][where][None], self.readnoise[box][where][None]
+        rate[where], err[where] = (
+            a[0]
+            for a in fit_integration(sci, dq, pixeldq, self.timing, gain, readnoise, self.engine)
         )
+        return rate, err
 
     def local_showers(self, integration: int, box: Box, showers: Iterable[Shower]) -> list[Shower]:
         """Return the showers that cover pixels of the box, moved into its coordinates."""
@@ -262,6 +293,47 @@ class RampFitter:
             if shower_pixels(moved, shape) is not None:
                 local.append(moved)
         return local
+
+    def _read(self, extname: str, key: tuple) -> np.ndarray:
+        """Read a block of SCI or GROUPDQ: rows of each group straight from the file.
+
+        astropy's ``section`` reads a box one row of one group at a time (tens of
+        thousands of reads for a shower's box); here each group's band of rows is one
+        read, and only the box's columns are kept. Whole-row blocks, gzipped,
+        tile-compressed or scaled data go through `Product.read`.
+        """
+        full_rows = key[-1] == slice(0, self.product.image_shape[1])
+        if extname not in self._maps or full_rows or len(key) != 4:
+            return self.product.read(extname, key)
+        dtype, offset, shape = self._maps[extname]
+        integration, groups, rows, cols = key
+        ngroups, ny, nx = shape[1:]
+        band = (rows.stop - rows.start) * nx
+        out = np.empty(
+            (len(range(ngroups)[groups]), rows.stop - rows.start, cols.stop - cols.start), dtype
+        )
+        with open(self.product.path, "rb") as stream:
+            for n, g in enumerate(range(ngroups)[groups]):
+                start = ((integration * ngroups + g) * ny + rows.start) * nx
+                stream.seek(offset + start * out.itemsize)
+                data = np.fromfile(stream, dtype, band).reshape(-1, nx)
+                out[n] = data[:, cols]
+        return out.astype(out.dtype.newbyteorder("="), copy=False)
+
+    def _memory_maps(self) -> dict[str, tuple[str, int, tuple[int, ...]]]:
+        """Return where SCI and GROUPDQ of a plain FITS file lie: dtype, offset, shape."""
+        if is_gzip(self.product.path):
+            return {}
+        dtypes = {8: "u1", 16: ">i2", 32: ">i4", -32: ">f4", -64: ">f8"}
+        maps = {}
+        for hdu in self.product.layout():
+            header = hdu.header
+            scaled = header.get("BZERO", 0) != 0 or header.get("BSCALE", 1) != 1
+            if hdu.name not in ("SCI", "GROUPDQ") or hdu.compressed or scaled:
+                continue
+            shape = tuple(int(header[f"NAXIS{n}"]) for n in range(header["NAXIS"], 0, -1))
+            maps[hdu.name] = (dtypes[int(header["BITPIX"])], hdu.data_start, shape)
+        return maps
 
     def _optional(self, extname: str, key: tuple, default: np.ndarray) -> np.ndarray:
         try:
