@@ -110,3 +110,14 @@ def test_rate_products_are_checked_on_their_rate(tmp_path):
     assert math.isnan(right.inside_after.rate)  # DO_NOT_USE: the rate has no value there
     assert np.isnan(after[int(bright.y), int(bright.x)])
     assert small.flags == (GLOW,)
+
+
+def test_a_preview_answers_from_its_images_with_the_same_numbers(ramp):
+    path, truth = ramp
+    with RatePreview(path) as fitted, RatePreview(path) as shown:
+        for i in range(SHAPE[0]):
+            shown.before(i)  # as the viewer has it: whole images, after-image kept current
+        direct = shower_residuals(fitted.fitter, truth.showers)
+        from_images = shower_residuals(shown, truth.showers)
+        assert [r.text() for r in from_images] == [r.text() for r in direct]
+        assert set(shown._after) == {0, 1}  # the images were used and brought up to date

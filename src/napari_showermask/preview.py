@@ -181,6 +181,21 @@ class RatePreview:
             self._after[integration] = (new, image, image_err)
             return [box for box, _ in changed]
 
+    def rates(
+        self, integration: int, box: Box, showers: Iterable[Shower]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return the before and after rates of one box (for the residual check).
+
+        From the images when this integration's preview exists (the after-image is
+        brought up to date with ``showers``), else fitted for the box alone.
+        """
+        with self._lock:
+            if integration in self._before:
+                self.refit(integration, showers)
+                return self._before[integration][0][box], self._after[integration][1][box]
+        before = self.fitter.fit_box(integration, box)[0]
+        return before, self.fitter.fit_box(integration, box, showers)[0]
+
     def close(self) -> None:
         """Forget the cached images; close the product if this preview opened it."""
         self._before, self._after = {}, {}

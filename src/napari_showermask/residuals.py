@@ -122,7 +122,8 @@ def shower_residuals(
     Parameters
     ----------
     source : RatePreview or RampFitter
-        The product to fit (a preview's fitter is used; nothing is cached).
+        The product to fit. A preview answers from its images for integrations it has
+        already fitted (and brings its after-image up to date with ``showers``).
     showers : sequence of Shower
         The whole catalog: each shower is checked with all of them masked.
     ring_width, gap, background_width : float
@@ -144,8 +145,10 @@ def shower_residuals(
         s = shower
         box = ellipse_bbox(s.x, s.y, s.semi_major + outer, s.semi_minor + outer, s.theta, shape)
         assert box is not None  # the shower itself covers pixels (checked by masking)
-        before, _ = fitter.fit_box(i, box)
-        after, _ = fitter.fit_box(i, box, showers)
+        if isinstance(source, RatePreview):
+            before, after = source.rates(i, box, showers)
+        else:
+            before, after = fitter.fit_box(i, box)[0], fitter.fit_box(i, box, showers)[0]
         others = [o for o in fitter.local_showers(i, box, showers) if o != _local(s, box)]
         exclude = np.zeros(before.shape, bool)
         for other in others:
