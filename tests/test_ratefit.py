@@ -185,3 +185,20 @@ def test_a_ramp_without_usable_groups_is_one_error(tmp_path):
     with open_product(tmp_path / "dead_jump.fits") as product:
         with pytest.raises(ShowerMaskError, match=r"dead_jump.fits: fewer than 2 usable groups"):
             RampFitter(product)
+
+
+def test_gzipped_ramps_give_the_same_preview(fitted, tmp_path):
+    import gzip
+    import shutil
+
+    path, truth, _, _ = fitted
+    packed = tmp_path / "syn_jump.fits.gz"
+    with open(path, "rb") as source, gzip.open(packed, "wb") as target:
+        shutil.copyfileobj(source, target)
+    with RatePreview(path) as plain, RatePreview(packed) as zipped:
+        assert zipped.fitter._maps == {}  # read through astropy, not the band reader
+        for i in range(SHAPE[0]):
+            np.testing.assert_array_equal(zipped.before(i), plain.before(i))
+            np.testing.assert_array_equal(
+                zipped.after(i, truth.showers), plain.after(i, truth.showers)
+            )
