@@ -24,6 +24,7 @@ from .shower import Shower
 __all__ = ["PreviewCancelled", "RatePreview"]
 
 Progress = Callable[[int, int], None]
+_NONE = np.iinfo(np.int64).max  # "no shower covers this pixel"
 Cancel = Callable[[], bool]
 
 
@@ -143,9 +144,10 @@ class RatePreview:
     ) -> list[Box]:
         """Bring the after-image of an integration up to date with a shower list.
 
-        Only the pixels of showers added, removed or changed since the last call for this
-        integration change: those no shower covers any more take the file's own rate
-        back, the others are refitted with every shower that covers them applied.
+        Only pixels whose first masked group changed since the last call for this
+        integration (inside showers added, removed or edited) change: those no shower
+        covers any more take the file's own rate back, the others are refitted with every
+        shower that covers them applied.
 
         Returns
         -------
@@ -162,24 +164,25 @@ class RatePreview:
                 image, image_err = image.copy(), image_err.copy()
             else:
                 old, image, image_err = frozenset(), rate.copy(), err.copy()
-            changed = [found for s in old ^ new if (found := shower_pixels(s, rate.shape))]
-            for n, (box, pixels) in enumerate(changed):
+            boxes = [found[0] for s in old ^ new if (found := shower_pixels(s, rate.shape))]
+            done = np.zeros(rate.shape, bool)
+            for n, box in enumerate(boxes):
                 if cancel is not None and cancel():
                     raise PreviewCancelled
-                covered = np.zeros(pixels.shape, bool)
-                for shower in self.fitter.local_showers(integration, box, new):
-                    (rows, cols), inside = shower_pixels(shower, pixels.shape)
-                    covered[rows, cols] |= inside
-                back = pixels & ~covered  # no shower left there: the file's own rate
+                onset = self._onsets(integration, box, new)
+                # a pixel's after-rate depends only on its first masked group
+                moved = (onset != self._onsets(integration, box, old)) & ~done[box]
+                back = moved & (onset == _NONE)  # no shower left there: the file's rate
                 image[box][back], image_err[box][back] = rate[box][back], err[box][back]
-                fit = pixels & covered
+                fit = moved & (onset != _NONE)
                 if fit.any():
                     fitted = self.fitter.fit_box(integration, box, new, where=fit)
                     image[box][fit], image_err[box][fit] = fitted[0][fit], fitted[1][fit]
+                done[box] |= moved
                 if progress is not None:
-                    progress(n + 1, len(changed))
+                    progress(n + 1, len(boxes))
             self._after[integration] = (new, image, image_err)
-            return [box for box, _ in changed]
+            return boxes
 
     def rates(
         self, integration: int, box: Box, showers: Iterable[Shower]
@@ -227,6 +230,17 @@ class RatePreview:
                         progress(min(r0 + step, ny), ny)
                 self._before[integration] = (rate, err)
             return self._before[integration]
+
+    def _onsets(self, integration: int, box: Box, showers: Iterable[Shower]) -> np.ndarray:
+        """Each box pixel's first masked group (0 for rate products), ``_NONE`` if none."""
+        shape = (box[0].stop - box[0].start, box[1].stop - box[1].start)
+        onset = np.full(shape, _NONE, np.int64)
+        for shower in self.fitter.local_showers(integration, box, showers):
+            (rows, cols), inside = shower_pixels(shower, shape)
+            group = shower.group if self.kind == "ramp" else 0
+            sub = onset[rows, cols]
+            np.minimum(sub, np.where(inside, group, _NONE), out=sub)
+        return onset
 
     def _own_showers(self, integration: int, showers: Iterable[Shower]) -> list[Shower]:
         if self.kind == "rate":
