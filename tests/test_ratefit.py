@@ -92,8 +92,8 @@ def test_refit_touches_only_changed_showers_and_equals_a_fresh_fit(fitted):
         preview = RatePreview(product)
         before = preview.before(0)
         reads = []  # every SCI / DQ block the fitter reads from the file
-        read = preview.fitter._read
-        preview.fitter._read = lambda ext, key: reads.append(key) or read(ext, key)
+        read = preview.fitter._bands.read
+        preview.fitter._bands.read = lambda ext, key: reads.append(key) or read(ext, key)
         previous, shown = [], before
         for showers in steps:
             reads.clear()
@@ -196,7 +196,7 @@ def test_gzipped_ramps_give_the_same_preview(fitted, tmp_path):
     with open(path, "rb") as source, gzip.open(packed, "wb") as target:
         shutil.copyfileobj(source, target)
     with RatePreview(path) as plain, RatePreview(packed) as zipped:
-        assert zipped.fitter._maps == {}  # read through astropy, not the band reader
+        assert zipped.fitter._bands.layout == {}  # read through astropy, not in bands
         for i in range(SHAPE[0]):
             np.testing.assert_array_equal(zipped.before(i), plain.before(i))
             np.testing.assert_array_equal(

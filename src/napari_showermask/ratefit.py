@@ -28,11 +28,12 @@ from typing import Literal
 import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
 
+from ._bands import BandReader
 from ._ols_numpy import ols_fit
 from .errors import ShowerMaskError
 from .geometry import shower_pixels
 from .masking import mask_array
-from .products import Product, is_gzip
+from .products import Product
 from .shower import Shower
 
 __all__ = [
@@ -188,7 +189,7 @@ class RampFitter:
     engine: Engine = "auto"
     timing: RampTiming | None = field(init=False, default=None)
     groups: slice = field(init=False, default_factory=lambda: slice(None))
-    _maps: dict[str, tuple] = field(init=False, default_factory=dict, repr=False)
+    _bands: BandReader = field(init=False, repr=False)
     _pixeldq: np.ndarray | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -200,7 +201,7 @@ class RampFitter:
         if self.product.kind == "ramp":
             self.timing = RampTiming.from_product(self.product)
             self.groups = self._kept_groups()
-            self._maps = self._memory_maps()
+        self._bands = BandReader(self.product)
 
     def check(self, integration: int) -> None:
         """Raise `ShowerMaskError` for an integration outside the data."""
@@ -256,11 +257,11 @@ class RampFitter:
             stop = min(stop, max(int(onset[where].max(initial=0)), self.groups.start + 2))
             local = [s for s in local if s.group < stop]
         lead = {"ramp": (integration, slice(0, stop)), "rateints": (integration,)}.get(kind, ())
-        dq = self._read(self.product.dq_name, lead + box)
+        dq = self._bands.read(self.product.dq_name, lead + box)
         if local:
             dq = dq.copy()
             mask_array(dq if kind == "rate" else dq[None], local, kind)
-        sci = self._read("SCI", lead + box).astype(np.float32, copy=False)
+        sci = self._bands.read("SCI", lead + box).astype(np.float32, copy=False)
         if kind != "ramp":
             err = self._optional("ERR", lead + box, np.full(sci.shape, np.nan, np.float32))
             bad = ((dq & dqflags.pixel["DO_NOT_USE"]) != 0) | ~where
@@ -293,47 +294,6 @@ class RampFitter:
             if shower_pixels(moved, shape) is not None:
                 local.append(moved)
         return local
-
-    def _read(self, extname: str, key: tuple) -> np.ndarray:
-        """Read a block of SCI or GROUPDQ: rows of each group straight from the file.
-
-        astropy's ``section`` reads a box one row of one group at a time (tens of
-        thousands of reads for a shower's box); here each group's band of rows is one
-        read, and only the box's columns are kept. Whole-row blocks, gzipped,
-        tile-compressed or scaled data go through `Product.read`.
-        """
-        full_rows = key[-1] == slice(0, self.product.image_shape[1])
-        if extname not in self._maps or full_rows or len(key) != 4:
-            return self.product.read(extname, key)
-        dtype, offset, shape = self._maps[extname]
-        integration, groups, rows, cols = key
-        ngroups, ny, nx = shape[1:]
-        band = (rows.stop - rows.start) * nx
-        out = np.empty(
-            (len(range(ngroups)[groups]), rows.stop - rows.start, cols.stop - cols.start), dtype
-        )
-        with open(self.product.path, "rb") as stream:
-            for n, g in enumerate(range(ngroups)[groups]):
-                start = ((integration * ngroups + g) * ny + rows.start) * nx
-                stream.seek(offset + start * out.itemsize)
-                data = np.fromfile(stream, dtype, band).reshape(-1, nx)
-                out[n] = data[:, cols]
-        return out.astype(out.dtype.newbyteorder("="), copy=False)
-
-    def _memory_maps(self) -> dict[str, tuple[str, int, tuple[int, ...]]]:
-        """Return where SCI and GROUPDQ of a plain FITS file lie: dtype, offset, shape."""
-        if is_gzip(self.product.path):
-            return {}
-        dtypes = {8: "u1", 16: ">i2", 32: ">i4", -32: ">f4", -64: ">f8"}
-        maps = {}
-        for hdu in self.product.layout():
-            header = hdu.header
-            scaled = header.get("BZERO", 0) != 0 or header.get("BSCALE", 1) != 1
-            if hdu.name not in ("SCI", "GROUPDQ") or hdu.compressed or scaled:
-                continue
-            shape = tuple(int(header[f"NAXIS{n}"]) for n in range(header["NAXIS"], 0, -1))
-            maps[hdu.name] = (dtypes[int(header["BITPIX"])], hdu.data_start, shape)
-        return maps
 
     def _optional(self, extname: str, key: tuple, default: np.ndarray) -> np.ndarray:
         try:
