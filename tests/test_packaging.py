@@ -180,7 +180,8 @@ def test_sdist_tests_run_from_the_unpacked_sdist(dists: tuple[Path, Path], tmp_p
         if p.is_file() and "__pycache__" not in p.parts
     }
     assert shipped == expected
-    assert (top / "LICENSE").read_bytes() == (ROOT / "LICENSE").read_bytes()
+    for name in ("LICENSE", "docs/widget.png"):  # the README's figure: README links to it
+        assert (top / name).read_bytes() == (ROOT / name).read_bytes()
     env = {**os.environ, "PYTHONPATH": str(top / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
     where = python("import napari_showermask; print(napari_showermask.__file__)", env)
     assert Path(where.strip()).is_relative_to(top / "src")
