@@ -202,3 +202,14 @@ def test_gzipped_ramps_give_the_same_preview(fitted, tmp_path):
             np.testing.assert_array_equal(
                 zipped.after(i, truth.showers), plain.after(i, truth.showers)
             )
+
+
+def test_one_contrast_for_before_and_after_follows_the_sky_not_the_star(fitted):
+    path, truth, _, _ = fitted
+    bright = truth.showers[0]
+    with RatePreview(path) as preview:
+        low, high = preview.contrast_limits(0)
+        before = preview.before(0)
+    assert low < np.median(truth.rate) < high < low + 5  # the sky, a few DN/s wide...
+    assert np.nanmax(before) > 1000  # ...though the star reaches thousands
+    assert np.median(before[ellipse_mask(bright, SHAPE[-2:])]) > high  # the glow stands out

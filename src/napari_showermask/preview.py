@@ -184,6 +184,20 @@ class RatePreview:
             self._after[integration] = (new, image, image_err)
             return boxes
 
+    def contrast_limits(self, integration: int, k: float = 5.0) -> tuple[float, float]:
+        """Return one contrast for before and after: median -/+ k robust sigma of before.
+
+        The sigma is 1.4826 x the median absolute deviation of the finite rates, so stars
+        and showers do not widen it; before and after shown with it compare at a glance.
+        """
+        rate = self._before_fit(integration)[0]
+        finite = rate[np.isfinite(rate)]
+        if finite.size == 0:
+            return 0.0, 1.0
+        median = float(np.median(finite))
+        sigma = 1.4826 * float(np.median(np.abs(finite - median))) or 1.0
+        return median - k * sigma, median + k * sigma
+
     def rates(
         self, integration: int, box: Box, showers: Iterable[Shower]
     ) -> tuple[np.ndarray, np.ndarray]:
