@@ -103,6 +103,63 @@ def test_other_numbers_of_integrations(tmp_path, nints):
         assert_found([f for f in found if ellipse_mask(f, shape[-2:])[round(s.y), round(s.x)]], s)
 
 
+CROWDED = (30, 128, 128)  # groups, rows, columns
+TOUCHING = {  # showers that touch or overlap, with different onsets
+    "idle touching bright": [
+        shower("idle", group=0, x=50, y=64, a=16, b=10, theta=20, amplitude=12.0,
+               decay_groups=15.0, pre_groups=3.0),
+        shower("bright", group=7, x=78, y=70, a=14, b=9, theta=120, amplitude=25.0,
+               decay_groups=10.0),
+    ],
+    "chain faint, idle, bright": [
+        shower("faint", group=6, x=30, y=60, a=14, b=9, theta=80, amplitude=7.0,
+               decay_groups=25.0),
+        shower("idle", group=0, x=55, y=64, a=13, b=9, theta=10, amplitude=12.0,
+               decay_groups=15.0, pre_groups=4.0),
+        shower("bright", group=15, x=82, y=66, a=14, b=10, theta=150, amplitude=25.0,
+               decay_groups=12.0),
+    ],
+    "fast idle touching faint at 26": [
+        shower("idle", group=0, x=52, y=64, a=15, b=10, theta=0, amplitude=16.0,
+               decay_groups=3.0, pre_groups=1.0),
+        shower("faint", group=26, x=72, y=64, a=14, b=10, theta=90, amplitude=8.0,
+               decay_groups=25.0),
+    ],
+}  # fmt: skip
+
+
+def first_masked(found, shape):
+    """Per pixel, the group from which the candidates mask it (inf where none does)."""
+    first = np.full(shape, np.inf)
+    for s in found:
+        inside = ellipse_mask(s, shape)
+        first[inside] = np.minimum(first[inside], s.group)
+    return first
+
+
+@pytest.mark.parametrize("nints, seed", [(1, 1), (1, 2), (2, 1), (2, 2)])
+@pytest.mark.parametrize("showers", TOUCHING.values(), ids=TOUCHING.keys())
+def test_touching_showers_are_split_by_onset_and_never_start_late(tmp_path, showers, nints, seed):
+    shape = (nints, *CROWDED)
+    path, truth = write_ramp(tmp_path / "t_jump.fits", shape, showers, seed, n_stars=0)
+    with open_product(path) as product:
+        found = detect_showers(product)
+    found = [f for f in found if f.integration == 0]  # the others have no shower
+    # one candidate each, with its own onset: never later than the shower's, and a
+    # glow there from the start (idle) is masked from group 1 (group 0 is DO_NOT_USE)
+    assert len(found) == len(showers), found
+    image = CROWDED[-2:]
+    first = first_masked(found, image)
+    for s in truth.showers:
+        inside = ellipse_mask(s, image)
+        best = max(found, key=lambda f: (ellipse_mask(f, image) & inside).sum())
+        assert s.group - 2 <= best.group <= max(s.group, 1), (s, best)
+        union = (ellipse_mask(best, image) | inside).sum()
+        assert (ellipse_mask(best, image) & inside).sum() / union > 0.5
+        # every pixel of it masked, from its onset on (the earliest covering candidate)
+        assert np.mean(first[inside] <= max(s.group, 1)) > 0.97
+
+
 def test_rate_products_are_refused(rate_file):
     with open_product(rate_file) as product, pytest.raises(ShowerMaskError, match="needs a ramp"):
         detect_showers(product)

@@ -58,7 +58,12 @@ class Segment:
 
 
 def segments(
-    cusum: Cusum, threshold: float, min_area: int, tolerance: int = 2
+    cusum: Cusum,
+    threshold: float,
+    min_area: int,
+    tolerance: int = 2,
+    weak_ratio: float = 1.0,
+    grow: float = 1 / 3,
 ) -> Iterator[Segment]:
     """Yield the showers of one integration's CUSUM maps.
 
@@ -77,7 +82,7 @@ def segments(
     ------
     Segment
     """
-    regions, _ = ndimage.label(apply_hysteresis_threshold(cusum.peak, threshold / 3, threshold))
+    regions, _ = ndimage.label(apply_hysteresis_threshold(cusum.peak, threshold * grow, threshold))
     for k, box in enumerate(ndimage.find_objects(regions), start=1):
         if box is None:
             continue
@@ -85,7 +90,7 @@ def segments(
         if inside.sum() < min_area:
             continue
         maps = [plane[box] for plane in cusum]
-        for segment in _split(inside, *maps, threshold, min_area, tolerance):
+        for segment in _split(inside, *maps, threshold, min_area, tolerance, weak_ratio):
             rows, cols = segment.rows + box[0].start, segment.cols + box[1].start
             yield replace(segment, rows=rows, cols=cols)
 
@@ -161,11 +166,15 @@ def _split(
     threshold: float,
     min_area: int,
     tolerance: int,
+    weak_ratio: float,
 ) -> list[Segment]:
     """Split one region (box coordinates) into showers."""
     ids, onsets, scores = _events(inside, peak, onset, early, early_peak)
     left, right = _neighbours(ids)
-    side = np.searchsorted(_cuts(onsets, min_area, tolerance), onsets, side="left")
+    cuts = _cuts(onsets, min_area, tolerance)
+    side = np.searchsorted(cuts, onsets, side="left")
+    # a piece with an onset of its own, in a region that passed the threshold, needs less
+    needed = threshold * (weak_ratio if len(cuts) else 1.0)
     piece = _pieces(len(onsets), left, right, side)
     members = {p: list(np.nonzero(piece == p)[0]) for p in np.unique(piece)}
     touching: dict[int, set[int]] = {p: set() for p in members}
@@ -176,7 +185,7 @@ def _split(
     median = {p: float(np.median(onsets[m])) for p, m in members.items()}
 
     def weak(p: int) -> bool:
-        return len(members[p]) < min_area or scores[members[p]].max() < threshold
+        return len(members[p]) < min_area or scores[members[p]].max() < needed
 
     while True:  # each weak piece, smallest first, into the neighbour of closest onset
         pairs = [

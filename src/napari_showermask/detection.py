@@ -64,7 +64,8 @@ from typing import Any
 import numpy as np
 
 from . import _difference_stats as stats
-from ._segmentation import Segment, segments
+from ._candidates import candidates
+from ._segmentation import segments
 from .catalog import Shower
 from .errors import ShowerMaskError
 from .products import Product
@@ -122,46 +123,19 @@ class _Run:
             raise failures[0]
 
 
-def _shower(
-    integration: int, segment: Segment, first_usable: int, tuning: dict[str, Any]
-) -> Shower | None:
-    """Make a shower of a segment, or None for a line-like one."""
-    onsets = np.sort(segment.onsets)
-    group = int(onsets[int(tuning["early"] * (len(onsets) - 1))])
-    if group <= first_usable:  # there in the first usable difference: began at or before
-        group = max(first_usable - 1, 0)
-    rows, cols = segment.rows, segment.cols
-    if len(rows) > 2:  # a column or a row: a pixel wide under the smoothing, and long
-        weights = segment.strength
-        thin, long = np.linalg.eigvalsh(np.cov(np.vstack([cols, rows]), aweights=weights))
-        if thin < tuning["scale"] ** 2 + 1 and long > 16 * thin:
-            return None
-    keep = segment.persists & (
-        segment.strength >= tuning["footprint"] * np.percentile(segment.strength, 95)
-    )
-    if keep.sum() >= tuning["min_area"]:
-        rows, cols = rows[keep], cols[keep]
-    x, y = float(cols.mean()), float(rows.mean())
-    cov = np.cov(np.vstack([cols, rows])) if len(rows) > 1 else np.eye(2) * 0.25
-    eigen, vectors = np.linalg.eigh(cov)
-    # a filled ellipse of semi-axis a has variance a**2 / 4 along that axis
-    minor, major = (2 * math.sqrt(max(v, 0.25)) * tuning["cover"] + 0.5 for v in eigen)
-    theta = math.degrees(math.atan2(vectors[1, 1], vectors[0, 1])) % 180.0
-    extra = {"score": round(float(segment.score), 2), "source": "detect"}
-    return Shower(integration, group, x, y, major, minor, theta, extra=extra)
-
-
 def _candidates(
     integration: int, maps: stats.Cusum, first_usable: int, tuning: dict[str, Any]
 ) -> list[Shower]:
     """Turn one integration's CUSUM maps into showers, highest score first."""
-    found = [
-        _shower(integration, segment, first_usable, tuning)
-        for segment in segments(
-            maps, tuning["threshold"], tuning["min_area"], tolerance=tuning["tolerance"]
-        )
-    ]
-    return sorted((s for s in found if s is not None), key=lambda s: -s.extra["score"])
+    found = segments(
+        maps,
+        tuning["threshold"],
+        tuning["min_area"],
+        tuning["tolerance"],
+        tuning["ratio"],
+        tuning["grow"],
+    )
+    return candidates(integration, list(found), maps.peak.shape, first_usable, tuning)
 
 
 def detect_showers(
@@ -177,6 +151,9 @@ def detect_showers(
     tolerance: int = 2,
     early: float = 0.1,
     footprint: float = 0.1,
+    level: float = 0.5,
+    ratio: float = 0.5,
+    grow: float = 0.25,
     workers: int = 2,
 ) -> list[Shower]:
     """Propose candidate showers in a ramp product.
@@ -233,7 +210,13 @@ def detect_showers(
         raise ShowerMaskError(f"{product.path}: fewer than 3 usable groups to detect showers")
     tuning: dict[str, Any] = {"scale": scale, "drift": drift, "threshold": threshold}
     tuning |= {"min_area": min_area, "cover": cover, "tolerance": tolerance}
-    tuning |= {"early": early, "footprint": footprint}
+    tuning |= {
+        "early": early,
+        "footprint": footprint,
+        "level": level,
+        "ratio": ratio,
+        "grow": grow,
+    }
     nints, bad = product.nints, stats.bad_pixels(product)
     # each integration's own statistics are kept from the first pass when they fit in
     # _KEEP_BYTES (18 bytes a pixel), else read again in the second
@@ -268,7 +251,15 @@ def detect_showers(
                 reference = stats.leave_one_out_reference(others, lowest)
             del own, lowest
             maps = stats.cusum(
-                product, i, groups, bad, reference, scale, drift, threshold / 2, run.step
+                product,
+                i,
+                groups,
+                bad,
+                reference,
+                scale,
+                drift,
+                threshold * tuning["level"],
+                run.step,
             )
             del reference
             results[i] = _candidates(i, maps, groups[0], tuning)

@@ -1,0 +1,143 @@
+"""Turn the segments of one integration (`_segmentation`) into candidate showers.
+
+Each segment gives a shower: its first group is an early quantile of its events' onsets
+(masking starts where the glow first appears, never at the median), its ellipse comes from
+the second moments of its persisting pixels, scaled to cover them. Then, where the ellipse
+of a later shower reaches over pixels nearer to an earlier one than to its own, the earlier
+shower is widened to cover them: a pixel is never masked only from a later group than the
+shower it most likely belongs to.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from scipy import ndimage
+
+from ._segmentation import Segment
+from .geometry import shower_pixels
+from .shower import Shower
+
+__all__ = ["candidates"]
+
+
+def _first_group(segment: Segment, first_usable: int, early: float) -> int:
+    """Return a segment's first group: an early quantile of its onsets."""
+    onsets = np.sort(segment.onsets)
+    group = int(onsets[int(early * (len(onsets) - 1))])
+    if group <= first_usable:  # there in the first usable difference: began at or before
+        group = max(first_usable - 1, 0)
+    return group
+
+
+def _line_like(segment: Segment, scale: float) -> bool:
+    """Whether a segment is a column or a row: a pixel wide under the smoothing, and long."""
+    if len(segment.rows) <= 2:
+        return False
+    cov = np.cov(np.vstack([segment.cols, segment.rows]), aweights=segment.strength)
+    thin, long = np.linalg.eigvalsh(cov)
+    return bool(thin < scale**2 + 1 and long > 16 * thin)
+
+
+def _fit_pixels(segment: Segment, tuning: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """Return the pixels the ellipse is sized on: those of the glow that persists."""
+    keep = segment.persists & (
+        segment.strength >= tuning["footprint"] * np.percentile(segment.strength, 95)
+    )
+    if keep.sum() >= tuning["min_area"]:
+        return segment.rows[keep], segment.cols[keep]
+    return segment.rows, segment.cols
+
+
+def _ellipse(rows: np.ndarray, cols: np.ndarray, cover: float) -> tuple[float, ...]:
+    """Return ``(x, y, semi_major, semi_minor, theta)`` covering the pixels."""
+    x, y = float(cols.mean()), float(rows.mean())
+    cov = np.cov(np.vstack([cols, rows])) if len(rows) > 1 else np.eye(2) * 0.25
+    eigen, vectors = np.linalg.eigh(cov)
+    # a filled ellipse of semi-axis a has variance a**2 / 4 along that axis
+    minor, major = (2 * math.sqrt(max(v, 0.25)) * cover + 0.5 for v in eigen)
+    theta = math.degrees(math.atan2(vectors[1, 1], vectors[0, 1])) % 180.0
+    return x, y, major, minor, theta
+
+
+def _claims(showers: list[Shower], segments: list[Segment], shape) -> list[list[np.ndarray]]:
+    """Per shower, the pixels (flat indices) later showers cover that are nearer to it."""
+    owner = np.full(shape, -1, np.int32)
+    order = sorted(range(len(showers)), key=lambda k: -showers[k].group)
+    for k in order:  # the earliest shower owns a pixel two segments share
+        owner[segments[k].rows, segments[k].cols] = k
+    claims: list[list[np.ndarray]] = [[] for _ in showers]
+    for b, later in enumerate(showers):
+        found = shower_pixels(later, shape)
+        if found is None:
+            continue
+        box, inside = found
+        _, (near_rows, near_cols) = ndimage.distance_transform_edt(
+            owner[box] < 0, return_indices=True
+        )
+        nearest = owner[box][near_rows, near_cols]
+        for a in np.unique(nearest[inside]):
+            if a < 0 or a == b or showers[a].group >= later.group:
+                continue
+            rows, cols = np.nonzero(inside & (nearest == a))
+            rows, cols = rows + box[0].start, cols + box[1].start
+            mine = shower_pixels(showers[a], shape)
+            if mine is not None:  # only the pixels it does not cover yet
+                (r, c), covered = mine
+                within = (rows >= r.start) & (rows < r.stop) & (cols >= c.start) & (cols < c.stop)
+                hit = np.zeros(len(rows), bool)
+                hit[within] = covered[rows[within] - r.start, cols[within] - c.start]
+                rows, cols = rows[~hit], cols[~hit]
+            claims[a].append(np.ravel_multi_index((rows, cols), shape))
+    return claims
+
+
+def candidates(
+    integration: int,
+    segments: list[Segment],
+    shape: tuple[int, int],
+    first_usable: int,
+    tuning: dict[str, Any],
+) -> list[Shower]:
+    """Make the candidate showers of one integration's segments, highest score first.
+
+    Parameters
+    ----------
+    integration : int
+    segments : list of Segment
+    shape : tuple of int
+        ``(ny, nx)``.
+    first_usable : int
+        First usable difference frame (`_difference_stats.usable_groups`).
+    tuning : dict
+        ``scale``, ``min_area``, ``cover``, ``early`` and ``footprint`` of
+        `detection.detect_showers`.
+
+    Returns
+    -------
+    list of Shower
+    """
+    kept = [s for s in segments if not _line_like(s, tuning["scale"])]
+    fits = [_fit_pixels(s, tuning) for s in kept]
+    showers = [
+        Shower(
+            integration,
+            _first_group(segment, first_usable, tuning["early"]),
+            *_ellipse(rows, cols, tuning["cover"]),
+            extra={"score": round(float(segment.score), 2), "source": "detect"},
+        )
+        for segment, (rows, cols) in zip(kept, fits, strict=True)
+    ]
+    for k, claimed in enumerate(_claims(showers, kept, shape)):
+        flat = np.concatenate(claimed) if claimed else np.zeros(0, np.int64)
+        if flat.size:
+            rows, cols = np.unravel_index(flat, shape)
+            rows = np.concatenate([fits[k][0], rows])
+            cols = np.concatenate([fits[k][1], cols])
+            x, y, major, minor, theta = _ellipse(rows, cols, tuning["cover"])
+            showers[k] = showers[k].moved(
+                x=x, y=y, semi_major=major, semi_minor=minor, theta=theta
+            )
+    return sorted(showers, key=lambda s: -s.extra["score"])
