@@ -67,7 +67,7 @@ def showers_to_table(showers: Iterable[Shower]) -> Table:
     return table
 
 
-def showers_from_table(table: Table, source: str | os.PathLike = "catalog") -> list[Shower]:
+def showers_from_table(table: Table, source: str | os.PathLike[str] = "catalog") -> list[Shower]:
     """Validate a table and turn its rows into showers.
 
     Parameters
@@ -119,7 +119,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def read_catalog(path: str | os.PathLike, kind: str | None = None) -> list[Shower]:
+def read_catalog(path: str | os.PathLike[str], kind: str | None = None) -> list[Shower]:
     """Read a shower catalog from an ECSV table or a DS9 region file (``.reg``).
 
     Parameters
@@ -158,9 +158,9 @@ def read_catalog(path: str | os.PathLike, kind: str | None = None) -> list[Showe
 
 def write_catalog(
     showers: Iterable[Shower],
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     overwrite: bool = False,
-    inputs: Iterable[str | os.PathLike] = (),
+    inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> Path:
     """Write showers as ECSV, or as DS9 regions when the name ends in ``.reg``.
 

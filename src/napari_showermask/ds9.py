@@ -256,4 +256,4 @@ def ds9_text(showers: Sequence[Shower]) -> str:
                 meta=meta,
             )
         )
-    return Regions(regions).serialize(format="ds9")
+    return str(Regions(regions).serialize(format="ds9"))

@@ -41,7 +41,7 @@ def check_showers(
     showers: Sequence[Shower],
     kind: str,
     shape: tuple[int, ...],
-    source: str | os.PathLike = "catalog",
+    source: str | os.PathLike[str] = "catalog",
 ) -> None:
     """Raise if a shower lies outside the data.
 

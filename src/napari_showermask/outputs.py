@@ -48,7 +48,7 @@ def _stem(path: Path) -> str:
     return stem(path)
 
 
-def sidecar_path(product_path: str | os.PathLike) -> Path:
+def sidecar_path(product_path: str | os.PathLike[str]) -> Path:
     """Return the sidecar catalog of a product: ``<dir>/<stem>_showers.ecsv``.
 
     The sidecar holds the showers to mask (what the user marked or accepted).
@@ -65,7 +65,7 @@ def sidecar_path(product_path: str | os.PathLike) -> Path:
     return path.with_name(f"{_stem(path)}_showers.ecsv")
 
 
-def candidates_path(product_path: str | os.PathLike) -> Path:
+def candidates_path(product_path: str | os.PathLike[str]) -> Path:
     """Return the detector's catalog of a product: ``<dir>/<stem>_candidates.ecsv``.
 
     Parameters
@@ -80,7 +80,7 @@ def candidates_path(product_path: str | os.PathLike) -> Path:
     return path.with_name(f"{_stem(path)}_candidates.ecsv")
 
 
-def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
     """Tell whether two paths name the same file (symlinks, ``..`` and hard links count).
 
     Parameters
@@ -98,8 +98,8 @@ def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
 
 
 def check_output(
-    output: str | os.PathLike,
-    inputs: Iterable[str | os.PathLike] = (),
+    output: str | os.PathLike[str],
+    inputs: Iterable[str | os.PathLike[str]] = (),
     overwrite: bool = False,
 ) -> Path:
     """Check that a file may be written at ``output``, before any long work starts.
@@ -149,8 +149,8 @@ def check_output(
 
 @contextlib.contextmanager
 def atomic_output(
-    output: str | os.PathLike,
-    inputs: Iterable[str | os.PathLike] = (),
+    output: str | os.PathLike[str],
+    inputs: Iterable[str | os.PathLike[str]] = (),
     overwrite: bool = False,
 ) -> Iterator[BinaryIO]:
     """Write a file that appears at ``output`` only once it is complete.
@@ -288,7 +288,7 @@ def _reserve_and_replace(source: str, output: Path) -> None:
         raise
 
 
-def remove_stale_parts(directory: str | os.PathLike) -> list[Path]:
+def remove_stale_parts(directory: str | os.PathLike[str]) -> list[Path]:
     """Remove temporary files that killed writers of this host left in ``directory``.
 
     A part file is stale when the process named in it no longer runs on this host (on

@@ -52,7 +52,7 @@ class ProductPlanes:
     def __len__(self) -> int:
         return self.shape[0]
 
-    def __dask_tokenize__(self) -> tuple:
+    def __dask_tokenize__(self) -> tuple[Any, ...]:
         stat = self.product.path.stat()
         return (str(self.product.path), stat.st_mtime_ns, stat.st_size, self.what)
 
@@ -76,7 +76,7 @@ class ProductPlanes:
         return self.product.read(self.what, index)
 
 
-def _split_key(key: Any, ndim: int) -> tuple[list, tuple]:
+def _split_key(key: Any, ndim: int) -> tuple[list[Any], tuple[Any, ...]]:
     """Split an index into per-leading-axis ints/slices and the 2-D plane index."""
     if not isinstance(key, tuple):
         key = (key,)

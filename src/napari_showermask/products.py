@@ -21,7 +21,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 import numpy as np
 from astropy.io import fits
@@ -59,7 +59,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _FITS_SUFFIXES = (".fits.gz", ".fits", ".fit")
 
 
-def stem(path: str | os.PathLike) -> str:
+def stem(path: str | os.PathLike[str]) -> str:
     """Return the file name without ``.fits``, ``.fit`` or ``.fits.gz``.
 
     Parameters
@@ -78,7 +78,7 @@ def stem(path: str | os.PathLike) -> str:
     return name
 
 
-def product_kind(path: str | os.PathLike) -> ProductKind | None:
+def product_kind(path: str | os.PathLike[str]) -> ProductKind | None:
     """Tell from the headers alone whether a file is a ramp, rateints or rate product.
 
     Never raises: anything that is not a readable FITS file whose data model (``DATAMODL``)
@@ -126,7 +126,7 @@ def _kind(hdul: fits.HDUList) -> ProductKind | str:
     return kind
 
 
-def is_gzip(path: str | os.PathLike) -> bool:
+def is_gzip(path: str | os.PathLike[str]) -> bool:
     """Tell whether a file is gzip-compressed, from its first bytes (not its name).
 
     Parameters
@@ -188,7 +188,7 @@ class Product:
     dq_name: str
     _hdul: fits.HDUList = field(repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _last: tuple = field(default=((), None), repr=False)  # the last difference frame
+    _last: tuple[Any, ...] = field(default=((), None), repr=False)  # the last difference frame
 
     @property
     def nints(self) -> int:
@@ -246,7 +246,7 @@ class Product:
         index = tuple(int(k) for k in index)
         last_index, last_frame = self._last
         if last_frame is not None and last_index == index:
-            return last_frame.copy()  # the viewer and the contrast both ask for it
+            return np.array(last_frame)  # the viewer and the contrast both ask for it
         frame = self.read("SCI", index).astype(np.float32, copy=False)
         if self.kind == "ramp" and index[1] > 0:
             frame = frame - self.read("SCI", (index[0], index[1] - 1))
@@ -308,7 +308,7 @@ class Product:
         self.close()
 
 
-def open_product(path: str | os.PathLike) -> Product:
+def open_product(path: str | os.PathLike[str]) -> Product:
     """Open a JWST ramp, rateints or rate product for lazy reading.
 
     Parameters
@@ -352,7 +352,6 @@ def _product_from(path: Path, hdul: fits.HDUList) -> Product:
     kind = _kind(hdul)
     if kind not in DQ_EXTENSION:
         raise ShowerMaskError(f"{path}: {kind}")
-    kind = cast(ProductKind, kind)
     shape = tuple(hdul["SCI"].shape or ())
     dq_name = DQ_EXTENSION[kind]
     dq_shape = tuple(hdul[dq_name].shape or ())

@@ -26,7 +26,7 @@ import textwrap
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 from astropy.io import fits
@@ -48,9 +48,10 @@ _UNSUPPORTED = {errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno
 _UNSUPPORTED |= {errno.ENOTSOCK, errno.EBADF, errno.ENOTSUP}
 
 Progress = Callable[[float], None]
+_Done = Callable[[int], None]
 
 
-def default_output(path: str | os.PathLike) -> Path:
+def default_output(path: str | os.PathLike[str]) -> Path:
     """Return ``<dir>/<stem>_showers_masked.fits`` for an input path.
 
     Parameters
@@ -66,13 +67,13 @@ def default_output(path: str | os.PathLike) -> Path:
 
 
 def write_masked(
-    input_path: str | os.PathLike,
+    input_path: str | os.PathLike[str],
     showers: Sequence[Shower],
-    output: str | os.PathLike | None = None,
+    output: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
     progress: Progress | None = None,
-    catalog_name: str | os.PathLike = "catalog",
-    inputs: Iterable[str | os.PathLike] = (),
+    catalog_name: str | os.PathLike[str] = "catalog",
+    inputs: Iterable[str | os.PathLike[str]] = (),
 ) -> Path:
     """Write a copy of a product with the showers masked in its DQ plane.
 
@@ -191,12 +192,14 @@ def _copy(source: BinaryIO, target: BinaryIO, report: Progress) -> None:
     target.seek(0, os.SEEK_END)
 
 
-def _copy_file_range(source, target, done, end, at, report) -> int:
+def _copy_file_range(
+    source: BinaryIO, target: BinaryIO, done: int, end: int, at: int, report: _Done
+) -> int:
     copy = getattr(os, "copy_file_range", None)
     if copy is None:
         return done
     while done < end:
-        sent = copy(source.fileno(), target.fileno(), min(_CHUNK, end - done), done, at)
+        sent = int(copy(source.fileno(), target.fileno(), min(_CHUNK, end - done), done, at))
         if sent == 0:
             break
         done, at = done + sent, at + sent
@@ -204,13 +207,15 @@ def _copy_file_range(source, target, done, end, at, report) -> int:
     return done
 
 
-def _sendfile(source, target, done, end, at, report) -> int:
+def _sendfile(
+    source: BinaryIO, target: BinaryIO, done: int, end: int, at: int, report: _Done
+) -> int:
     send = getattr(os, "sendfile", None)
     if send is None or not sys.platform.startswith("linux"):  # file to file: Linux only
         return done
     os.lseek(target.fileno(), at, os.SEEK_SET)
     while done < end:
-        sent = send(target.fileno(), source.fileno(), done, min(_CHUNK, end - done))
+        sent = int(send(target.fileno(), source.fileno(), done, min(_CHUNK, end - done)))
         if sent == 0:
             break
         done += sent
@@ -218,13 +223,15 @@ def _sendfile(source, target, done, end, at, report) -> int:
     return done
 
 
-def _read_write(source, target, done, end, at, report) -> int:
+def _read_write(
+    source: BinaryIO, target: BinaryIO, done: int, end: int, at: int, report: _Done
+) -> int:
     source.seek(done)
     target.seek(at)
     buffer = bytearray(min(_CHUNK, 8 * 2**20))
     view = memoryview(buffer)
     while done < end:
-        count = source.readinto(view[: min(len(buffer), end - done)])
+        count = source.readinto(view[: min(len(buffer), end - done)])  # type: ignore[attr-defined]
         if not count:
             break
         target.write(view[:count])
@@ -291,7 +298,7 @@ def _set_card(header: bytes, keyword: str, value: str) -> bytes:
     if at is None:
         return header
     card = fits.Card.fromstring(header[at : at + CARD].decode("ascii"))
-    image = fits.Card(keyword, value, card.comment).image.encode("ascii")
+    image = str(fits.Card(keyword, value, card.comment).image).encode("ascii")
     return header[:at] + image + header[at + CARD :]
 
 
@@ -331,9 +338,9 @@ def _update_sums(handle: BinaryIO, dq: HDULayout, shift: int, datasum: DataSum |
 def _read_at(handle: BinaryIO, size: int, offset: int) -> bytes:
     pread = getattr(os, "pread", None)
     if pread is not None:
-        return pread(handle.fileno(), size, offset)
+        return bytes(pread(handle.fileno(), size, offset))
     handle.seek(offset)
-    return handle.read(size)
+    return bytes(handle.read(size))
 
 
 def _write_at(handle: BinaryIO, data: bytes, offset: int) -> None:
@@ -353,7 +360,9 @@ class _StoredDQ:
     the extension has ``DATASUM``/``CHECKSUM`` cards, each change is added to `datasum`.
     """
 
-    def __init__(self, handle: BinaryIO, dq: HDULayout, shift: int, shape: tuple) -> None:
+    def __init__(
+        self, handle: BinaryIO, dq: HDULayout, shift: int, shape: tuple[int, ...]
+    ) -> None:
         self.handle, self.offset, self.shape = handle, dq.data_start + shift, shape
         self.dtype = np.dtype(f">u{dq.header['BITPIX'] // 8}")
         self.ndim = len(shape)
@@ -361,7 +370,9 @@ class _StoredDQ:
         if "DATASUM" in dq.header or "CHECKSUM" in dq.header:
             self.datasum = DataSum(_datasum_card(dq) or 0)
 
-    def _planes(self, key: tuple) -> tuple[list[tuple[int, ...]], tuple[int, ...], slice, slice]:
+    def _planes(
+        self, key: tuple[Any, ...]
+    ) -> tuple[list[tuple[int, ...]], tuple[int, ...], slice, slice]:
         lead, (rows, cols) = key[:-2], key[-2:]
         sizes = self.shape[: len(lead)]
         ranges = [
@@ -383,12 +394,12 @@ class _StoredDQ:
         data = np.frombuffer(_read_at(self.handle, size, start), dtype=self.dtype)
         return data.reshape(-1, self.shape[-1])
 
-    def __getitem__(self, key: tuple) -> np.ndarray:
+    def __getitem__(self, key: tuple[Any, ...]) -> np.ndarray:
         planes, shape, rows, cols = self._planes(key)
         blocks = [self._read(index, rows)[:, cols] for index in planes]
         return np.stack(blocks).reshape(shape + blocks[0].shape)
 
-    def __setitem__(self, key: tuple, values: np.ndarray) -> None:
+    def __setitem__(self, key: tuple[Any, ...], values: np.ndarray) -> None:
         planes, _, rows, cols = self._planes(key)
         values = np.asarray(values).reshape((len(planes),) + np.shape(values)[-2:])
         for index, value in zip(planes, values, strict=True):
