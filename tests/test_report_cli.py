@@ -57,3 +57,14 @@ def test_report_on_a_ramp_without_timing_is_one_error_line_and_no_output(tmp_pat
         f"showermask: error: {path}: no TGROUP keyword: cannot fit the ramp"
     ]
     assert not (tmp_path / "notime_jump_showers_masked.fits").exists()
+
+
+def test_report_with_a_shower_outside_the_data_is_one_error_line(tmp_path):
+    path, truth = write_ramp(tmp_path / "out_jump.fits", SHAPE, seed=3)
+    catalog = write_catalog([truth.showers[0].moved(integration=5)], tmp_path / "out.ecsv")
+    done = run("apply", path, "--showers", catalog, "--report")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        f"showermask: error: {path}: row 0: integration 5 is outside the data (2 integration(s))"
+    ]
+    assert not (tmp_path / "out_jump_showers_masked.fits").exists()

@@ -38,6 +38,7 @@ import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
 
 from .geometry import ellipse_bbox, shower_pixels
+from .masking import check_showers
 from .preview import RatePreview
 from .products import open_product
 from .ratefit import Box, RampFitter
@@ -135,16 +136,22 @@ def shower_residuals(
     -------
     list of ShowerResidual
         In the order of ``showers``.
+
+    Raises
+    ------
+    ShowerMaskError
+        A shower lies outside the data (the message names the product).
     """
     fitter = source.fitter if isinstance(source, RatePreview) else source
     shape = fitter.product.image_shape
+    check_showers(showers, fitter.product.kind, fitter.product.shape, fitter.product.path)
     outer = ring_width + gap + background_width
     out = []
     for shower in showers:
         i = 0 if fitter.product.kind == "rate" else shower.integration
         s = shower
         box = ellipse_bbox(s.x, s.y, s.semi_major + outer, s.semi_minor + outer, s.theta, shape)
-        assert box is not None  # the shower itself covers pixels (checked by masking)
+        assert box is not None  # the shower covers pixels (checked above)
         if isinstance(source, RatePreview):
             before, after = source.rates(i, box, showers)
         else:
