@@ -41,11 +41,11 @@ def python(
 
 
 def package_files() -> set[str]:
-    """The files the wheel must hold under ``napari_showermask/``."""
+    """The files the wheel must hold: every file of the package's source tree."""
     return {
         path.relative_to(PACKAGE.parent).as_posix()
         for path in PACKAGE.rglob("*")
-        if path.is_file() and (path.suffix == ".py" or path.name == "napari.yaml")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
     }
 
 
