@@ -10,21 +10,16 @@ read (progress and cancellation).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterator, Sequence
-from typing import NamedTuple
 
 import numpy as np
-from scipy import ndimage
 from stdatamodels.jwst.datamodels import dqflags
 
 from .products import Product
 
 __all__ = [
-    "Cusum",
     "Sums",
     "bad_pixels",
-    "cusum",
     "frames",
     "Runs",
     "leave_one_out_reference",
@@ -281,98 +276,3 @@ def _replace_raised(mean: np.ndarray, variance: np.ndarray, valid: np.ndarray, l
     raised = usable & (difference - bias < -2.0 * spread)
     np.copyto(mean, low - bias * scale, where=raised)
     np.copyto(variance, own, where=raised)
-
-
-class Cusum(NamedTuple):
-    """Per-pixel summary of the CUSUM of one integration (all ``(ny, nx)`` planes).
-
-    Attributes
-    ----------
-    peak : numpy.ndarray of float32
-        Highest CUSUM value.
-    onset : numpy.ndarray of int16
-        Group where the excursion that reached ``peak`` began (the CUSUM last rose from
-        zero before its peak).
-    persists : numpy.ndarray of bool
-        That excursion still rose after its first group (a glow that keeps adding charge,
-        not a one-frame flash).
-    early : numpy.ndarray of int16
-        Group where the first excursion that reached ``level`` began; -1 where none did.
-    early_peak : numpy.ndarray of float32
-        Highest value of that first excursion (0 where none).
-    """
-
-    peak: np.ndarray
-    onset: np.ndarray
-    persists: np.ndarray
-    early: np.ndarray
-    early_peak: np.ndarray
-
-
-def cusum(
-    product: Product,
-    integration: int,
-    groups: Sequence[int],
-    bad: np.ndarray,
-    reference: Reference,
-    scale: float,
-    drift: float,
-    level: float,
-    step: Callable[[], None],
-) -> Cusum:
-    """Return each pixel's CUSUM summary: peak and its onset, first excursion and its onset.
-
-    Each frame's excess ``(d - reference) / noise`` (left-out pixels 0) has its median
-    taken off, is smoothed by a Gaussian of width ``scale`` scaled so that white noise
-    keeps unit variance, and updates ``C = max(0, C + S - drift)``. A pixel where two
-    showers follow each other has two excursions: the first (``early``, once it reaches
-    ``level``) and the highest (``onset``); they are the same where there is one.
-
-    Parameters
-    ----------
-    product : Product
-    integration : int
-    groups : sequence of int
-    bad : numpy.ndarray of bool
-    reference : (reference, noise)
-    scale, drift : float
-    level : float
-        CUSUM value from which an excursion counts as the first one.
-    step : callable
-
-    Returns
-    -------
-    Cusum
-    """
-    mean, sigma = reference
-    shape = product.image_shape
-    gain = np.float32(2 * math.sqrt(math.pi) * scale)
-    total, peak = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
-    start = np.full(shape, groups[0], np.int16)
-    onset = np.full(shape, groups[0], np.int16)
-    peak_group = np.full(shape, groups[0], np.int16)
-    early = np.full(shape, -1, np.int16)
-    early_peak = np.zeros(shape, np.float32)
-    level = np.float32(level)
-    for g, frame in frames(product, integration, groups, bad):
-        excess = np.subtract(frame, mean, out=frame)
-        excess /= sigma
-        sample = excess[::4, ::4]
-        sample = sample[np.isfinite(sample)]
-        offset = np.float32(np.median(sample)) if sample.size else np.float32(0)
-        excess = np.nan_to_num(excess - offset, nan=0.0, posinf=0.0, neginf=0.0, copy=False)
-        smooth = ndimage.gaussian_filter(excess, scale, truncate=3.5)
-        smooth *= gain
-        smooth -= np.float32(drift)
-        was_zero = total == 0
-        total += smooth
-        np.maximum(total, 0.0, out=total)
-        np.copyto(start, g, where=was_zero & (total > 0))
-        better = total > peak
-        np.copyto(peak, total, where=better)
-        np.copyto(onset, start, where=better)
-        np.copyto(peak_group, g, where=better)
-        np.copyto(early, start, where=(total >= level) & (early < 0))
-        np.maximum(early_peak, total, out=early_peak, where=early == start)
-        step()
-    return Cusum(peak, onset, peak_group > onset, early, early_peak)

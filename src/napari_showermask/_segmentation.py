@@ -5,14 +5,16 @@ brings one or two *events*: the CUSUM excursion that reached its peak (``onset``
 where an earlier one had already reached ``level``, that first excursion (``early``): a
 pixel that a fast-decaying shower crossed before a later one began belongs to both.
 
-1. Neighbouring events (4-connected pixels, any of their events) whose onsets differ by at
-   most ``step`` groups are joined: onsets drift smoothly across one shower and jump
-   between showers that began at different times.
-2. The pieces are merged, closest median onset first: a weak piece (fewer than
-   ``min_area`` events, or no event reaching ``threshold``) into the neighbour whose onset
-   is closest, two strong neighbours when their median onsets differ by at most
-   ``tolerance`` groups (the onset noise of one shower).
-3. Each strong piece left is a shower.
+1. The onsets of a region's events make a histogram; it is cut at the valley between two
+   modes when they are more than ``tolerance`` groups apart, both have ``min_area``
+   events and the valley is below half the lower mode (onsets of one shower spread
+   around one mode; showers that began at different times make separate modes).
+2. Neighbouring events (4-connected pixels, any of their events) on the same side of every
+   cut are joined into pieces.
+3. A weak piece (fewer than ``min_area`` events, or no event reaching the threshold:
+   ``threshold``, or ``weak_ratio * threshold`` when the region has several modes) is
+   merged into the neighbour whose median onset is closest, smallest first.
+4. Each strong piece left is a shower.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from skimage.filters import apply_hysteresis_threshold
 
-from ._difference_stats import Cusum
+from ._cusum import Cusum
 
 __all__ = ["Segment", "segments"]
 
@@ -72,11 +74,15 @@ def segments(
     cusum : Cusum
         From `_difference_stats.cusum`.
     threshold : float
-        Peak CUSUM a region needs; regions are grown down to ``threshold / 3``.
+        Peak CUSUM a region needs; regions are grown down to ``grow * threshold``.
     min_area : int
         Fewest events a shower has.
     tolerance : int
-        Largest difference of median onsets between two pieces of one shower.
+        Onset modes at most this many groups apart are one shower.
+    weak_ratio : float
+        Fraction of ``threshold`` that a piece with an onset mode of its own needs.
+    grow : float
+        Fraction of ``threshold`` down to which regions are grown.
 
     Yields
     ------

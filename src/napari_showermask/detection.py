@@ -1,7 +1,8 @@
 """Find candidate showers in a ramp from the statistics of its difference frames.
 
-The detector streams difference frames one plane at a time (`_difference_stats`); memory
-is a few planes per worker, whatever the number of integrations or groups.
+The detector streams difference frames one plane at a time (`_difference_stats`,
+`_cusum`); memory is a few planes per worker, plus 18 bytes a pixel per integration kept
+between the two passes (when that fits in 400 MB; otherwise they are read a third time).
 
 1. Pooled statistics: per-pixel count, sum and sum of squares of the difference frames of
    all integrations, over the pixels and groups not flagged DO_NOT_USE, SATURATED or
@@ -26,10 +27,11 @@ is a few planes per worker, whatever the number of integrations or groups.
    ``threshold / 2`` (a shower that faded before another began there), its onset is kept
    too.
 
-Pixels whose peak CUSUM passes ``threshold`` seed regions grown down to ``threshold / 3``
+Pixels whose peak CUSUM passes ``threshold`` seed regions grown down to ``threshold / 4``
 (hysteresis), at least ``min_area`` pixels. Showers that touch or overlap share a region:
 `_segmentation` splits it where the onsets of its pixels fall into separate modes (more
-than ``tolerance`` groups apart), so each shower gets its own onset and ellipse. Line-like
+than ``tolerance`` groups apart), so each shower gets its own onset and ellipse (a piece
+with an onset of its own needs half the threshold: its region passed it). Line-like
 pieces (about a pixel wide under the smoothing and over 4 times longer than wide: a column
 that brightens in one integration only) are dropped. Each piece gives a shower:
 
@@ -38,7 +40,8 @@ that brightens in one integration only) are dropped. Each piece gives a shower:
 - its ellipse comes from the second moments of its pixels whose CUSUM reached
   ``footprint`` times the piece's 95th percentile and kept rising after their onset (the
   glow that persists, not the blur of a bright one or a one-frame flash), scaled by
-  ``cover``;
+  ``cover``; where the ellipse of a later shower reaches over pixels nearer to an earlier
+  one, the earlier one is widened to cover them (`_candidates`);
 - its score is the peak CUSUM (in units of the smoothed noise).
 
 A glow already there in the first usable difference frame ``g0`` (``SCI[g0] - SCI[g0-1]``;
@@ -65,6 +68,7 @@ import numpy as np
 
 from . import _difference_stats as stats
 from ._candidates import candidates
+from ._cusum import Cusum, cusum
 from ._segmentation import segments
 from .catalog import Shower
 from .errors import ShowerMaskError
@@ -124,7 +128,7 @@ class _Run:
 
 
 def _candidates(
-    integration: int, maps: stats.Cusum, first_usable: int, tuning: dict[str, Any]
+    integration: int, maps: Cusum, first_usable: int, tuning: dict[str, Any]
 ) -> list[Shower]:
     """Turn one integration's CUSUM maps into showers, highest score first."""
     found = segments(
@@ -187,6 +191,14 @@ def detect_showers(
     footprint : float
         The ellipse is sized on the pixels whose CUSUM reached this fraction of the
         shower's 95th percentile (and kept rising after their onset).
+    level : float
+        Fraction of ``threshold`` from which a pixel's first CUSUM excursion counts as a
+        shower of its own (one that faded before a later one began there).
+    ratio : float
+        Fraction of ``threshold`` that a piece of a region with an onset of its own needs
+        to be a shower (the region as a whole passed ``threshold``).
+    grow : float
+        Regions are grown down to this fraction of ``threshold`` (hysteresis).
     workers : int
         Threads; integrations are shared among them (numpy and scipy release the GIL).
 
@@ -250,7 +262,7 @@ def detect_showers(
                 others = tuple(p - o for p, o in zip(pooled, own, strict=True))
                 reference = stats.leave_one_out_reference(others, lowest)
             del own, lowest
-            maps = stats.cusum(
+            maps = cusum(
                 product,
                 i,
                 groups,
