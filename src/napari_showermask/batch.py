@@ -1,0 +1,413 @@
+"""Many files at once: apply catalogs or detect showers over a whole program, one result each.
+
+Each file is one task, run in a local process pool (``jobs`` processes, default: the
+cores) or on a dask.distributed cluster (``client=``: a ``distributed.Client`` or a
+scheduler address; the ``cluster`` extra). A worker handles one file at a time, with the
+same lazy, chunked reading and writing as a single-file run, so its memory stays what one
+file needs (on a cluster, start workers with ``--nthreads 1`` for the same bound). On a
+cluster the paths must name the same files on every worker (a shared filesystem).
+
+A bad file never stops the others: its `FileResult` carries a one-line ``error``
+naming the file and the reason, and every other file is still done. A progress callback
+gets a `BatchProgress` after each file (files done, bytes of input done, bytes/s).
+Outputs are exactly what the single-file functions write, byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import ShowerMaskError
+from .outputs import Interrupted
+
+__all__ = ["BatchProgress", "FileResult", "apply_files", "default_jobs", "detect_files"]
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one input file.
+
+    Attributes
+    ----------
+    input : pathlib.Path
+    output : pathlib.Path or None
+        The file written (masked product or catalog); None when it failed.
+    error : str or None
+        One line ``<file>: <reason>`` when it failed.
+    showers : int
+        Showers masked (apply) or found (detect).
+    nbytes : int
+        Size of the input file.
+    """
+
+    input: Path
+    output: Path | None = None
+    error: str | None = None
+    showers: int = 0
+    nbytes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when the file was done."""
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Progress of a batch, given to the callback after each file.
+
+    Attributes
+    ----------
+    done, failed, total : int
+        Files finished (including failed ones), failed, and in the batch.
+    nbytes_done, nbytes_total : int
+        Bytes of input finished and in the batch.
+    elapsed : float
+        Seconds since the batch started.
+    last : FileResult
+        The file that just finished.
+    """
+
+    done: int
+    failed: int
+    total: int
+    nbytes_done: int
+    nbytes_total: int
+    elapsed: float
+    last: FileResult
+
+    @property
+    def bytes_per_second(self) -> float:
+        """Input bytes finished per second of wall time."""
+        return self.nbytes_done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+Progress = Callable[[BatchProgress], None]
+
+
+def default_jobs() -> int:
+    """Return the number of local worker processes used by default: the usable cores.
+
+    Returns
+    -------
+    int
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def apply_files(
+    inputs: Iterable[PathLike],
+    showers: PathLike | None = None,
+    output: PathLike | None = None,
+    overwrite: bool = False,
+    jobs: int | None = None,
+    client: Any = None,
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """Write a masked copy of each product, as `napari_showermask.writer.write_masked` does.
+
+    Parameters
+    ----------
+    inputs : iterable of str or path-like
+        Ramp, rateints or rate products.
+    showers : str or path-like, optional
+        The catalog, only with one input; by default each input's sidecar
+        ``<stem>_showers.ecsv`` (`napari_showermask.outputs.sidecar_path`).
+    output : str or path-like, optional
+        Only with one input; by default ``<stem>_showers_masked.fits`` next to each input.
+    overwrite : bool
+        Replace existing outputs (never an input).
+    jobs : int, optional
+        Local worker processes (default `default_jobs`, at most one per file); ignored
+        with ``client``.
+    client : distributed.Client or str, optional
+        Run the files on this dask.distributed cluster (a scheduler address is connected
+        to and disconnected from).
+    progress : callable, optional
+        Called with a `BatchProgress` after each file, in the calling thread.
+
+    Returns
+    -------
+    list of FileResult
+        One per input, in input order.
+
+    Raises
+    ------
+    ShowerMaskError
+        ``showers`` or ``output`` given with more than one input.
+    """
+    paths = _paths(inputs, client, showers=showers, output=output)
+    catalog, output = _path(showers, client), _path(output, client)
+    one = [(p, catalog, output, overwrite) for p in paths]
+    return _run(_apply_one, one, jobs, client, progress)
+
+
+def detect_files(
+    inputs: Iterable[PathLike],
+    output: PathLike | None = None,
+    accept: bool = False,
+    overwrite: bool = False,
+    jobs: int | None = None,
+    client: Any = None,
+    progress: Progress | None = None,
+    threads: int | None = None,
+) -> list[FileResult]:
+    """Detect showers in each ramp and write its catalog.
+
+    Parameters
+    ----------
+    inputs : iterable of str or path-like
+        Ramp products.
+    output : str or path-like, optional
+        Only with one input; by default each input's ``<stem>_candidates.ecsv`` (with
+        ``accept``: its sidecar ``<stem>_showers.ecsv``).
+    accept : bool
+        Write the proposals as the showers to mask (the sidecar).
+    overwrite : bool
+        Replace existing catalogs (an existing sidecar is kept without it).
+    jobs, client, progress
+        As in `apply_files`.
+    threads : int, optional
+        Threads of `napari_showermask.detection.detect_showers` within one file (default:
+        the cores shared among the local jobs; 1 on a cluster).
+
+    Returns
+    -------
+    list of FileResult
+        One per input, in input order; ``showers`` is the number of candidates.
+
+    Raises
+    ------
+    ShowerMaskError
+        ``output`` given with more than one input.
+    """
+    paths = _paths(inputs, client, output=output)
+    jobs = _jobs(jobs, len(paths))
+    if threads is None:
+        threads = 1 if client is not None else max(1, default_jobs() // jobs)
+    one = [(p, _path(output, client), accept, overwrite, threads) for p in paths]
+    return _run(_detect_one, one, jobs, client, progress)
+
+
+def _path(path: PathLike | None, client: Any) -> Path | None:
+    """Return a path as given, or absolute for a cluster (its workers have their own cwd)."""
+    if path is None:
+        return None
+    return Path(os.path.abspath(path)) if client is not None else Path(path)
+
+
+def _paths(inputs: Iterable[PathLike], client: Any, **single: PathLike | None) -> list[Path]:
+    paths = [Path(p) for p in inputs]
+    for name, value in single.items():
+        if value is not None and len(paths) != 1:
+            raise ShowerMaskError(f"{name} can be given with one input only ({len(paths)} given)")
+    return [_path(p, client) or p for p in paths]
+
+
+def _jobs(jobs: int | None, files: int) -> int:
+    jobs = default_jobs() if jobs is None else int(jobs)
+    if jobs < 1:
+        raise ShowerMaskError(f"jobs must be at least 1 (got {jobs})")
+    return max(1, min(jobs, files))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _failed(path: Path, exc: BaseException) -> FileResult:
+    """Return a failed result whose one-line error names the file."""
+    if isinstance(exc, ShowerMaskError):
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else "failed"
+    else:  # a defect or a lost worker: still one line, the others go on
+        lines = str(exc).strip().splitlines()
+        text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    if not text.startswith(str(path)):
+        text = f"{path}: {text}"
+    return FileResult(path, error=text, nbytes=_size(path))
+
+
+def _apply_one(
+    path: Path, catalog: Path | None, output: Path | None, overwrite: bool
+) -> FileResult:
+    """Apply one file's catalog (the task run by a worker)."""
+    from .catalog import read_catalog
+    from .outputs import sidecar_path
+    from .products import open_product
+    from .writer import write_masked
+
+    try:
+        with open_product(path) as product:
+            kind = product.kind
+        if catalog is None:
+            catalog = sidecar_path(path)
+            if not catalog.is_file():
+                raise ShowerMaskError(f"{path}: no sidecar catalog {catalog.name}")
+        showers = read_catalog(catalog, kind=kind)
+        written = write_masked(
+            path, showers, output, overwrite=overwrite, catalog_name=catalog, inputs=[catalog]
+        )
+    except Exception as exc:  # one line per bad file; the batch goes on
+        return _failed(path, exc)
+    return FileResult(path, written, showers=len(showers), nbytes=_size(path))
+
+
+def _detect_one(
+    path: Path, output: Path | None, accept: bool, overwrite: bool, threads: int
+) -> FileResult:
+    """Detect showers in one file and write its catalog (the task run by a worker)."""
+    from .catalog import write_catalog
+    from .detection import detect_showers
+    from .outputs import candidates_path, check_output, sidecar_path
+    from .products import open_product
+
+    try:
+        if output is None:
+            output = sidecar_path(path) if accept else candidates_path(path)
+        check_output(output, [path], overwrite)  # before the long work
+        with open_product(path) as product:
+            showers = detect_showers(product, workers=threads)
+        written = write_catalog(showers, output, overwrite=overwrite, inputs=[path])
+    except Exception as exc:  # one line per bad file; the batch goes on
+        return _failed(path, exc)
+    return FileResult(path, written, showers=len(showers), nbytes=_size(path))
+
+
+def _run(
+    task: Callable[..., FileResult],
+    calls: Sequence[tuple[Any, ...]],
+    jobs: int | None,
+    client: Any,
+    progress: Progress | None,
+) -> list[FileResult]:
+    """Run ``task(*call)`` for each call, in order of completion; results in call order."""
+    results: list[FileResult | None] = [None] * len(calls)
+    sizes = [_size(call[0]) for call in calls]
+    start = time.perf_counter()
+    state = {"done": 0, "failed": 0, "nbytes": 0}
+
+    def finished(n: int, result: FileResult) -> None:
+        results[n] = result
+        state["done"] += 1
+        state["failed"] += not result.ok
+        state["nbytes"] += sizes[n]
+        if progress is not None:
+            elapsed = time.perf_counter() - start
+            progress(
+                BatchProgress(
+                    state["done"], state["failed"], len(calls), state["nbytes"], sum(sizes),
+                    elapsed, result,
+                )
+            )  # fmt: skip
+
+    if client is not None:
+        _on_cluster(task, calls, client, finished)
+    elif _jobs(jobs, len(calls)) == 1:
+        for n, call in enumerate(calls):
+            finished(n, task(*call))
+    else:
+        _in_processes(task, calls, _jobs(jobs, len(calls)), finished)
+    return [r for r in results if r is not None]
+
+
+def _in_processes(
+    task: Callable[..., FileResult],
+    calls: Sequence[tuple[Any, ...]],
+    jobs: int,
+    finished: Callable[[int, FileResult], None],
+) -> None:
+    """Run the calls in a pool of processes (the platform's default way of starting them)."""
+    pool = ProcessPoolExecutor(jobs, initializer=_worker_started)
+    futures: dict[Future[FileResult], int] = {}
+    try:
+        futures = {pool.submit(task, *call): n for n, call in enumerate(calls)}
+        for future in as_completed(futures):
+            n = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # the worker died (killed, out of memory)
+                result = _failed(calls[n][0], exc)
+            finished(n, result)
+    except BaseException:  # Ctrl-C, SIGTERM: stop the workers; they remove partial files
+        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
+
+
+def _worker_started() -> None:
+    """In each worker: SIGTERM and SIGHUP unwind like Ctrl-C, so no partial file is left."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), handler)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Send the workers SIGTERM and wait for them (public API from Python 3.14)."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=30)
+
+
+def _on_cluster(
+    task: Callable[..., FileResult],
+    calls: Sequence[tuple[Any, ...]],
+    client: Any,
+    finished: Callable[[int, FileResult], None],
+) -> None:
+    """Run the calls as tasks on a dask.distributed cluster, one file per task."""
+    try:
+        from distributed import Client
+        from distributed import as_completed as completed
+    except ImportError:
+        raise ShowerMaskError(
+            "running on a cluster needs dask.distributed: pip install 'napari-showermask[cluster]'"
+        ) from None
+    own = not isinstance(client, Client)
+    if own:
+        try:
+            client = Client(client, timeout=30)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ShowerMaskError(f"cannot connect to the scheduler {client} ({exc})") from None
+    try:
+        futures = {client.submit(task, *call, pure=False): n for n, call in enumerate(calls)}
+        try:
+            for future in completed(futures):
+                n = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # a lost worker (KilledWorker) or a missing package
+                    result = _failed(calls[n][0], exc)
+                finished(n, result)
+        except BaseException:
+            client.cancel(list(futures))
+            raise
+    finally:
+        if own:
+            client.close()

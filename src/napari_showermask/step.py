@@ -1,0 +1,169 @@
+"""`ShowerMaskStep`: shower masking as a jwst pipeline step (``strun showermask x_jump.fits``).
+
+Needs the ``pipeline`` extra (jwst); nothing else in the package imports this module.
+stpipe finds the step through the ``stpipe.steps`` entry point (`get_steps`), so
+``strun showermask``, ``stpipe list`` and ``napari_showermask::showermask`` know it.
+
+Which showers are masked, when ``showers`` is not given: the input's sidecar catalog
+``<stem>_showers.ecsv`` (`napari_showermask.outputs.sidecar_path`). A step run as a
+post-hook of ``jump`` in ``calwebb_detector1`` receives a model that is not on disk yet
+(named after the pipeline's input, e.g. ``x_uncal.fits``): it also looks for the sidecar
+of that exposure's jump product, ``<root>_jump_showers.ecsv``, in the input directory.
+So the catalogs reviewed on ``x_jump.fits`` apply when the whole pipeline is re-run on
+``x_uncal.fits``. With no catalog the step is skipped (``meta.cal_step.showermask =
+'SKIPPED'``) unless ``detect`` is on.
+
+The masking is `napari_showermask.masking.mask_array`, the same rules and code as
+``showermask apply``, so the output's DQ plane equals the ``apply`` output's.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from jwst.lib.suffix import remove_suffix
+from jwst.stpipe import Step
+from stdatamodels.jwst import datamodels
+from stdatamodels.util import create_history_entry
+
+from . import __version__
+from .catalog import read_catalog
+from .masking import check_showers, mask_array
+from .outputs import sidecar_path
+from .products import KIND_BY_MODEL, open_product, stem
+from .shower import Shower
+
+__all__ = ["ShowerMaskStep", "get_steps"]
+
+log = logging.getLogger(__name__)
+
+_MODELS = (datamodels.RampModel, datamodels.CubeModel, datamodels.ImageModel)
+
+
+def get_steps() -> list[tuple[str, str, bool]]:
+    """List the steps of this package for stpipe's ``stpipe.steps`` entry point.
+
+    Returns
+    -------
+    list of (str, str, bool)
+        ``(fully qualified class name, alias, is a pipeline)``.
+    """
+    return [("napari_showermask.step.ShowerMaskStep", "showermask", False)]
+
+
+class ShowerMaskStep(Step):
+    """Mask marked cosmic-ray showers in a ramp's ``GROUPDQ`` (or a rate's ``DQ``).
+
+    Each shower ``(integration, group, ellipse)`` gets ``JUMP_DET`` from its first group
+    to the end of its integration (``DO_NOT_USE`` too where fewer than two usable groups
+    precede it); in rate and rateints products ``DO_NOT_USE | JUMP_DET``. See the module
+    docstring for where the catalog comes from.
+    """
+
+    class_alias = "showermask"
+
+    spec = """
+        showers = string(default=None)  # shower catalog (ECSV or DS9 .reg); default: the input's sidecar <stem>_showers.ecsv
+        detect = boolean(default=False)  # with no catalog, detect showers and mask them
+    """  # noqa: E501
+
+    def process(self, step_input: Any) -> datamodels.JwstDataModel:
+        """Mask the showers of the catalog in a copy of the input.
+
+        Parameters
+        ----------
+        step_input : str, path-like or RampModel, CubeModel, ImageModel
+            A ramp (``_jump``, ``_ramp``), rateints or rate product.
+
+        Returns
+        -------
+        stdatamodels.jwst.datamodels.JwstDataModel
+            The masked model, ``meta.cal_step.showermask`` set.
+        """
+        source = Path(step_input) if isinstance(step_input, str | os.PathLike) else None
+        result = self.prepare_output(str(source) if source else step_input)
+        if not isinstance(result, _MODELS):
+            raise TypeError(f"{type(result).__name__} is not a ramp, rateints or rate model")
+        kind = KIND_BY_MODEL[type(result).__name__]
+        catalog = self._catalog(result, source)
+        if catalog is not None:
+            showers = read_catalog(catalog, kind=kind)
+            log.info("Masking %d shower(s) from %s", len(showers), catalog)
+            origin = str(catalog)
+        elif self.detect and kind == "ramp":
+            showers = _detect(result, source)
+            log.info("Detected %d shower(s); masking them", len(showers))
+            origin = "detection"
+        else:
+            why = "detect is off" if kind == "ramp" else f"detection needs a ramp ({kind})"
+            log.warning("No shower catalog for %s (%s): step skipped", _name(result), why)
+            result.meta.cal_step.showermask = "SKIPPED"
+            return result
+        dq = result.groupdq if kind == "ramp" else result.dq
+        check_showers(showers, kind, result.data.shape, origin)
+        dropped = mask_array(dq, showers, kind)
+        log.info("%d (integration, pixel) pair(s) also got DO_NOT_USE", dropped)
+        for line in _history(showers, kind, origin):
+            result.history.append(create_history_entry(line))
+        result.meta.cal_step.showermask = "COMPLETE"
+        return result
+
+    def _catalog(self, model: datamodels.JwstDataModel, source: Path | None) -> Path | None:
+        """Return the catalog to use, or None when there is none."""
+        if self.showers:
+            return Path(self.showers)  # read_catalog names it if it is missing
+        for path in self._sidecars(model, source):
+            if path.is_file():
+                return path
+        return None
+
+    def _sidecars(self, model: datamodels.JwstDataModel, source: Path | None) -> list[Path]:
+        """Sidecar catalogs to look for, first found wins (see the module docstring)."""
+        if source is not None:
+            return [sidecar_path(source)]
+        name = model.meta.filename
+        if not name:
+            return []
+        product = Path(self.input_dir or ".") / Path(name).name
+        root, separator = remove_suffix(stem(product))
+        jump = product.with_name(f"{root}{separator or '_'}jump.fits")
+        return list(dict.fromkeys([sidecar_path(product), sidecar_path(jump)]))
+
+
+def _name(model: datamodels.JwstDataModel) -> str:
+    return str(model.meta.filename or type(model).__name__)
+
+
+def _detect(model: datamodels.RampModel, source: Path | None) -> list[Shower]:
+    """Detect showers in a ramp: in its file, or in a temporary copy of an in-memory model."""
+    from .detection import detect_showers
+
+    if source is not None:
+        with open_product(source) as product:
+            return detect_showers(product)
+    with tempfile.TemporaryDirectory(prefix="showermask-") as directory:
+        path = Path(directory) / "detect_jump.fits"
+        model.save(path)
+        with open_product(path) as product:
+            return detect_showers(product)
+
+
+def _history(showers: list[Shower], kind: str, origin: str) -> list[str]:
+    """HISTORY lines recording the tool, its version and the showers applied."""
+    plane = "GROUPDQ" if kind == "ramp" else "DQ"
+    flags = "JUMP_DET" if kind == "ramp" else "DO_NOT_USE|JUMP_DET"
+    lines = [
+        f"napari-showermask {__version__} (showermask step): {len(showers)} shower(s) "
+        f"from {Path(origin).name if origin != 'detection' else origin}, {flags} OR-ed "
+        f"into {plane}"
+    ]
+    lines += [
+        f"shower int={s.integration} grp={s.group} x={s.x:.2f} y={s.y:.2f} "
+        f"a={s.semi_major:.2f} b={s.semi_minor:.2f} theta={s.theta:.1f}"
+        for s in showers
+    ]
+    return lines
