@@ -213,3 +213,18 @@ def test_one_contrast_for_before_and_after_follows_the_sky_not_the_star(fitted):
     assert low < np.median(truth.rate) < high < low + 5  # the sky, a few DN/s wide...
     assert np.nanmax(before) > 1000  # ...though the star reaches thousands
     assert np.median(before[ellipse_mask(bright, SHAPE[-2:])]) > high  # the glow stands out
+
+
+def test_a_cancelled_refit_keeps_the_last_complete_state(fitted):
+    path, truth, _, _ = fitted
+    bright, _, faint = truth.showers
+    with RatePreview(path) as preview:
+        first = preview.after(0, [bright])
+        first_err = preview.after_error(0, [bright])
+        with pytest.raises(PreviewCancelled):
+            preview.refit(0, [bright, faint], cancel=lambda: True)
+        np.testing.assert_array_equal(preview.after(0, [bright]), first)
+        np.testing.assert_array_equal(preview.after_error(0, [bright]), first_err)
+        assert preview.refit(0, [bright]) == []  # still up to date with [bright]
+        inside = ellipse_mask(bright, SHAPE[-2:])
+        assert np.all(first_err[inside] > preview.before_error(0)[inside])  # fewer groups
