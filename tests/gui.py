@@ -1,4 +1,4 @@
-"""Helpers for tests in a real napari viewer: fixtures, screen positions, mouse, colours."""
+"""Helpers for tests in a real napari viewer: opening, screen positions, mouse, colours."""
 
 import numpy as np
 import pytest
@@ -14,46 +14,66 @@ from napari_showermask._widget import ShowerMaskingWidget  # noqa: E402
 SHAPE = (2, 12, 64, 64)
 
 
-def shown_viewer():
-    """Yield a shown napari viewer (a hidden one renders black); for a fixture."""
-    viewer = napari.Viewer(show=True)
-    viewer.window._qt_window.resize(1200, 800)
-    yield viewer
-    viewer.layers.clear()  # closes the products' files
-    viewer.close()
+def shown(make_napari_viewer):
+    """Return a shown napari viewer at 1200 x 800 (a hidden one renders black)."""
+    viewer = make_napari_viewer(show=True)
+    viewer.window.resize(1200, 800)
+    return viewer
 
 
-def small_ramp(directory):
-    """Write a small synthetic MIRI ramp, ``gui_jump.fits``, and return its path."""
-    path, _ = write_ramp(directory / "gui_jump.fits", SHAPE, seed=11)
+def small_ramp(directory, name="gui_jump.fits", shape=SHAPE, seed=11):
+    """Write a small synthetic MIRI ramp and return its path."""
+    path, _ = write_ramp(directory / name, shape, seed=seed)
     return path
 
 
-def open_in(viewer, qtbot, path):
-    """Dock the widget and open a file with the plugin, as a user would."""
+def dock(viewer):
+    """Dock the Shower Masking widget, as the Plugins menu does."""
     widget = ShowerMaskingWidget(viewer)
     viewer.window.add_dock_widget(widget, name="Shower Masking")
-    assert widget.open_file(str(path))
-    qtbot.waitUntil(lambda: widget.current_layer is not None, timeout=5000)
     return widget
+
+
+def ready(widget, qtbot, path=None):
+    """Wait until the widget is bound to a product (to ``path`` if given) with its overlays."""
+
+    def bound():
+        binding = widget.binding
+        assert binding is not None and binding.current_layer is not None
+        assert path is None or binding.product.path.name == path.name
+
+    qtbot.waitUntil(bound, timeout=5000)
+
+
+def open_in(viewer, qtbot, path, widget=None):
+    """Dock the widget (unless given) and open a file with it, as a user would."""
+    widget = widget or dock(viewer)
+    assert widget.open_file(str(path))
+    ready(widget, qtbot, path)
+    return widget
+
+
+def canvas(viewer):
+    """The canvas' Qt widget (no public napari API gives it)."""
+    return viewer.window._qt_viewer.canvas
 
 
 def screen_xy(viewer, x, y):
     """Canvas pixel of data point (x, y) of the displayed plane."""
-    px, py = viewer.window._qt_viewer.canvas.view.scene.transform.map([x, y, 0, 1])[:2]
+    px, py = canvas(viewer).view.scene.transform.map([x, y, 0, 1])[:2]
     return int(round(px)), int(round(py))
 
 
 def click(viewer, qtbot, x, y):
     """Left-click the canvas at data point (x, y)."""
-    native = viewer.window._qt_viewer.canvas.native
+    native = canvas(viewer).native
     qtbot.mouseClick(native, Qt.MouseButton.LeftButton, pos=QPoint(*screen_xy(viewer, x, y)))
     qtbot.wait(20)
 
 
 def drag(viewer, qtbot, start, end, steps=6):
     """Drag with the left button held from data point ``start`` (x, y) to ``end``."""
-    native = viewer.window._qt_viewer.canvas.native
+    native = canvas(viewer).native
     left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
     a, b = np.array(screen_xy(viewer, *start), float), np.array(screen_xy(viewer, *end), float)
 
@@ -89,3 +109,17 @@ def colour_pixels(viewer, shower, colour):
         rim.append(screen_xy(viewer, shower.x + dx, shower.y + dy))
     near = sum(hit[max(py - 2, 0) : py + 3, max(px - 2, 0) : px + 3].any() for px, py in rim)
     return near / len(rim), int(hit.sum())
+
+
+def messages(since):
+    """Notification messages since ``since`` records (napari's notification manager)."""
+    from napari.utils.notifications import notification_manager
+
+    return [str(n.message) for n in notification_manager.records[since:]]
+
+
+def n_messages():
+    """Number of notifications so far."""
+    from napari.utils.notifications import notification_manager
+
+    return len(notification_manager.records)

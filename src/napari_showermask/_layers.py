@@ -8,12 +8,13 @@ from collections.abc import Sequence
 import numpy as np
 from astropy.stats import sigma_clipped_stats
 
-from .catalog import Shower
 from .geometry import ellipse_to_corners
+from .shower import Shower
 
 SAMPLE_PIXELS = 16384  #: pixels of a frame that its contrast is computed from
 CURRENT_COLOR = "red"
 MARKED_COLOR = "lime"
+CANDIDATE_COLOR = "cyan"
 
 
 def shower_corners(shower: Shower, lead: Sequence[int] = ()) -> np.ndarray:

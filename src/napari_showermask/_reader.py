@@ -65,7 +65,7 @@ def product_layers(product: Product) -> list[tuple]:
         "colormap": "gray",
         "multiscale": False,
         "axis_labels": labels,
-        "metadata": meta,
+        "metadata": {**meta, "showermask_role": "difference"},
     }
     codes = np.arange(16)
     dq = {
@@ -75,23 +75,45 @@ def product_layers(product: Product) -> list[tuple]:
         "features": {"index": codes, "flags": [category_names(c) for c in codes]},
         "axis_labels": labels,
         "multiscale": False,
-        "metadata": meta,
-    }
-    showers = {
-        "name": f"{name} showers",
-        "ndim": product.differences.ndim,
-        "shape_type": "ellipse",
-        "edge_color": "lime",
-        "face_color": "transparent",
-        "edge_width": 1.5,
-        "axis_labels": labels,
-        "metadata": meta,
+        "metadata": {**meta, "showermask_role": "dq"},
     }
     return [
         (product.differences, image, "image"),
         (DQCategories(product.dq), dq, "labels"),
-        ([], showers, "shapes"),  # not None: napari drops None data from sample data
+        (
+            [],
+            showers_layer_kwargs(product),
+            "shapes",
+        ),  # not None: napari drops None data from sample data
     ]
+
+
+def showers_layer_kwargs(product: Product) -> dict:
+    """Return the keyword arguments of a product's (empty) ``<stem> showers`` shapes layer.
+
+    Parameters
+    ----------
+    product : Product
+
+    Returns
+    -------
+    dict
+        For `napari.Viewer.add_shapes` or a layer data tuple.
+    """
+    return {
+        "name": f"{stem(product.path)} showers",
+        "ndim": len(product.shape),
+        "shape_type": "ellipse",
+        "edge_color": "lime",
+        "face_color": "transparent",
+        "edge_width": 1.5,
+        "axis_labels": AXIS_LABELS[product.kind],
+        "metadata": {
+            "showermask_path": str(product.path),
+            "showermask_kind": product.kind,
+            "showermask_role": "showers",
+        },
+    }
 
 
 def read_product(path: str | list[str]) -> list[tuple]:

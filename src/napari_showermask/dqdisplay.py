@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
 
-__all__ = ["CATEGORY_COLORS", "DQCategories", "category_names", "dq_categories"]
+__all__ = ["CATEGORY_COLORS", "DQCategories", "category_names", "dq_categories", "flag_names"]
 
 _SHOWN = {
     1: ("DO_NOT_USE", dqflags.group["DO_NOT_USE"]),
@@ -73,6 +73,31 @@ def category_names(code: int) -> str:
     if code & _OTHER:
         names.append("other flags")
     return ", ".join(names) or "none"
+
+
+def flag_names(value: int, plane: str = "DQ") -> str:
+    """Return the names of every flag set in a DQ value (stdatamodels' mnemonics).
+
+    Parameters
+    ----------
+    value : int
+        A ``GROUPDQ`` or ``DQ`` value.
+    plane : {'GROUPDQ', 'DQ', 'PIXELDQ'}
+        ``GROUPDQ`` values use the group flags, others the pixel flags.
+
+    Returns
+    -------
+    str
+        e.g. ``'DO_NOT_USE, JUMP_DET'``; ``'GOOD'`` for 0; bits with no name as ``bit N``.
+    """
+    table = dqflags.group if plane.upper() == "GROUPDQ" else dqflags.pixel
+    value = int(value)
+    names = [
+        name for name, bit in table.items() if bit and value & bit == bit and bit & (bit - 1) == 0
+    ]
+    known = sum(table[name] for name in names)
+    names += [f"bit {n}" for n in range(64) if (value & ~known) >> n & 1]
+    return ", ".join(names) or "GOOD"
 
 
 def _color(code: int) -> tuple[float, float, float, float]:

@@ -1,0 +1,1 @@
+"""The Shower Masking dock widget: a binding to the product's layers and small panels."""

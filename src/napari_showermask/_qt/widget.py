@@ -1,0 +1,473 @@
+"""The Shower Masking dock widget: panels, the product binding, and the viewer's events."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import napari
+from napari.utils.notifications import show_info
+from qtpy.QtCore import QTimer
+from qtpy.QtWidgets import QDockWidget, QLabel, QMessageBox, QScrollArea, QVBoxLayout, QWidget
+
+from ..dqdisplay import flag_names
+from ..outputs import same_file
+from ..session import MaskingSession
+from ..shower import Shower
+from .actions import FileActions
+from .binding import ProductBinding, product_of, role_of
+from .exposures import ExposurePanel, exposure_row
+from .panels import CandidatePanel, MarkedPanel, ShapePanel, connect_rows
+from .store import keep, restored_session
+
+PLUGIN = "napari-showermask"
+HINT = "Open a JWST _jump, _rate or _rateints file."
+KEYS = {"PageDown": "next_exposure", "PageUp": "previous_exposure"}
+KEYS |= {"Control-Z": "undo", "Control-Shift-Z": "redo"}
+
+
+class ShowerMaskingWidget(QWidget):
+    """Mark showers on JWST products open in napari and save the masked files.
+
+    Parameters
+    ----------
+    napari_viewer : napari.viewer.Viewer
+        The viewer; the widget binds to the newest product opened there with this plugin.
+
+    Attributes
+    ----------
+    session : MaskingSession or None
+        The work on the product on screen; ``sessions`` keeps every exposure's.
+    binding : ProductBinding or None
+        The product's layers and the widget's overlays.
+    ask : callable
+        ``ask(title, text) -> bool``: the Yes/No question before anything is dropped.
+    owns_viewer : bool
+        Quit closes napari too (set by `launch`).
+    """
+
+    def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
+        super().__init__()
+        self.viewer = napari_viewer
+        self.session: MaskingSession | None = None
+        self.binding: ProductBinding | None = None
+        self.sessions: dict[Path, MaskingSession] = {}
+        self.paths: list[Path] = []
+        self.owns_viewer = False
+        self.ask: Callable[[str, str], bool] = self._question
+        self.detect_worker: Any = None
+        self.worker: Any = None
+        self._stop = threading.Event()
+        self._closed = False
+        self._orphans: list[Any] = []
+        self._in_edit = False
+        self.status = QLabel(HINT)
+        self.status.setWordWrap(True)
+        self.dq_status = QLabel("")
+        self.files = ExposurePanel()
+        self.shape_panel = ShapePanel()
+        self.marked_panel = MarkedPanel()
+        self.candidate_panel = CandidatePanel()
+        self.actions = FileActions(self)
+        self._layout()
+        self._connect()
+        self.destroyed.connect(lambda *args, this=self: this.disconnect_viewer())
+        self._adopt()
+
+    # layout and wiring ---------------------------------------------------------------------
+    def _layout(self) -> None:
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        for widget in (self.status, self.files, self.shape_panel, self.marked_panel):
+            layout.addWidget(widget)
+        layout.addWidget(self.actions.save_button.native)
+        layout.addWidget(self.candidate_panel)
+        for button in self.actions.buttons():
+            layout.addWidget(button.native)
+        layout.addWidget(self.dq_status)
+        layout.addStretch(1)
+        scroll = QScrollArea()  # the dock never forces the main window's size
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(content)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self.setMinimumSize(120, 120)
+
+    def _connect(self) -> None:
+        shape, marked, found, files = (
+            self.shape_panel, self.marked_panel, self.candidate_panel, self.files,
+        )  # fmt: skip
+        shape.scale.changed.connect(lambda value: self._on_step())
+        shape.opacity.changed.connect(lambda value: self._each(lambda b: b.set_opacity(value)))
+        marked.mark_button.clicked.connect(self.mark)
+        marked.edit_button.clicked.connect(lambda: self.edit(marked.list.currentRow()))
+        marked.delete_button.clicked.connect(lambda: self.delete(marked.list.currentRow()))
+        marked.undo_button.clicked.connect(self.undo)
+        marked.redo_button.clicked.connect(self.redo)
+        connect_rows(marked.list, self.go_to)
+        found.find_button.clicked.connect(self._toggle_find)
+        for name in ("accept", "revise", "reject"):
+            button = getattr(found, f"{name}_button")
+            button.clicked.connect(lambda name=name: self.review(name))
+        connect_rows(found.list, lambda row: self.go_to(row, self._candidates()))
+        files.open_button.clicked.connect(lambda: self.actions.open_dialog())
+        files.folder_button.clicked.connect(lambda: self.actions.folder_dialog())
+        files.previous_button.clicked.connect(self.previous_exposure)
+        files.next_button.clicked.connect(self.next_exposure)
+        connect_rows(files.list, self._pick_exposure)
+        viewer = self.viewer
+        self._events = [
+            (viewer.dims.events.current_step, self._on_step),
+            (viewer.layers.events.inserted, self._on_inserted),
+            (viewer.layers.events.removed, self._on_removed),
+        ]
+        for emitter, callback in self._events:
+            emitter.connect(callback)
+        viewer.dims.events.ndisplay.connect(self._on_ndisplay, position="first")
+        self._events.append((viewer.dims.events.ndisplay, self._on_ndisplay))
+        viewer.mouse_drag_callbacks.append(self._on_mouse)
+        viewer.mouse_move_callbacks.append(self._on_hover)
+        for key, method in KEYS.items():
+            viewer.bind_key(key, lambda v, method=method: getattr(self, method)(), overwrite=True)
+
+    def disconnect_viewer(self) -> None:
+        """Stop following the viewer (its events, mouse callbacks and key bindings)."""
+        if self._closed:
+            return
+        self._closed = True
+        viewer = self.viewer
+        for emitter, callback in self._events:
+            emitter.disconnect(callback)
+        for callbacks, callback in (
+            (viewer.mouse_drag_callbacks, self._on_mouse),
+            (viewer.mouse_move_callbacks, self._on_hover),
+        ):  # fmt: skip
+            if callback in callbacks:
+                callbacks.remove(callback)
+        for key in KEYS:
+            viewer.bind_key(key, None)
+
+    def _later(self, function: Callable[[], None]) -> None:
+        """Run after the current event: layers are never changed inside a layer event."""
+        QTimer.singleShot(0, lambda: None if self._closed else function())
+
+    def _each(self, action: Callable[[ProductBinding], None]) -> None:
+        if self.binding is not None:
+            action(self.binding)
+
+    # binding to products -----------------------------------------------------------------
+    def _on_inserted(self, event: Any) -> None:
+        if role_of(event.value) == "difference":
+            self._later(self._adopt)
+
+    def _on_removed(self, event: Any) -> None:
+        product = product_of(event.value)
+        if product is not None:
+            self._orphans.append(product)
+        self._later(self._check_layers)
+
+    def _check_layers(self) -> None:
+        """After layers went: close products left without layers; unbind or re-add layers."""
+        orphans, self._orphans = self._orphans, []
+        for product in orphans:
+            if all(product_of(layer) is not product for layer in self.viewer.layers):
+                product.close()
+        if self.binding is not None and not self.binding.alive():
+            self._unbind()
+            self._adopt()
+        elif self.binding is not None:
+            self._ensure()
+
+    def _adopt(self) -> None:
+        """Bind to the newest product opened with this plugin, if not bound to it yet."""
+        images = [layer for layer in self.viewer.layers if role_of(layer) == "difference"]
+        if not images:
+            return
+        if self.binding is not None and self.binding.image is images[-1]:
+            return
+        self._bind(images[-1])
+
+    def _bind(self, image: napari.layers.Image) -> None:
+        if self.binding is not None:
+            self._unbind()
+        product = image.data.product
+        path = Path(product.path)
+        session = self.sessions.get(path)
+        if session is None or session.shape != tuple(product.shape):
+            session = self.sessions[path] = restored_session(product)
+        if path not in self.paths:
+            self.paths.append(path)
+        self.binding = ProductBinding(self.viewer, image, self._on_current_edited)
+        self._follow(session)
+        self.viewer.layers.selection.active = image
+        if len(image.axis_labels) == self.viewer.dims.ndim:
+            self.viewer.dims.axis_labels = image.axis_labels
+        self.viewer.camera.orientation2d = ("up", "right")  # origin lower-left, as DS9
+        self.status.setText(f"{path.name}: {product.kind} {tuple(product.shape)}")
+        self.binding.set_opacity(self.shape_panel.opacity.value)
+        self._later(self._ensure)  # overlays once the product's layers are drawn
+        self._on_step()
+
+    def _ensure(self) -> None:
+        if self.binding is not None and self.binding.alive():
+            self.binding.ensure_layers()
+            self._draw()
+
+    def _unbind(self) -> None:
+        if self.binding is not None:
+            self.binding.detach()
+        self.binding = None
+        self._follow(None)
+        self.status.setText(HINT)
+
+    def _follow(self, session: MaskingSession | None) -> None:
+        """Make ``session`` the one shown: panels and drawings follow its signals."""
+        old = self.session
+        pairs = [("marked_changed", self._on_marked), ("current_changed", self._draw)]
+        pairs += [("candidates_changed", self._draw), ("kept_changed", self._show_exposures)]
+        if old is not None:
+            for name, callback in pairs:
+                getattr(old, name).disconnect(callback)
+        self.session = session
+        if session is not None:
+            for name, callback in pairs:
+                getattr(session, name).connect(callback)
+        for panel in (self.shape_panel, self.marked_panel, self.candidate_panel):
+            panel.set_session(session)
+        self._show_exposures()
+
+    # drawing ----------------------------------------------------------------------------
+    def _on_marked(self) -> None:
+        if self.session is not None:
+            keep(self.session)
+        self._draw()
+        self._show_exposures()
+
+    def _draw(self) -> None:
+        if self._in_edit:
+            self._later(self._draw)  # not inside the current layer's own data event
+        elif self.binding is not None and self.session is not None:
+            self.binding.draw(self.session)
+
+    def _on_step(self, event: Any = None) -> None:
+        if self.binding is not None and self.session is not None:
+            self.binding.contrast(self.session, self.shape_panel.scale.value)
+            self.binding.draw(self.session)
+
+    def _on_ndisplay(self, event: Any) -> None:
+        if self.binding is not None and self.viewer.dims.ndisplay == 3:
+            self.viewer.dims.ndisplay = 2
+            show_info(
+                "Shower Masking works on 2-D planes: 3-D display stays off while a product "
+                "is open (it would read a whole integration)."
+            )
+
+    def _show_exposures(self) -> None:
+        rows = [exposure_row(p, self.sessions.get(p)) for p in self.paths]
+        current = self.session.path if self.session is not None else None
+        self.files.show_rows(rows, self.paths.index(current) if current in self.paths else None)
+
+    # mouse and napari's shape tools -------------------------------------------------------
+    def _on_mouse(self, viewer: napari.Viewer, event: Any) -> Any:
+        if self.binding is None or event.button != 1 or viewer.dims.ndisplay != 2:
+            return
+        active = viewer.layers.selection.active
+        if isinstance(active, napari.layers.Shapes) and active.mode != "pan_zoom":
+            return  # napari's own shape tools handle it
+        dragged = False
+        yield
+        while event.type == "mouse_move":
+            dragged = True
+            yield
+        if not dragged:
+            self.place(event.position)
+
+    def _on_hover(self, viewer: napari.Viewer, event: Any) -> None:
+        binding, session = self.binding, self.session
+        if binding is None or session is None or not binding.alive():
+            return
+        point = binding.image.world_to_data(event.position)
+        at = session.slice_of(point)
+        y, x = (int(round(v)) for v in point[-2:])
+        ny, nx = session.shape[-2:]
+        if at is None or not (0 <= y < ny and 0 <= x < nx):
+            self.dq_status.setText("")
+            return
+        index = (*binding.lead(session, *at), y, x)
+        value = int(binding.product.read(binding.product.dq_name, index))
+        names = flag_names(value, binding.product.dq_name)
+        self.dq_status.setText(f"DQ at x={x} y={y}: {value} = {names}")
+
+    def place(self, position: Sequence[float]) -> Shower | None:
+        """Put the current (red) ellipse at a world position on the slice on screen."""
+        if self.binding is None or self.session is None:
+            return None
+        return self.session.place(self.binding.image.world_to_data(position))
+
+    def _on_current_edited(self, layer: napari.layers.Shapes, event: Any) -> None:
+        """Follow napari's shape tools on the current layer: move, rotate, resize, draw."""
+        session, binding = self.session, self.binding
+        if session is None or binding is None or str(event.action) in ("adding", "removing"):
+            return
+        self._in_edit = True
+        try:
+            if not layer.data:
+                session.discard()  # deleted with napari's tools
+            elif str(event.action) == "added":  # a new ellipse drawn with napari's tool
+                at = binding.slice_now(session)
+                if layer.shape_type[-1] == "ellipse" and at is not None:
+                    session.follow_corners(layer.data[-1][:, -2:], at=at)
+                self._later(self._draw)  # keep only the current ellipse
+            else:
+                session.follow_corners(layer.data[-1][:, -2:])
+        finally:
+            self._in_edit = False
+
+    # marked showers ---------------------------------------------------------------------
+    def mark(self) -> Shower | None:
+        """Mark the current ellipse (or store the one being edited); kept in the sidecar."""
+        return self.session.mark() if self.session is not None else None
+
+    def edit(self, row: int) -> None:
+        """Make a marked shower the current ellipse; Update Shower stores the change."""
+        if self.session is not None and 0 <= row < len(self.session.marked):
+            self.go_to(row)
+            self.session.edit(row)
+
+    def delete(self, row: int) -> None:
+        """Remove a marked shower."""
+        if self.session is not None and 0 <= row < len(self.session.marked):
+            self.session.delete(row)
+
+    def undo(self) -> None:
+        """Undo the last change of the marked showers or candidates."""
+        if self.session is not None:
+            self.session.undo()
+
+    def redo(self) -> None:
+        """Redo what was undone."""
+        if self.session is not None:
+            self.session.redo()
+
+    def go_to(self, row: int, showers: Sequence[Shower] | None = None) -> None:
+        """Show a marked shower (or one of ``showers``) on its integration and first group."""
+        session, binding = self.session, self.binding
+        if session is None or binding is None:
+            return
+        showers = session.marked if showers is None else showers
+        if not 0 <= row < len(showers):
+            return
+        shower = showers[row]
+        lead = binding.lead(session, shower.integration, shower.group)
+        step = list(self.viewer.dims.current_step)
+        offset = len(step) - binding.image.ndim
+        step[offset : offset + len(lead)] = lead
+        self.viewer.dims.current_step = tuple(step)
+        self.viewer.camera.center = (shower.y, shower.x)
+
+    def _candidates(self) -> list[Shower]:
+        return self.session.candidates if self.session is not None else []
+
+    def review(self, action: str) -> None:
+        """Accept, revise (edit) or reject the selected candidate."""
+        row = self.candidate_panel.list.currentRow()
+        if self.session is not None and 0 <= row < len(self.session.candidates):
+            getattr(self.session, action)(row)
+
+    # detection ---------------------------------------------------------------------------
+    def find_showers(self) -> Any:
+        """Start the detector on the product in a worker (it opens the file itself)."""
+        return self.actions.find_showers()
+
+    def cancel_find(self) -> None:
+        """Stop a running detection (nothing is proposed)."""
+        if self.detect_worker is not None:
+            self._stop.set()
+
+    def _toggle_find(self) -> None:
+        self.find_showers() if self.detect_worker is None else self.cancel_find()
+
+    # exposures ---------------------------------------------------------------------------
+    def open_file(self, path: str | Path | None = None) -> bool:
+        """Open a product in place of the one on screen (asked for when not given)."""
+        return self.actions.open_file(path)
+
+    def show_exposure(self, path: str | Path) -> bool:
+        """Show an exposure: its product replaces the one on screen; work is kept."""
+        return self.actions.show_exposure(path)
+
+    def _pick_exposure(self, row: int) -> None:
+        if 0 <= row < len(self.paths) and not self.show_exposure(self.paths[row]):
+            self._show_exposures()
+
+    def _step_exposure(self, step: int) -> bool:
+        if not self.paths:
+            return False
+        path = self.session.path if self.session is not None else None
+        here = next((n for n, p in enumerate(self.paths) if p == path), -step)
+        target = here + step
+        return 0 <= target < len(self.paths) and self.show_exposure(self.paths[target])
+
+    def next_exposure(self) -> bool:
+        """Show the next exposure of the list (PageDown)."""
+        return self._step_exposure(1)
+
+    def previous_exposure(self) -> bool:
+        """Show the previous exposure of the list (PageUp)."""
+        return self._step_exposure(-1)
+
+    # files ---------------------------------------------------------------------------------
+    def save(self, output: str | Path | None = None, confirm: bool = True) -> Any:
+        """Write the masked file in a worker (see `FileActions.save`)."""
+        return self.actions.save(output, confirm)
+
+    def save_catalog(self, path: str | Path | None = None, confirm: bool = True) -> Path | None:
+        """Write the marked showers as ECSV or DS9 regions (see `FileActions.save_catalog`)."""
+        return self.actions.save_catalog(path, confirm)
+
+    def load_catalog(self, path: str | Path | None = None) -> bool:
+        """Replace the marked showers by a catalog's, undoably (asks first if any)."""
+        return self.actions.load_catalog(path)
+
+    def quit(self, confirm: bool = True) -> bool:
+        """Close the products' layers and this widget (and napari if `launch` opened it)."""
+        return self.actions.quit(confirm)
+
+    def _question(self, title: str, text: str) -> bool:
+        answer = QMessageBox.question(self, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def dock(self) -> QDockWidget | None:
+        """Return the dock widget holding this widget, if docked."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QDockWidget):
+            parent = parent.parentWidget()
+        return parent
+
+    def same_product(self, path: str | Path) -> bool:
+        """Tell whether the product on screen is the file ``path``."""
+        return self.binding is not None and same_file(self.binding.product.path, path)
+
+    # layers for tests and scripts ------------------------------------------------------
+    @property
+    def image(self) -> Any:
+        """The product's difference layer (None when not bound)."""
+        return self.binding.image if self.binding else None
+
+    @property
+    def current_layer(self) -> Any:
+        """The current-ellipse overlay (None when not bound or not added yet)."""
+        return self.binding.current_layer if self.binding else None
+
+    @property
+    def candidate_layer(self) -> Any:
+        """The candidates overlay."""
+        return self.binding.candidate_layer if self.binding else None
+
+    @property
+    def marked_layer(self) -> Any:
+        """The product's ``<stem> showers`` layer."""
+        return self.binding.showers if self.binding else None
