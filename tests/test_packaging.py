@@ -25,10 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "napari_showermask"
 HEAVY = ("numpy", "astropy", "napari", "qtpy", "PyQt6", "jwst", "stdatamodels", "dask")
 IMPORT_NAME = {"scikit-image": "skimage"}
-# Modules that come with the napari and jwst extras, and mark a module as GUI code.
-NAPARI_PROVIDES = {"qtpy", "superqt", "psygnal", "app_model", "vispy", "magicgui", "npe2"}
-JWST_PROVIDES = {"stcal", "stpipe", "stdatamodels"}
-GUI = {"napari", "qtpy", "superqt", "magicgui", "vispy"}
+# Modules that come with the extras (napari's and jwst's own dependencies included).
+EXTRA_PROVIDES = {"qtpy", "superqt", "psygnal", "app_model", "vispy", "PyQt6", "PySide6"}
+EXTRA_PROVIDES |= {"stcal", "stpipe"}
 
 
 def python(
@@ -97,21 +96,55 @@ def requirement_modules(requirements: list[str]) -> set[str]:
     return {IMPORT_NAME.get(n, n.replace("-", "_")) for n in names}
 
 
-def test_dependencies_match_the_imports() -> None:
+def dependencies() -> tuple[set[str], set[str]]:
+    """Import names of the core dependencies, and of what only the extras bring."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     core = requirement_modules(project["dependencies"])
-    extras = set().union(*map(requirement_modules, project["optional-dependencies"].values()))
-    extras |= NAPARI_PROVIDES | JWST_PROVIDES
-    used_anywhere: set[str] = set()
+    extras = requirement_modules(sum(project["optional-dependencies"].values(), []))
+    return core, (extras | EXTRA_PROVIDES) - core - {"napari_showermask", "pytest"}
+
+
+def test_dependencies_match_the_imports() -> None:
+    core, extra_only = dependencies()
+    used: set[str] = set()
     for path in PACKAGE.rglob("*.py"):
         module_level, anywhere = imports(path)
-        used_anywhere |= anywhere
-        if not module_level & GUI:  # a core module: imports without napari or Qt
+        used |= anywhere
+        assert anywhere <= core | extra_only, f"{path.name} imports {anywhere - core - extra_only}"
+        if not module_level & extra_only:  # a core module
             assert module_level <= core, f"{path.name} imports {module_level - core}"
-        assert anywhere <= core | extras, f"{path.name} imports {anywhere - core - extras}"
-    assert core <= used_anywhere, f"dependencies that nothing imports: {core - used_anywhere}"
+    assert core <= used, f"dependencies that nothing imports: {core - used}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     napari_extra = project["optional-dependencies"]["napari"]
     assert not [r for r in napari_extra if re.search(r"pyqt|pyside|\[", r, re.I)], napari_extra
+
+
+# Import modules with the extras' packages made unimportable (and invisible to
+# importlib.util.find_spec), as after `pip install napari-showermask` alone.
+WITHOUT_EXTRAS = """
+import importlib, json, sys
+sys.modules.update(dict.fromkeys(json.loads(sys.argv[1])))  # None: "not installed"
+failed = {}
+for module in json.loads(sys.argv[2]):
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        failed[module] = str(exc)
+print(json.dumps(failed))
+"""
+
+
+def test_core_modules_import_without_the_extras() -> None:
+    core, extra_only = dependencies()
+    modules = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module_level, _ = imports(path)
+        name = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if not module_level & extra_only and "._qt" not in name:
+            modules.append(name.removesuffix(".__init__"))
+    assert {"napari_showermask.cli", "napari_showermask.writer"} <= set(modules)
+    args = [json.dumps(sorted(extra_only)), json.dumps(modules)]
+    assert json.loads(python(WITHOUT_EXTRAS, None, sys.executable, *args)) == {}
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +180,9 @@ def test_wheel_holds_package_manifest_entry_point_and_license(dists: tuple[Path,
         "napari-showermask": "napari_showermask:napari.yaml"
     }
     assert points["console_scripts"]["showermask"] == "napari_showermask.cli:main"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    declared = {"console_scripts": project["scripts"], **project["entry-points"]}
+    assert {group: dict(points[group]) for group in points.sections()} == declared
     assert metadata["License-Expression"] == "BSD-3-Clause"
     assert metadata["License-File"] == "LICENSE"
     assert metadata["Author"] == "napari-showermask developers"
