@@ -22,13 +22,13 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import textwrap
 from pathlib import Path
 from typing import Any
 
 from jwst.lib.suffix import remove_suffix
 from jwst.stpipe import Step
 from stdatamodels.jwst import datamodels
-from stdatamodels.util import create_history_entry
 
 from . import __version__
 from .catalog import read_catalog
@@ -107,10 +107,15 @@ class ShowerMaskStep(Step):
         check_showers(showers, kind, result.data.shape, origin)
         dropped = mask_array(dq, showers, kind)
         log.info("%d (integration, pixel) pair(s) also got DO_NOT_USE", dropped)
+        software = {"name": "napari-showermask", "version": __version__}
         for line in _history(showers, kind, origin):
-            result.history.append(create_history_entry(line))
+            result.add_history_entry(line, software=software)
         result.meta.cal_step.showermask = "COMPLETE"
         return result
+
+    def default_suffix(self) -> str:
+        """Return the output file suffix: ``x_jump.fits`` gives ``x_showermask.fits``."""
+        return "showermask"
 
     def _catalog(self, model: datamodels.JwstDataModel, source: Path | None) -> Path | None:
         """Return the catalog to use, or None when there is none."""
@@ -153,17 +158,18 @@ def _detect(model: datamodels.RampModel, source: Path | None) -> list[Shower]:
 
 
 def _history(showers: list[Shower], kind: str, origin: str) -> list[str]:
-    """HISTORY lines recording the tool, its version and the showers applied."""
+    """HISTORY lines (at most 70 characters, as FITS cards keep them) for the showers applied."""
     plane = "GROUPDQ" if kind == "ramp" else "DQ"
     flags = "JUMP_DET" if kind == "ramp" else "DO_NOT_USE|JUMP_DET"
+    source = origin if origin == "detection" else Path(origin).name
     lines = [
-        f"napari-showermask {__version__} (showermask step): {len(showers)} shower(s) "
-        f"from {Path(origin).name if origin != 'detection' else origin}, {flags} OR-ed "
-        f"into {plane}"
+        f"napari-showermask {__version__} showermask step: {len(showers)} shower(s)",
+        f"from {source}",
+        f"{flags} OR-ed into {plane}",
     ]
     lines += [
         f"shower int={s.integration} grp={s.group} x={s.x:.2f} y={s.y:.2f} "
         f"a={s.semi_major:.2f} b={s.semi_minor:.2f} theta={s.theta:.1f}"
         for s in showers
     ]
-    return lines
+    return [piece for line in lines for piece in textwrap.wrap(line, 70)]
