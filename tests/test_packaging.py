@@ -174,7 +174,8 @@ def test_wheel_holds_package_manifest_entry_point_and_license(dists: tuple[Path,
         metadata = email.parser.Parser().parsestr(archive.read(f"{info}/METADATA").decode())
     assert manifest == (PACKAGE / "napari.yaml").read_bytes()
     assert license_text == (ROOT / "LICENSE").read_bytes()
-    points = configparser.ConfigParser()
+    points = configparser.ConfigParser(delimiters=("=",))
+    points.optionxform = str  # entry point names keep their case
     points.read_string(entry_points)
     assert dict(points["napari.manifest"]) == {
         "napari-showermask": "napari_showermask:napari.yaml"
