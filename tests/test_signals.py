@@ -96,12 +96,18 @@ def test_signal_leaves_nothing(big, tmp_path, signum, named):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_after_sigkill_the_next_run_removes_the_leftover(big, tmp_path):
+def kill_while_writing(big, directory, named):
+    """SIGKILL a real apply while its temporary file is open; return the ramp."""
     ramp, catalog = big
-    process = start(ramp, catalog, tmp_path / "out.fits", named=True)
-    wait_until_writing(process, tmp_path, named=True)
+    process = start(ramp, catalog, directory / "out.fits", named)
+    wait_until_writing(process, directory, named)
     process.kill()
     process.wait(timeout=60)
+    return ramp
+
+
+def test_after_sigkill_the_next_run_removes_the_leftover(big, tmp_path):
+    ramp = kill_while_writing(big, tmp_path, named=True)
     left = [p for p in tmp_path.iterdir() if p.name.endswith(".showermask-part")]
     assert len(left) == 1 and left[0].stat().st_size > 0
     small = write_catalog([Shower(0, 3, 100, 100, 5, 5)], tmp_path.parent / "one.ecsv")
@@ -115,9 +121,5 @@ def test_after_sigkill_the_next_run_removes_the_leftover(big, tmp_path):
 
 
 def test_sigkill_with_an_unnamed_temporary_file_leaves_nothing(big, tmp_path):
-    ramp, catalog = big
-    process = start(ramp, catalog, tmp_path / "out.fits", named=False)
-    wait_until_writing(process, tmp_path, named=False)
-    process.kill()
-    process.wait(timeout=60)
+    kill_while_writing(big, tmp_path, named=False)
     assert list(tmp_path.iterdir()) == []

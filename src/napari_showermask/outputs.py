@@ -42,16 +42,15 @@ PART_SUFFIX = ".showermask-part"
 _MODE = 0o644
 
 
-def _stem(path: Path) -> str:
+def _beside(product_path: str | os.PathLike[str], suffix: str) -> Path:
     from .products import stem
 
-    return stem(path)
+    path = Path(product_path)
+    return path.with_name(f"{stem(path)}{suffix}")
 
 
 def sidecar_path(product_path: str | os.PathLike[str]) -> Path:
-    """Return the sidecar catalog of a product: ``<dir>/<stem>_showers.ecsv``.
-
-    The sidecar holds the showers to mask (what the user marked or accepted).
+    """Return a product's sidecar catalog, ``<dir>/<stem>_showers.ecsv``: the showers to mask.
 
     Parameters
     ----------
@@ -61,12 +60,11 @@ def sidecar_path(product_path: str | os.PathLike[str]) -> Path:
     -------
     pathlib.Path
     """
-    path = Path(product_path)
-    return path.with_name(f"{_stem(path)}_showers.ecsv")
+    return _beside(product_path, "_showers.ecsv")
 
 
 def candidates_path(product_path: str | os.PathLike[str]) -> Path:
-    """Return the detector's catalog of a product: ``<dir>/<stem>_candidates.ecsv``.
+    """Return a product's detector catalog, ``<dir>/<stem>_candidates.ecsv``.
 
     Parameters
     ----------
@@ -76,8 +74,7 @@ def candidates_path(product_path: str | os.PathLike[str]) -> Path:
     -------
     pathlib.Path
     """
-    path = Path(product_path)
-    return path.with_name(f"{_stem(path)}_candidates.ecsv")
+    return _beside(product_path, "_candidates.ecsv")
 
 
 def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
