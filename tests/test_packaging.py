@@ -9,6 +9,7 @@ import importlib.metadata
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -230,6 +231,48 @@ def test_sdist_tests_run_from_the_unpacked_sdist(dists: tuple[Path, Path], tmp_p
     assert re.search(r"\d+ passed", done.stdout)
 
 
+def fresh_environment(path: Path) -> tuple[str, dict[str, str]]:
+    """Create an empty virtual environment; return its Python and an environment for it."""
+    venv.EnvBuilder(with_pip=False).create(path)
+    bindir = path / ("Scripts" if os.name == "nt" else "bin")
+    exe = str(bindir / ("python.exe" if os.name == "nt" else "python"))
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env |= {"VIRTUAL_ENV": str(path), "PATH": f"{bindir}{os.pathsep}{env['PATH']}"}
+    env |= {"PYTHONNOUSERSITE": "1", "QT_QPA_PLATFORM": "offscreen"}
+    env |= {"TMPDIR": str(path.parent), "TEMP": str(path.parent), "TMP": str(path.parent)}
+    return exe, env
+
+
+def uv_install(exe: str, env: dict[str, str], *requirements: str) -> None:
+    """Install into the environment of ``exe`` with uv (fast, from its cache)."""
+    from uv import find_uv_bin
+
+    command = [find_uv_bin(), "pip", "install", "-q", "--python", exe, *requirements]
+    done = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+
+@pytest.mark.slow
+def test_wheel_alone_runs_the_command_line(dists: tuple[Path, Path], tmp_path: Path) -> None:
+    exe, env = fresh_environment(tmp_path / "core")
+    uv_install(exe, env, str(dists[1]))
+    absent = "import importlib.util as u; print([m for m in %r if u.find_spec(m)])"
+    assert python(absent % (["napari", "qtpy", "PyQt6", "jwst", "dask"],), env, exe) == "[]\n"
+    cli = [shutil.which("showermask", path=str(Path(exe).parent))]  # the console script
+    assert cli[0], "no showermask command in the environment"
+    run = {"env": env, "capture_output": True, "text": True, "cwd": tmp_path}
+    demo = subprocess.run([*cli, "demo", "out"], **run)
+    assert demo.returncode == 0, demo.stderr
+    ramp = tmp_path / demo.stdout.strip()
+    truth = ramp.parent / "miri_showers_demo_truth.ecsv"
+    applied = subprocess.run([*cli, "apply", str(ramp), "--showers", str(truth)], **run)
+    assert applied.returncode == 0, applied.stderr
+    assert (tmp_path / applied.stdout.strip()).name == "miri_showers_demo_jump_showers_masked.fits"
+    detected = subprocess.run([*cli, "detect", str(ramp)], **run)
+    assert detected.returncode == 0, detected.stderr
+    assert (tmp_path / detected.stdout.strip()).is_file()
+
+
 # Run inside the fresh environment: what napari's plugin dialog does when a user gives it
 # a wheel file ("install from disk"): NapariInstallerQueue.install(InstallerTools.PYPI, ...).
 INSTALL = """
@@ -283,23 +326,13 @@ print(json.dumps({
 def test_plugin_manager_installs_the_wheel_into_a_fresh_napari(
     dists: tuple[Path, Path], tmp_path: Path
 ) -> None:
-    from uv import find_uv_bin
-
     _, wheel = dists
     fresh = tmp_path / "fresh"
-    venv.EnvBuilder(with_pip=False).create(fresh)
-    bindir = fresh / ("Scripts" if os.name == "nt" else "bin")
-    exe = str(bindir / ("python.exe" if os.name == "nt" else "python"))
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
-    env |= {"VIRTUAL_ENV": str(fresh), "PATH": f"{bindir}{os.pathsep}{env['PATH']}"}
-    env |= {"PYTHONNOUSERSITE": "1", "QT_QPA_PLATFORM": "offscreen", "TMPDIR": str(tmp_path)}
-    env |= {"TEMP": str(tmp_path), "TMP": str(tmp_path)}
+    exe, env = fresh_environment(fresh)
     # The user's napari: the same version as this environment's, with a Qt binding and the
     # plugin manager (with uv, which it then installs with, as napari's own tests do).
     napari = f"napari[pyqt6]=={importlib.metadata.version('napari')}"
-    command = [find_uv_bin(), "pip", "install", "-q", "--python", exe, napari]
-    done = subprocess.run([*command, "napari-plugin-manager[uv]"], env=env, capture_output=True)
-    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    uv_install(exe, env, napari, "napari-plugin-manager[uv]")
     listed = "import importlib.metadata as m; print(sorted(d.name for d in m.distributions()))"
     assert "napari-showermask" not in python(listed, env, exe)
 
