@@ -9,6 +9,7 @@ Each case runs in a fresh process (peak RSS is the process's own), in one run:
 - ``io``: reading the same SCI and GROUPDQ blocks and nothing else (the I/O floor);
 - ``eager``: reading the whole integration into memory, then one stcal fit of it (what a
   script would do without the preview; its peak RSS shows what the blocks save);
+- ``workers``: the first preview with one worker process per core;
 - ``numpy``: the first preview with the numpy fitter (when stcal is missing);
 - ``napari`` (with ``--napari``, under a display: ``xvfb-run -a``): napari's own redraw
   after replacing a 1024 x 1032 image layer's data, the baseline a refit is shown with.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -57,15 +59,15 @@ def showers(shape: tuple[int, int], count: int = 10) -> list:
     return out
 
 
-def case_preview(ramp: Path, engine: str) -> dict:
+def case_preview(ramp: Path, engine: str, workers: int = 1) -> dict:
     """First preview of integration 0, then mark / edit / delete refits."""
     from napari_showermask.preview import RatePreview
 
     start = time.perf_counter()
-    preview = RatePreview(ramp, engine=engine)
+    preview = RatePreview(ramp, engine=engine, workers=workers)
     first = preview.before(0)
     result = {"first": time.perf_counter() - start, "peak_first": peak_mb()}
-    if engine == "numpy":
+    if engine == "numpy" or workers > 1:
         return result
     assert np.isfinite(first).mean() > 0.99
     mark, edit, delete = [], [], []
@@ -164,6 +166,7 @@ def main() -> None:
         cases = {
             "preview": lambda: case_preview(args.ramp, "stcal"),
             "numpy": lambda: case_preview(args.ramp, "numpy"),
+            "workers": lambda: case_preview(args.ramp, "stcal", os.cpu_count() or 1),
             "io": lambda: case_io(args.ramp),
             "eager": lambda: case_eager(args.ramp),
             "napari": case_napari,
@@ -174,7 +177,7 @@ def main() -> None:
     from bigramp import big_ramp
 
     ramp = big_ramp(args.ramp)
-    names = ["io", "preview", "eager", "numpy"]
+    names = ["io", "preview", "workers", "eager", "numpy"]
     runs: dict[str, list[dict]] = {name: [] for name in names}
     run_case("io", ramp)  # warm the page cache: every case then reads from memory
     for _ in range(args.repeat):
@@ -190,6 +193,7 @@ def main() -> None:
     for name, label in [
         ("io", "read SCI + GROUPDQ blocks only (floor)"),
         ("preview", "RatePreview.before, stcal"),
+        ("workers", f"the same, workers={os.cpu_count()} (parent's RSS)"),
         ("numpy", "RatePreview.before, numpy fitter"),
         ("eager", "load integration + one stcal fit"),
     ]:

@@ -228,3 +228,16 @@ def test_a_cancelled_refit_keeps_the_last_complete_state(fitted):
         assert preview.refit(0, [bright]) == []  # still up to date with [bright]
         inside = ellipse_mask(bright, SHAPE[-2:])
         assert np.all(first_err[inside] > preview.before_error(0)[inside])  # fewer groups
+
+
+def test_worker_processes_give_the_same_first_preview(fitted):
+    path, _, _, _ = fitted
+    seen = []
+    with RatePreview(path, rows_per_block=16) as alone:
+        with RatePreview(path, rows_per_block=16, workers=2) as shared:
+            np.testing.assert_array_equal(
+                shared.before(1, progress=lambda done, total: seen.append(total - done)),
+                alone.before(1),
+            )
+            np.testing.assert_array_equal(shared.before_error(1), alone.before_error(1))
+    assert sorted(seen, reverse=True) == [48, 32, 16, 0]

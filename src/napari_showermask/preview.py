@@ -16,8 +16,9 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from ._parallel import fit_in_processes
 from .geometry import shower_pixels
-from .products import Product, open_product
+from .products import Product, is_gzip, open_product
 from .ratefit import DEFAULT_GAIN, DEFAULT_READNOISE, Box, Engine, RampFitter
 from .shower import Shower
 
@@ -51,6 +52,9 @@ class RatePreview:
         stcal's fitter when installed (``'auto'``), or the numpy transcription.
     rows_per_block : int
         Rows read and fitted at once by ``before`` (memory ~ ngroups x rows x nx x 5 bytes).
+    workers : int
+        Processes that fit ``before``'s blocks of a ramp at once (spawned for each first
+        preview; each costs ~1-2 s to start). 1: all in this process.
 
     Examples
     --------
@@ -68,6 +72,7 @@ class RatePreview:
         readnoise: float | np.ndarray = DEFAULT_READNOISE,
         engine: Engine = "auto",
         rows_per_block: int = 64,
+        workers: int = 1,
     ) -> None:
         self._own = not isinstance(product, Product)
         self.product = open_product(product) if self._own else product
@@ -78,6 +83,8 @@ class RatePreview:
             raise
         self.kind = self.product.kind
         self.rows_per_block = max(1, int(rows_per_block))
+        self.workers = max(1, int(workers))
+        self._fit_args = (gain, readnoise, self.fitter.engine)
         self._lock = threading.RLock()
         self._before: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._after: dict[int, tuple[frozenset[Shower], np.ndarray, np.ndarray]] = {}
@@ -235,13 +242,24 @@ class RatePreview:
                 step = self.rows_per_block if self.kind == "ramp" else ny
                 rate = np.empty((ny, nx), np.float32)
                 err = np.empty((ny, nx), np.float32)
-                for r0 in range(0, ny, step):
-                    if cancel is not None and cancel():
-                        raise PreviewCancelled
-                    box = (slice(r0, min(r0 + step, ny)), slice(0, nx))
-                    rate[box], err[box] = self.fitter.fit_box(integration, box)
-                    if progress is not None:
-                        progress(min(r0 + step, ny), ny)
+                boxes = [(slice(r, min(r + step, ny)), slice(0, nx)) for r in range(0, ny, step)]
+                if self.workers > 1 and len(boxes) > 1 and not is_gzip(self.product.path):
+                    blocks = fit_in_processes(
+                        self.product.path, self._fit_args, integration, boxes, self.workers
+                    )
+                else:
+                    blocks = ((box, self.fitter.fit_box(integration, box)) for box in boxes)
+                done = 0
+                try:
+                    for box, (block_rate, block_err) in blocks:
+                        rate[box], err[box] = block_rate, block_err
+                        done += box[0].stop - box[0].start
+                        if progress is not None:
+                            progress(done, ny)
+                        if cancel is not None and cancel() and done < ny:
+                            raise PreviewCancelled
+                finally:
+                    blocks.close()
                 self._before[integration] = (rate, err)
             return self._before[integration]
 
