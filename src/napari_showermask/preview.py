@@ -3,9 +3,9 @@
 `RatePreview` answers, for the integration on screen, what the rate of the file is as it
 is (``before``) and what it will be once the marked showers are masked (``after``),
 without writing anything: the showers are applied in memory on a copy of the DQ box they
-touch (`napari_showermask.ratefit.RampFitter`), and when they change only the boxes of the
-showers added, removed or edited are refitted. Qt-free and thread-safe: a GUI calls it from
-a worker with ``progress`` and ``cancel`` callbacks.
+touch (`napari_showermask.ratefit.RampFitter`), and when they change only the pixels whose
+first masked group changed are refitted, from the groups before it. Qt-free and
+thread-safe: a GUI calls it from a worker with ``progress`` and ``cancel`` callbacks.
 """
 
 from __future__ import annotations

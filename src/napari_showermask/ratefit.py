@@ -10,9 +10,10 @@ JUMP_DET is then cleared on the new first group, as stcal does). stcal's C fitte
 own: jwst's slopes do not depend on the other integrations (only the Poisson part of the
 error bar does, through the median rate, which here is the integration's own).
 
-Gain and read noise only weight the fit and set its error bars; they default to typical
-MIRI imager values (3.1 e-/DN; 14.1 DN for the difference of two reads, the form jwst's
-read-noise reference files use) and can be given per pixel.
+Gain and read noise only weight the fit and set its error bars; they default to the values
+of the synthetic MIRI ramps (`napari_showermask.synthetic`: 3.1 e-/DN; 14.1 DN for the
+difference of two reads, the form jwst's read-noise reference files use) and can be given
+per pixel (e.g. from CRDS reference files).
 
 Rate and rateints products have no ramp: their "fit" is ``SCI`` itself with NaN where the
 DQ plane has DO_NOT_USE. Showers are applied in memory with
