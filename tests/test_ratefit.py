@@ -241,3 +241,14 @@ def test_worker_processes_give_the_same_first_preview(fitted):
             )
             np.testing.assert_array_equal(shared.before_error(1), alone.before_error(1))
     assert sorted(seen, reverse=True) == [48, 32, 16, 0]
+
+
+def test_without_stcal_the_numpy_fitter_is_chosen(fitted, monkeypatch):
+    import napari_showermask.ratefit as ratefit
+
+    path, _, _, _ = fitted
+    with RatePreview(path) as preview:
+        assert preview.engine == "stcal"
+    monkeypatch.setattr(ratefit, "stcal_available", lambda: False)
+    with RatePreview(path) as preview:
+        assert preview.engine == "numpy"
