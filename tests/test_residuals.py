@@ -107,6 +107,8 @@ def test_rate_products_are_checked_on_their_rate(tmp_path):
         right, small = shower_residuals(preview, [bright]) + shower_residuals(preview, [half])
         after = preview.after(0, [bright])
     assert right.flags == () and right.rise is None and right.inside_before.sigma > 10
+    assert right.text().startswith(f"ellipse ({bright.x:.1f}, {bright.y:.1f}): inside +")
+    assert " -> dropped; ring " in right.text() and "rise" not in right.text()
     assert math.isnan(right.inside_after.rate)  # DO_NOT_USE: the rate has no value there
     assert np.isnan(after[int(bright.y), int(bright.x)])
     assert small.flags == (GLOW,)

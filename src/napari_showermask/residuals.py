@@ -86,6 +86,9 @@ class ShowerResidual:
         None when it cannot be measured (too early in the ramp, or no ramp).
     flags : tuple of str
         Empty when nothing calls for a check.
+    kind : {'ramp', 'rateints', 'rate'}
+        The product's kind: the text names the integration and group only where they
+        apply.
     """
 
     shower: Shower
@@ -95,17 +98,22 @@ class ShowerResidual:
     ring_after: Excess
     rise: Excess | None
     flags: tuple[str, ...]
+    kind: str = "ramp"
 
     def text(self) -> str:
         """Return the one-line summary shown in the widget and by ``apply --report``."""
         s = self.shower
+        where = {
+            "ramp": f"integration {s.integration} group {s.group} ",
+            "rateints": f"integration {s.integration} ",
+        }.get(self.kind, "")
         rise = "n/a" if self.rise is None else str(self.rise)
+        rise = f"; rise before onset {rise}" if self.kind == "ramp" else ""
         verdict = "; ".join(self.flags) if self.flags else "ok"
         return (
-            f"integration {s.integration} group {s.group} ellipse ({s.x:.1f}, {s.y:.1f}): "
+            f"{where}ellipse ({s.x:.1f}, {s.y:.1f}): "
             f"inside {self.inside_before} -> {self.inside_after}; "
-            f"ring {self.ring_before} -> {self.ring_after}; rise before onset {rise}: "
-            f"{verdict}"
+            f"ring {self.ring_before} -> {self.ring_after}{rise}: {verdict}"
         )
 
 
@@ -175,7 +183,7 @@ def shower_residuals(
             flags.append(GLOW_OUTSIDE)
         if excess[1].sigma > threshold or (rise is not None and rise.sigma > threshold):
             flags.append(STARTS_EARLIER)
-        out.append(ShowerResidual(shower, *excess, rise, tuple(flags)))
+        out.append(ShowerResidual(shower, *excess, rise, tuple(flags), fitter.product.kind))
     return out
 
 
