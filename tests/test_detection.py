@@ -160,6 +160,24 @@ def test_touching_showers_are_split_by_onset_and_never_start_late(tmp_path, show
         assert np.mean(first[inside] <= max(s.group, 1)) > 0.97
 
 
+@pytest.mark.parametrize("nints", [1, 2])
+def test_a_first_frame_flash_does_not_widen_the_footprint(tmp_path, nints):
+    # a bright shower is much larger in its first frame than afterwards: the ellipse is
+    # sized on the glow that persists (the flash spans 4 times the shower's area)
+    shape = (nints, 24, 128, 128)
+    areas = []
+    for flash in (0.0, 2.0):
+        s = shower("bright", a=12, b=8, theta=30, amplitude=20.0, decay_groups=10.0,
+                   flash_scale=flash, flash_amplitude=120.0)  # fmt: skip
+        path, truth = write_ramp(tmp_path / f"f{flash}_jump.fits", shape, [s], 1, n_stars=0)
+        with open_product(path) as product:
+            found = detect_showers(product)
+        assert_found(found, truth.showers[0], shape[-2:])
+        areas.append(ellipse_mask(found[0], shape[-2:]).sum())
+    assert areas[1] < 1.3 * areas[0]
+    assert areas[1] < 2.5 * ellipse_mask(truth.showers[0], shape[-2:]).sum()
+
+
 def test_rate_products_are_refused(rate_file):
     with open_product(rate_file) as product, pytest.raises(ShowerMaskError, match="needs a ramp"):
         detect_showers(product)

@@ -23,10 +23,9 @@ from .shower import Shower
 __all__ = ["candidates"]
 
 
-def _first_group(segment: Segment, first_usable: int, early: float) -> int:
-    """Return a segment's first group: an early quantile of its onsets."""
-    onsets = np.sort(segment.onsets)
-    group = int(onsets[int(early * (len(onsets) - 1))])
+def _first_group(segment: Segment, first_usable: int) -> int:
+    """Return a segment's first group: the early start of its earliest piece."""
+    group = segment.first
     if group <= first_usable:  # there in the first usable difference: began at or before
         group = max(first_usable - 1, 0)
     return group
@@ -43,12 +42,19 @@ def _line_like(segment: Segment, scale: float) -> bool:
 
 def _fit_pixels(segment: Segment, tuning: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """Return the pixels the ellipse is sized on: those of the glow that persists."""
-    keep = segment.persists & (
-        segment.strength >= tuning["footprint"] * np.percentile(segment.strength, 95)
-    )
-    if keep.sum() >= tuning["min_area"]:
-        return segment.rows[keep], segment.cols[keep]
-    return segment.rows, segment.cols
+    keep = segment.rise >= max(tuning["footprint"] * np.percentile(segment.rise, 95), 1e-6)
+    rows, cols = segment.rows[keep], segment.cols[keep]
+    if len(rows) < tuning["min_area"]:
+        return segment.rows, segment.cols
+    # only patches of at least min_area pixels: a stray pixel would stretch the moments
+    top, left = rows.min(), cols.min()
+    image = np.zeros((rows.max() - top + 1, cols.max() - left + 1), bool)
+    image[rows - top, cols - left] = True
+    labels, _ = ndimage.label(image, structure=np.ones((3, 3)))
+    sizes = np.bincount(labels.ravel())
+    sizes[0] = 0
+    big = sizes[labels[rows - top, cols - left]] >= tuning["min_area"]
+    return (rows[big], cols[big]) if big.any() else (rows, cols)
 
 
 def _ellipse(rows: np.ndarray, cols: np.ndarray, cover: float) -> tuple[float, ...]:
@@ -124,7 +130,7 @@ def candidates(
     showers = [
         Shower(
             integration,
-            _first_group(segment, first_usable, tuning["early"]),
+            _first_group(segment, first_usable),
             *_ellipse(rows, cols, tuning["cover"]),
             extra={"score": round(float(segment.score), 2), "source": "detect"},
         )

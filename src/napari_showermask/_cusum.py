@@ -25,9 +25,9 @@ class Cusum(NamedTuple):
     onset : numpy.ndarray of int16
         Group where the excursion that reached ``peak`` began (the CUSUM last rose from
         zero before its peak).
-    persists : numpy.ndarray of bool
-        That excursion still rose after its first group (a glow that keeps adding charge,
-        not a one-frame flash).
+    rise : numpy.ndarray of float32
+        How much that excursion rose after its first group, up to its peak: the charge a
+        glow kept adding (near 0 for a one-frame flash).
     early : numpy.ndarray of int16
         Group where the first excursion that reached ``level`` began; -1 where none did.
     early_peak : numpy.ndarray of float32
@@ -36,7 +36,7 @@ class Cusum(NamedTuple):
 
     peak: np.ndarray
     onset: np.ndarray
-    persists: np.ndarray
+    rise: np.ndarray
     early: np.ndarray
     early_peak: np.ndarray
 
@@ -82,7 +82,7 @@ def cusum(
     total, peak = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
     start = np.full(shape, groups[0], np.int16)
     onset = np.full(shape, groups[0], np.int16)
-    peak_group = np.full(shape, groups[0], np.int16)
+    first_value, rise = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
     early = np.full(shape, -1, np.int16)
     early_peak = np.zeros(shape, np.float32)
     level = np.float32(level)
@@ -99,12 +99,14 @@ def cusum(
         was_zero = total == 0
         total += smooth
         np.maximum(total, 0.0, out=total)
-        np.copyto(start, g, where=was_zero & (total > 0))
+        began = was_zero & (total > 0)
+        np.copyto(start, g, where=began)
+        np.copyto(first_value, total, where=began)
         better = total > peak
         np.copyto(peak, total, where=better)
         np.copyto(onset, start, where=better)
-        np.copyto(peak_group, g, where=better)
+        np.subtract(total, first_value, out=rise, where=better)
         np.copyto(early, start, where=(total >= level) & (early < 0))
         np.maximum(early_peak, total, out=early_peak, where=early == start)
         step()
-    return Cusum(peak, onset, peak_group > onset, early, early_peak)
+    return Cusum(peak, onset, rise, early, early_peak)

@@ -164,8 +164,10 @@ def runs(
 
     One pass over the integration. The groups are cut into runs of about 6 (at most 8
     runs). A glow only adds charge: the run before a shower began (or, for a glow
-    decaying from before group 0, the last run) has the lowest mean. The noise is pooled
-    within the runs, so a glow changing from run to run does not raise it.
+    decaying from before group 0, the last run) has the lowest mean. Each run's mean
+    leaves out its highest difference, so that a one-frame flash (the first frame of a
+    bright shower, an unflagged hit) does not raise it. The noise is pooled within the
+    runs, so a glow changing from run to run does not raise it.
 
     Parameters
     ----------
@@ -187,8 +189,10 @@ def runs(
     own = [np.zeros(shape, np.float32) for _ in range(3)]
     low = np.full(shape, np.inf, np.float32)
     within, dof = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+    top = np.full(shape, -np.inf, np.float32)  # each run's highest difference, left out
     for g, frame in frames(product, integration, groups, bad):
         ok = np.isfinite(frame)
+        np.fmax(top, frame, out=top)
         frame[~ok] = 0.0
         count += ok
         total += frame
@@ -196,13 +200,18 @@ def runs(
         step()
         if g not in ends:
             continue
-        mean = total / np.maximum(count, 1.0)
-        within += np.maximum(squares - total * mean, 0.0)
-        dof += np.maximum(count - 1, 0.0)
-        np.minimum(low, np.where(count >= 2, mean, np.inf), out=low)
+        trimmed = count >= 3
+        kept = np.where(trimmed, count - 1, count)
+        rest = np.where(trimmed, total - top, total)
+        mean = rest / np.maximum(kept, 1.0)
+        rest_squares = np.where(trimmed, squares - np.square(top, dtype=np.float64), squares)
+        within += np.maximum(rest_squares - rest * mean, 0.0)
+        dof += np.maximum(kept - 1, 0.0)
+        np.minimum(low, np.where(kept >= 2, mean, np.inf), out=low)
         for whole, part in zip(own, (count, total, squares), strict=True):
             whole += part
             part[...] = 0.0
+        top[...] = -np.inf
     low[dof <= 2] = np.inf
     variance = np.divide(within, np.maximum(dof, 1.0), out=within)
     return (own[0], own[1], own[2]), (low, variance)

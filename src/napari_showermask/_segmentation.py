@@ -41,21 +41,25 @@ class Segment:
     ----------
     rows, cols : numpy.ndarray of int
         Its pixels, each once.
-    persists : numpy.ndarray of bool
-        Per pixel: the glow there kept adding charge after its first group.
+    rise : numpy.ndarray of float
+        Per pixel: how much its CUSUM rose after its first group (the glow that persists).
     strength : numpy.ndarray of float
         Per pixel: the highest CUSUM value of its events in this shower.
     onsets : numpy.ndarray of int
         Onset group of each of its events (one or two per pixel).
+    first : int
+        Earliest onset of the pieces it was merged from that had ``min_area`` events (an
+        early quantile of each): a shower covering them must start no later.
     score : float
         Highest CUSUM value of its events.
     """
 
     rows: np.ndarray
     cols: np.ndarray
-    persists: np.ndarray
+    rise: np.ndarray
     strength: np.ndarray
     onsets: np.ndarray
+    first: int
     score: float
 
 
@@ -66,6 +70,7 @@ def segments(
     tolerance: int = 2,
     weak_ratio: float = 1.0,
     grow: float = 1 / 3,
+    quantile: float = 0.1,
 ) -> Iterator[Segment]:
     """Yield the showers of one integration's CUSUM maps.
 
@@ -83,6 +88,8 @@ def segments(
         Fraction of ``threshold`` that a piece with an onset mode of its own needs.
     grow : float
         Fraction of ``threshold`` down to which regions are grown.
+    quantile : float
+        Early quantile of a piece's onsets taken as its start (`Segment.first`).
 
     Yields
     ------
@@ -96,15 +103,20 @@ def segments(
         if inside.sum() < min_area:
             continue
         maps = [plane[box] for plane in cusum]
-        for segment in _split(inside, *maps, threshold, min_area, tolerance, weak_ratio):
+        for segment in _split(inside, *maps, threshold, min_area, tolerance, weak_ratio, quantile):
             rows, cols = segment.rows + box[0].start, segment.cols + box[1].start
             yield replace(segment, rows=rows, cols=cols)
 
 
 def _events(
-    inside: np.ndarray, peak: np.ndarray, onset: np.ndarray, early: np.ndarray, early_peak
+    inside: np.ndarray,
+    peak: np.ndarray,
+    onset: np.ndarray,
+    rise: np.ndarray,
+    early: np.ndarray,
+    early_peak: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
-    """Give each event of a region an id; return the ids per pixel, onsets and scores."""
+    """Give each event of a region an id; return the ids per pixel, onsets, scores, rises."""
     second = inside & (early >= 0) & (early != onset)
     n_first = int(inside.sum())
     ids = np.full((2, *inside.shape), -1, np.int64)
@@ -112,7 +124,8 @@ def _events(
     ids[1][second] = n_first + np.arange(int(second.sum()))
     onsets = np.concatenate([onset[inside], early[second]]).astype(np.int64)
     scores = np.concatenate([peak[inside], early_peak[second]])
-    return ids, onsets, scores
+    rises = np.concatenate([rise[inside], early_peak[second]])  # a first one faded: it rose
+    return ids, onsets, scores, rises
 
 
 def _neighbours(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -166,16 +179,17 @@ def _split(
     inside: np.ndarray,
     peak: np.ndarray,
     onset: np.ndarray,
-    persists: np.ndarray,
+    rise: np.ndarray,
     early: np.ndarray,
     early_peak: np.ndarray,
     threshold: float,
     min_area: int,
     tolerance: int,
     weak_ratio: float,
+    quantile: float,
 ) -> list[Segment]:
     """Split one region (box coordinates) into showers."""
-    ids, onsets, scores = _events(inside, peak, onset, early, early_peak)
+    ids, onsets, scores, rises = _events(inside, peak, onset, rise, early, early_peak)
     left, right = _neighbours(ids)
     cuts = _cuts(onsets, min_area, tolerance)
     side = np.searchsorted(cuts, onsets, side="left")
@@ -189,6 +203,10 @@ def _split(
             touching[a].add(b)
             touching[b].add(a)
     median = {p: float(np.median(onsets[m])) for p, m in members.items()}
+    first = {
+        p: float(np.quantile(onsets[m], quantile)) if len(m) >= min_area else np.inf
+        for p, m in members.items()
+    }
 
     def weak(p: int) -> bool:
         return len(members[p]) < min_area or scores[members[p]].max() < needed
@@ -205,6 +223,7 @@ def _split(
         *_, a, b = min(pairs)
         members[b] += members.pop(a)
         median[b] = float(np.median(onsets[members[b]]))
+        first[b] = min(first[b], first.pop(a))
         for c in touching.pop(a):
             touching[c].discard(a)
             if c != b:
@@ -218,9 +237,10 @@ def _split(
         events = np.asarray(events)
         flat = np.unique(pixel[events])
         rows, cols = np.unravel_index(flat, inside.shape)
-        best = np.zeros(len(flat), np.float32)
-        np.maximum.at(best, np.searchsorted(flat, pixel[events]), scores[events])
-        found.append(
-            Segment(rows, cols, persists[rows, cols], best, onsets[events], float(best.max()))
-        )
+        at = np.searchsorted(flat, pixel[events])
+        best, most = np.zeros(len(flat), np.float32), np.zeros(len(flat), np.float32)
+        np.maximum.at(best, at, scores[events])
+        np.maximum.at(most, at, rises[events])
+        start = int(min(first[p], np.quantile(onsets[events], quantile)))
+        found.append(Segment(rows, cols, most, best, onsets[events], start, float(best.max())))
     return found

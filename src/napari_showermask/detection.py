@@ -138,6 +138,7 @@ def _candidates(
         tuning["tolerance"],
         tuning["ratio"],
         tuning["grow"],
+        tuning["early"],
     )
     return candidates(integration, list(found), maps.peak.shape, first_usable, tuning)
 

@@ -104,6 +104,13 @@ def _resolve(shower: Shower, shape: tuple[int, ...]) -> tuple[Shower, float, flo
     return shower.moved(extra=extra), float(extra["amplitude"]), float(extra["decay_groups"]), pre
 
 
+def _scaled(shower: Shower, factor: float) -> Shower:
+    """Return the shower with both semi-axes multiplied by ``factor``."""
+    return shower.moved(
+        semi_major=shower.semi_major * factor, semi_minor=shower.semi_minor * factor
+    )
+
+
 def _footprint(shower: Shower, ny: int, nx: int) -> np.ndarray:
     """Glow profile: 1 at the centre, exp(-1) at the rim, 0 outside the ellipse."""
     yy, xx = np.mgrid[0:ny, 0:nx].astype(np.float64)
@@ -167,6 +174,9 @@ def make_ramp(
         Defaults to `default_showers`. ``extra`` may set ``kind`` (``bright``, ``idle``,
         ``faint``), ``amplitude`` (DN/s), ``decay_groups`` and ``pre_groups`` (groups of
         glow before group 0, for idle showers); missing values take the kind's defaults.
+        ``flash_scale`` (> 1) adds, in the shower's first group only, an unflagged glow
+        over the ellipse scaled by that factor, of ``flash_amplitude`` DN/s (default 4
+        times ``amplitude``): a bright shower is much larger in its first frame.
     seed : int
         Seed of the random generator: the same seed gives the same ramp.
     n_stars : int
@@ -216,6 +226,10 @@ def make_ramp(
                 age = g - shower.group + pre
                 if g >= shower.group and g > 0 or (g == 0 and shower.group == 0 and pre > 0):
                     signal += glow * amplitude * math.exp(-age / decay)
+                if shower.extra.get("flash_scale") and g == shower.group and g > 0:
+                    # the first group only: a wider, unflagged glow around the shower
+                    flash = _footprint(_scaled(shower, float(shower.extra["flash_scale"])), ny, nx)
+                    signal += flash * float(shower.extra.get("flash_amplitude", 4 * amplitude))
                 if shower.extra["kind"] == "bright" and g == shower.group and g > 0:
                     # the primary hit, on the central pixels (at least the brightest one)
                     core = glow > min(math.exp(-0.15), 0.999 * glow.max())
