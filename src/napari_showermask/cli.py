@@ -1,4 +1,4 @@
-"""The ``showermask`` command line: apply a shower catalog, write the demo, detect showers."""
+"""The ``showermask`` command line: apply catalogs, detect showers (one file or many), demo."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import __version__
 from .errors import ShowerMaskError
@@ -37,24 +37,29 @@ def _parser() -> argparse.ArgumentParser:
 
     apply = commands.add_parser(
         "apply",
-        help="write a masked copy of a ramp, rate or rateints file",
-        description="Write a masked copy of INPUT and print its path. INPUT is never changed.",
+        help="write a masked copy of ramp, rate or rateints files",
+        description="Write a masked copy of each INPUT and print its path. INPUT is never "
+        "changed. With several INPUTs each takes its sidecar catalog; a bad file gets its "
+        "error line, the others are still done, and the exit status is 2.",
     )
-    apply.add_argument("input", metavar="INPUT", type=Path, help="_jump/_ramp/_rate/_rateints")
+    apply.add_argument(
+        "input", metavar="INPUT", type=Path, nargs="+", help="_jump/_ramp/_rate/_rateints"
+    )
     apply.add_argument(
         "--showers",
         type=Path,
         metavar="CATALOG",
-        help="shower catalog: ECSV table or DS9 region file (.reg); "
-        "default: INPUT's sidecar <stem>_showers.ecsv",
+        help="shower catalog: ECSV table or DS9 region file (.reg); one INPUT only; "
+        "default: each INPUT's sidecar <stem>_showers.ecsv",
     )
-    _add_output(apply, "PATH", "output file (default: <stem>_showers_masked.fits next to INPUT)")
+    _add_output(apply, "PATH", "output file, one INPUT only (default: <stem>_showers_masked.fits)")
     apply.add_argument(
         "--report",
         action="store_true",
         help="print one line per shower: its rate excess inside the ellipse and in a ring "
-        "around it, before and after masking, and what to check",
+        "around it, before and after masking, and what to check (one INPUT only)",
     )
+    _add_workers(apply)
 
     demo = commands.add_parser(
         "demo",
@@ -66,13 +71,16 @@ def _parser() -> argparse.ArgumentParser:
 
     detect = commands.add_parser(
         "detect",
-        help="propose candidate showers in a ramp, as an ECSV catalog",
-        description="Find candidate showers in a ramp and write them as an ECSV catalog "
-        "(contract columns plus score) for review; 'showermask apply' takes it.",
+        help="propose candidate showers in ramps, as ECSV catalogs",
+        description="Find candidate showers in each ramp and write them as an ECSV catalog "
+        "(contract columns plus score) for review; 'showermask apply' takes it. A bad file "
+        "gets its error line, the others are still done, and the exit status is 2.",
     )
-    detect.add_argument("input", metavar="INPUT", type=Path, help="_jump or _ramp file")
+    detect.add_argument("input", metavar="INPUT", type=Path, nargs="+", help="_jump or _ramp")
     _add_output(
-        detect, "CATALOG", "catalog to write (default: <stem>_candidates.ecsv next to INPUT)"
+        detect,
+        "CATALOG",
+        "catalog to write, one INPUT only (default: <stem>_candidates.ecsv next to INPUT)",
     )
     detect.add_argument(
         "--accept",
@@ -80,7 +88,35 @@ def _parser() -> argparse.ArgumentParser:
         help="write the candidates as the showers to mask: INPUT's sidecar "
         "<stem>_showers.ecsv (replaced only with --overwrite)",
     )
+    _add_workers(detect)
     return parser
+
+
+def _add_workers(parser: argparse.ArgumentParser) -> None:
+    """Add ``--jobs`` and ``--scheduler`` (many INPUTs) to a sub-command."""
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=_positive,
+        metavar="N",
+        help="files done at once by local processes (default: the cores)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run the files on a dask.distributed cluster (tcp://host:8786); the files "
+        "must be on a filesystem the workers share",
+    )
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
 
 
 def _add_output(parser: argparse.ArgumentParser, metavar: str, help: str) -> None:
@@ -104,6 +140,7 @@ def _apply(args: argparse.Namespace) -> Path:
     from .writer import write_masked
 
     output = _output(args)
+    (args.input,) = args.input
     with open_product(args.input) as product:
         kind = product.kind
     catalog = args.showers
@@ -155,6 +192,7 @@ def _detect(args: argparse.Namespace) -> Path:
     from .products import open_product
 
     output = _output(args)
+    (args.input,) = args.input
     if output is None:
         output = sidecar_path(args.input) if args.accept else candidates_path(args.input)
     check_output(output, [args.input], args.overwrite)  # before the long work
@@ -176,10 +214,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 2 on bad input (after one ``showermask: error:`` line on stderr).
     """
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    many = args.command != "demo" and (len(args.input) > 1 or args.scheduler is not None)
+    if many:
+        _check_many(parser, args)
     run = {"apply": _apply, "demo": _demo, "detect": _detect}[args.command]
     try:
         with interrupts_on_signals():
+            if many:
+                return _many(args)
             path = run(args)
     except ShowerMaskError as exc:
         print(f"showermask: error: {exc}", file=sys.stderr)
@@ -187,11 +231,76 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)
         name = signal.Signals(signum).name
-        print(f"showermask: interrupted ({name}); nothing written", file=sys.stderr)
+        done = "files not yet done were not written" if many else "nothing written"
+        print(f"showermask: interrupted ({name}); {done}", file=sys.stderr)
         return 128 + int(signum)
     if not (args.command == "demo" and args.gui):
         print(path)
     return 0
+
+
+def _check_many(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse options that name one file when several INPUTs are given."""
+    if getattr(args, "report", False):
+        parser.error("--report needs a single INPUT and no --scheduler")
+    for option, value in (
+        ("--showers", getattr(args, "showers", None)),
+        ("--output", args.output),
+    ):
+        if value is not None and len(args.input) > 1:
+            parser.error(f"{option} needs a single INPUT ({len(args.input)} given)")
+
+
+def _many(args: argparse.Namespace) -> int:
+    """Run apply or detect over many files; one line per file; 2 if any failed."""
+    from .batch import apply_files, detect_files
+
+    common = {"jobs": args.jobs, "client": args.scheduler, "overwrite": args.overwrite}
+    bar = _Bar(len(args.input))
+    if args.command == "apply":
+        catalog = {"showers": args.showers, "output": _output(args)}
+        results = apply_files(args.input, **catalog, **common, progress=bar)
+    else:
+        output = _output(args)
+        results = detect_files(args.input, output, args.accept, **common, progress=bar)
+    bar.close()
+    return 2 if any(not r.ok for r in results) else 0
+
+
+class _Bar:
+    """A progress line on stderr (terminals only); prints each file's result as it ends."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.shown = sys.stderr.isatty()
+        self.draw(0, 0, 0.0)
+
+    def __call__(self, progress: Any) -> None:
+        self.clear()
+        last = progress.last
+        if last.ok:
+            print(last.output, flush=True)
+        else:
+            print(f"showermask: error: {last.error}", file=sys.stderr, flush=True)
+        self.draw(progress.done, progress.failed, progress.bytes_per_second)
+
+    def draw(self, done: int, failed: int, rate: float) -> None:
+        if not self.shown:
+            return
+        filled = 30 * done // max(self.total, 1)
+        line = f"[{'#' * filled}{'.' * (30 - filled)}] {done}/{self.total} files"
+        line += f", {failed} failed" if failed else ""
+        sys.stderr.write(f"\r{line}, {rate / 1e6:.0f} MB/s ")
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        if self.shown:
+            sys.stderr.write("\r\033[K")
+
+    def close(self) -> None:
+        if self.shown:
+            sys.stderr.write("\n")
+            sys.stderr.flush()
 
 
 if __name__ == "__main__":
