@@ -372,7 +372,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
         if process.is_alive():
             process.terminate()
     for process in processes:
-        process.join(timeout=30)
+        process.join(timeout=10)
 
 
 def _on_cluster(
@@ -392,7 +392,7 @@ def _on_cluster(
     own = not isinstance(client, Client)
     if own:
         try:
-            client = Client(client, timeout=30)
+            client = Client(client, timeout=10)
         except (OSError, TimeoutError, ValueError) as exc:
             raise ShowerMaskError(f"cannot connect to the scheduler {client} ({exc})") from None
     try:
