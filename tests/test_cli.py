@@ -1,3 +1,4 @@
+import os
 import shutil
 import subprocess
 import sys
@@ -175,3 +176,127 @@ def test_demo_creates_a_missing_directory(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
     assert_one_line_error(run("demo", blocker / "sub"), "a_file", "cannot write")
+
+
+# ---- many files at once --------------------------------------------------------------------
+
+
+def test_apply_many_files_one_error_line_per_bad_file(tmp_path, ramp_file):
+    from test_batch import make_program
+
+    from napari_showermask.outputs import sidecar_path
+    from napari_showermask.writer import default_output
+
+    inputs, cut = make_program(tmp_path / "program")
+    bad = {cut: "truncated"}
+    for case in ("missing file", "not FITS", "no SCI", "wrong dimensionality"):
+        make, reason = BAD_INPUTS[case]
+        bad[make(tmp_path / "program", ramp_file)] = reason
+    everything = [*inputs, *(p for p in bad if p != cut)]  # the truncated one is in inputs
+    before = {p: file_digest(p) for p in everything if p.exists()}
+    result = run("apply", *everything, "--jobs", "2")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    errors = result.stderr.splitlines()
+    assert len(errors) == len(bad), result.stderr
+    for path, reason in bad.items():
+        line = next(e for e in errors if e.startswith(f"showermask: error: {path}: "))
+        assert reason in line
+    good = [p for p in everything if p not in bad]
+    assert sorted(result.stdout.split()) == sorted(str(default_output(p)) for p in good)
+    (tmp_path / "single").mkdir()
+    for path in good:  # byte for byte what the one-file command writes
+        single = tmp_path / "single" / path.name
+        one = run("apply", path, "--showers", sidecar_path(path), "-o", single)
+        assert one.returncode == 0, one.stderr
+        assert default_output(path).read_bytes() == single.read_bytes()
+    assert {p: file_digest(p) for p in before} == before
+    assert not any(default_output(p).exists() for p in bad)
+
+
+def test_detect_many_files_with_two_jobs_equals_one_by_one(tmp_path):
+    from test_batch import make_program
+
+    from napari_showermask.outputs import candidates_path
+
+    inputs, cut = make_program(tmp_path / "program", ramps=2)
+    ramps = [p for p in inputs if p.name.endswith("_jump.fits")]
+    result = run("detect", *ramps, "-j", "2")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"showermask: error: {cut}: truncated (60000 bytes; extension SCI needs 665280)"
+    ]
+    for path in ramps:
+        if path == cut:
+            assert not candidates_path(path).exists()
+            continue
+        single = tmp_path / f"{path.stem}.ecsv"
+        assert run("detect", path, "-o", single).returncode == 0
+        assert candidates_path(path).read_bytes() == single.read_bytes()
+
+
+def test_detect_many_accept_keeps_existing_sidecars(tmp_path):
+    from test_batch import make_program
+
+    from napari_showermask.outputs import sidecar_path
+
+    inputs, cut = make_program(tmp_path / "program", ramps=2)
+    first, second = inputs[0], inputs[1]
+    kept = file_digest(sidecar_path(first))
+    sidecar_path(second).unlink()
+    result = run("detect", first, second, "--accept")
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"showermask: error: {first}: {sidecar_path(first)}: exists (use --overwrite to "
+        "replace it)"
+    ]
+    assert result.stdout.split() == [str(sidecar_path(second))]
+    assert file_digest(sidecar_path(first)) == kept
+    assert run("detect", first, second, "--accept", "--overwrite").returncode == 0
+    assert file_digest(sidecar_path(first)) != kept
+
+
+@pytest.mark.parametrize(
+    ("options", "reason"),
+    [
+        (("--showers", "x.ecsv"), "--showers needs a single INPUT (2 given)"),
+        (("-o", "out.fits"), "--output needs a single INPUT (2 given)"),
+        (("--report",), "--report needs a single INPUT"),
+        (("--jobs", "0"), "argument --jobs/-j: must be at least 1 (got 0)"),
+    ],
+)
+def test_one_file_options_with_many_inputs_are_usage_errors(options, reason, ramp_file, tmp_path):
+    other = shutil.copy(ramp_file, tmp_path / "other_jump.fits")
+    listing = sorted(tmp_path.iterdir())
+    assert_one_line_error(run("apply", ramp_file, other, *options), "", reason)
+    assert sorted(tmp_path.iterdir()) == listing
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    import pty
+
+    from test_batch import make_program
+
+    inputs, cut = make_program(tmp_path / "program", ramps=2)
+    piped = run("apply", *inputs)
+    assert "\r" not in piped.stderr and "files" not in piped.stderr
+    for path in inputs:  # again, onto a terminal
+        if path != cut:
+            Path(str(path).replace(".fits", "_showers_masked.fits")).unlink()
+    leader, follower = pty.openpty()
+    with subprocess.Popen([EXE, "apply", *map(str, inputs)], stderr=follower) as proc:
+        os.close(follower)
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    os.close(leader)
+    text = shown.decode()
+    assert proc.returncode == 2
+    assert f"{len(inputs)}/{len(inputs)} files, 1 failed" in text and "MB/s" in text
+    assert f"showermask: error: {cut}: truncated" in text
