@@ -35,16 +35,24 @@ _EXPORTS: dict[str, str] = {
     "candidates_path": "outputs",
     "write_demo": "synthetic",
     "ShowerMaskError": "errors",
+    "apply_files": "batch",
+    "detect_files": "batch",
+    "FileResult": "batch",
+    "BatchProgress": "batch",
 }
 
 __all__ = [
+    "BatchProgress",
     "DetectionCancelled",
+    "FileResult",
     "Product",
     "Shower",
     "ShowerMaskError",
     "__version__",
+    "apply_files",
     "candidates_path",
     "default_output",
+    "detect_files",
     "detect_showers",
     "mask_array",
     "open_product",
@@ -72,6 +80,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
+    from .batch import BatchProgress, FileResult, apply_files, detect_files
     from .catalog import read_catalog, write_catalog
     from .detection import DetectionCancelled, detect_showers
     from .errors import ShowerMaskError
