@@ -185,31 +185,38 @@ def runs(
     shape = product.image_shape
     parts = np.array_split(np.asarray(groups), max(1, min(8, len(groups) // 6)))
     ends = {int(part[-1]) for part in parts if len(part)}
-    count, total, squares = (np.zeros(shape) for _ in range(3))
+    count, total, squares = np.zeros(shape, np.float32), np.zeros(shape), np.zeros(shape)
     own = [np.zeros(shape, np.float32) for _ in range(3)]
     low = np.full(shape, np.inf, np.float32)
     within, dof = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
     top = np.full(shape, -np.inf, np.float32)  # each run's highest difference, left out
+    scratch = np.empty(shape)
     for g, frame in frames(product, integration, groups, bad):
         ok = np.isfinite(frame)
         np.fmax(top, frame, out=top)
         frame[~ok] = 0.0
         count += ok
         total += frame
-        squares += np.square(frame, dtype=np.float64)
+        squares += np.square(frame, out=scratch, dtype=np.float64)
         step()
         if g not in ends:
             continue
-        trimmed = count >= 3
-        kept = np.where(trimmed, count - 1, count)
-        rest = np.where(trimmed, total - top, total)
-        mean = rest / np.maximum(kept, 1.0)
-        rest_squares = np.where(trimmed, squares - np.square(top, dtype=np.float64), squares)
-        within += np.maximum(rest_squares - rest * mean, 0.0)
-        dof += np.maximum(kept - 1, 0.0)
-        np.minimum(low, np.where(kept >= 2, mean, np.inf), out=low)
         for whole, part in zip(own, (count, total, squares), strict=True):
             whole += part
+        # the run without its highest difference, in place (few planes, big frames)
+        trimmed = count >= 3
+        np.subtract(total, top, out=total, where=trimmed)
+        np.subtract(squares, np.square(top), out=squares, where=trimmed)
+        count -= trimmed
+        mean = np.divide(total, np.maximum(count, 1.0, out=scratch), out=scratch)
+        np.multiply(total, mean, out=total)
+        np.subtract(squares, total, out=squares)
+        within += np.maximum(squares, 0.0, out=squares)
+        mean[count < 2] = np.inf
+        np.minimum(low, mean, out=low)
+        np.subtract(count, 1.0, out=count)
+        dof += np.maximum(count, 0.0, out=count)
+        for part in (count, total, squares):
             part[...] = 0.0
         top[...] = -np.inf
     low[dof <= 2] = np.inf

@@ -247,12 +247,8 @@ def detect_showers(
         if not keep:
             parts.append(stats.sums(product, share, groups, bad, run.step))
             return
-        total = [np.zeros(product.image_shape) for _ in range(3)]
         for i in share:
             kept[i] = stats.runs(product, i, groups, bad, run.step)
-            for whole, part in zip(total, kept[i][0], strict=True):
-                whole += part
-        parts.append((total[0], total[1], total[2]))
 
     def search(share: list[int]) -> None:
         for i in share:
@@ -262,6 +258,7 @@ def detect_showers(
             else:
                 others = tuple(p - o for p, o in zip(pooled, own, strict=True))
                 reference = stats.leave_one_out_reference(others, lowest)
+                del others
             del own, lowest
             maps = cusum(
                 product,
@@ -279,7 +276,13 @@ def detect_showers(
 
     if nints > 1:
         run.in_threads(pool, shares)
-        pooled = tuple(sum(part[k] for part in parts) for k in range(3))
+        if keep:  # added up once, here, not in every worker
+            pooled = tuple(np.zeros(product.image_shape) for _ in range(3))
+            for own, _ in kept.values():
+                for whole, part in zip(pooled, own, strict=True):
+                    whole += part
+        else:
+            pooled = tuple(sum(part[k] for part in parts) for k in range(3))
     parts.clear()
     run.in_threads(search, shares)
     run.progress(1.0)
