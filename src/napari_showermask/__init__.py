@@ -39,15 +39,22 @@ _EXPORTS: dict[str, str] = {
     "detect_files": "batch",
     "FileResult": "batch",
     "BatchProgress": "batch",
+    "RatePreview": "preview",
+    "PreviewCancelled": "preview",
+    "shower_residuals": "residuals",
+    "ShowerResidual": "residuals",
 }
 
 __all__ = [
     "BatchProgress",
     "DetectionCancelled",
     "FileResult",
+    "PreviewCancelled",
     "Product",
+    "RatePreview",
     "Shower",
     "ShowerMaskError",
+    "ShowerResidual",
     "__version__",
     "apply_files",
     "candidates_path",
@@ -57,6 +64,7 @@ __all__ = [
     "mask_array",
     "open_product",
     "read_catalog",
+    "shower_residuals",
     "sidecar_path",
     "write_catalog",
     "write_demo",
@@ -86,7 +94,9 @@ if TYPE_CHECKING:
     from .errors import ShowerMaskError
     from .masking import mask_array
     from .outputs import candidates_path, sidecar_path
+    from .preview import PreviewCancelled, RatePreview
     from .products import Product, open_product
+    from .residuals import ShowerResidual, shower_residuals
     from .shower import Shower
     from .synthetic import write_demo
     from .writer import default_output, write_masked
