@@ -34,6 +34,7 @@ from napari_showermask.step import ShowerMaskStep  # noqa: E402
 pytestmark = pytest.mark.pipeline
 SHAPE = (2, 20, 64, 64)
 BIN = Path(sys.executable).parent
+HOOK = "napari_showermask.step.ShowerMaskStep"
 
 
 @pytest.fixture(autouse=True)
@@ -169,7 +170,7 @@ def test_ramp_fitting_the_step_output_equals_fitting_the_apply_output(exposure):
     assert np.isnan(ints).any()  # some pixels did drop an integration
 
 
-def run_detector1(uncal: Path, output_dir: Path, hook: bool) -> Path:
+def run_detector1(uncal: Path, output_dir: Path, hook: bool | ShowerMaskStep) -> Path:
     """Run calwebb_detector1 up to jump (other steps skipped) and return the saved jump file."""
     references = {}
     for model, name in zip(reference_models(SHAPE[-2:]), ("gain", "readnoise"), strict=True):
@@ -180,7 +181,7 @@ def run_detector1(uncal: Path, output_dir: Path, hook: bool) -> Path:
         **references,
         "save_results": True,
         "output_dir": str(output_dir),
-        "post_hooks": ["napari_showermask.step.ShowerMaskStep"] if hook else [],
+        "post_hooks": [hook if isinstance(hook, ShowerMaskStep) else HOOK] if hook else [],
     }
     output_dir.mkdir()
     Detector1Pipeline.call(str(uncal), steps=steps, save_results=False)
@@ -202,3 +203,14 @@ def test_detector1_with_the_step_as_a_jump_post_hook_equals_apply(tmp_path, monk
     with datamodels.open(hooked) as model:
         assert model.meta.cal_step.showermask == "COMPLETE"
         assert model.meta.cal_step.jump == "COMPLETE"
+
+
+def test_a_configured_step_instance_as_a_hook_takes_its_catalog(tmp_path, monkeypatch):
+    monkeypatch.setattr(crds_client, "get_context_used", lambda observatory: "offline.pmap")
+    uncal, truth = write_ramp(tmp_path / "y_uncal.fits", SHAPE, seed=6)
+    plain = run_detector1(uncal, tmp_path / "plain", hook=False)
+    catalog = write_catalog(truth.showers[:1], tmp_path / "one.reg")
+    hook = ShowerMaskStep(showers=str(catalog))
+    hooked = run_detector1(uncal, tmp_path / "hooked", hook=hook)
+    expected = groupdq(write_masked(plain, truth.showers[:1], tmp_path / "applied.fits"))
+    assert np.array_equal(groupdq(hooked), expected)
