@@ -19,9 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "napari_showermask"
 HEAVY = ("numpy", "astropy", "napari", "qtpy", "PyQt6", "jwst", "stdatamodels", "dask")
 IMPORT_NAME = {"scikit-image": "skimage"}
-# Modules that come with the extras (napari's and jwst's own dependencies included).
-EXTRA_PROVIDES = {"qtpy", "superqt", "psygnal", "app_model", "vispy", "PyQt6", "PySide6"}
-EXTRA_PROVIDES |= {"stcal", "stpipe"}
+# Imported but not named in an extra: jwst's own ramp fitting (ratefit falls back to numpy).
+EXTRA_PROVIDES = {"stcal"}
 
 
 def python(
