@@ -60,6 +60,13 @@ def test_public_api() -> None:
         napari_showermask.masked_array  # noqa: B018
 
 
+def test_readme_documents_every_export() -> None:
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("\n## Python API\n", 1)[1].split("\n## ", 1)[0]
+    missing = [n for n in napari_showermask._EXPORTS if not re.search(rf"`{n}\b", section)]
+    assert not missing, f"exported but not in the README's Python API section: {missing}"
+
+
 def imports(path: Path) -> tuple[set[str], set[str]]:
     """Top-level names of the modules a file imports: at module level, and anywhere."""
     tree = ast.parse(path.read_text())
