@@ -20,6 +20,7 @@ from .actions import FileActions
 from .binding import ProductBinding, product_of, role_of
 from .exposures import ExposurePanel, exposure_row
 from .panels import CandidatePanel, MarkedPanel, ShapePanel, connect_rows
+from .preview import PreviewPanel
 from .store import keep, restored_session
 
 PLUGIN = "napari-showermask"
@@ -70,6 +71,7 @@ class ShowerMaskingWidget(QWidget):
         self.shape_panel = ShapePanel()
         self.marked_panel = MarkedPanel()
         self.candidate_panel = CandidatePanel()
+        self.preview_panel = PreviewPanel(self)
         self.actions = FileActions(self)
         self._layout()
         self._connect()
@@ -82,6 +84,7 @@ class ShowerMaskingWidget(QWidget):
         layout = QVBoxLayout(content)
         for widget in (self.status, self.files, self.shape_panel, self.marked_panel):
             layout.addWidget(widget)
+        layout.addWidget(self.preview_panel)
         layout.addWidget(self.actions.save_button.native)
         layout.addWidget(self.candidate_panel)
         for button in self.actions.buttons():
@@ -237,6 +240,7 @@ class ShowerMaskingWidget(QWidget):
                 getattr(session, name).connect(callback)
         for panel in (self.shape_panel, self.marked_panel, self.candidate_panel):
             panel.set_session(session)
+        self.preview_panel.set_session(session)  # after the binding: it adds a layer
         self._show_exposures()
 
     # drawing ----------------------------------------------------------------------------
