@@ -32,12 +32,15 @@ def _first_group(segment: Segment, first_usable: int) -> int:
 
 
 def _line_like(segment: Segment, scale: float) -> bool:
-    """Whether a segment is a column or a row: a pixel wide under the smoothing, and long."""
+    """Whether a segment is a column or a row: a pixel wide under the smoothing, and long.
+
+    A short sliver (a shower mostly covered by an earlier one) is not a line.
+    """
     if len(segment.rows) <= 2:
         return False
     cov = np.cov(np.vstack([segment.cols, segment.rows]), aweights=segment.strength)
     thin, long = np.linalg.eigvalsh(cov)
-    return bool(thin < scale**2 + 1 and long > 16 * thin)
+    return bool(thin < scale**2 + 1 and long > 16 * thin and long > 100)  # over ~35 pixels
 
 
 def _fit_pixels(segment: Segment, tuning: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
