@@ -114,7 +114,7 @@ class ShowerMaskingWidget(QWidget):
         found.find_button.clicked.connect(self._toggle_find)
         for name in ("accept", "revise", "reject"):
             button = getattr(found, f"{name}_button")
-            button.clicked.connect(lambda name=name: self.review(name))
+            button.clicked.connect(lambda *args, name=name: self.review(name))
         connect_rows(found.list, lambda row: self.go_to(row, self._candidates()))
         files.open_button.clicked.connect(lambda: self.actions.open_dialog())
         files.folder_button.clicked.connect(lambda: self.actions.folder_dialog())
