@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import napari
 import numpy as np
 from magicgui.widgets import CheckBox, PushButton, RadioButtons
+from qtpy.QtCore import Qt
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import QLabel, QListWidget, QVBoxLayout, QWidget
 
@@ -133,11 +134,16 @@ class PreviewPanel(QWidget):
         self.status.setWordWrap(True)
         self.list = QListWidget()
         self.list.setMinimumHeight(60)
+        self.list.setWordWrap(True)  # whole residual lines, as ``apply --report`` prints
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for item in (self.enable, self.mode, self.cancel_button, self.status):
             layout.addWidget(getattr(item, "native", item))
-        layout.addWidget(QLabel("Residual check of the marked showers (select to go there)"))
+        title = QLabel("Residual check of the marked showers (orange: check it)")
+        title.setWordWrap(True)
+        layout.addWidget(title)
         layout.addWidget(self.list)
         self.enable.changed.connect(self._on_enable)
         self.mode.changed.connect(lambda value: self._show())
@@ -318,6 +324,7 @@ class PreviewPanel(QWidget):
         self.list.clear()
         for n, residual in enumerate(residuals, start=1):
             self.list.addItem(f"shower {n}: {residual.text()}")
+            self.list.item(n - 1).setToolTip(residual.text())
             if residual.flags:
                 self.list.item(n - 1).setForeground(FLAGGED)
         self.list.blockSignals(False)
