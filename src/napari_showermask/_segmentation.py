@@ -196,7 +196,9 @@ def _split(
     # a piece with an onset of its own, in a region that passed the threshold, needs less
     needed = threshold * (weak_ratio if len(cuts) else 1.0)
     piece = _pieces(len(onsets), left, right, side)
-    members = {p: list(np.nonzero(piece == p)[0]) for p in np.unique(piece)}
+    order = np.argsort(piece, kind="stable")
+    bounds = np.searchsorted(piece[order], np.arange(piece.max() + 2))
+    members = {p: list(order[bounds[p] : bounds[p + 1]]) for p in range(piece.max() + 1)}
     touching: dict[int, set[int]] = {p: set() for p in members}
     for a, b in set(zip(piece[left].tolist(), piece[right].tolist(), strict=True)):
         if a != b:
