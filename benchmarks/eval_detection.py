@@ -1,21 +1,34 @@
 """Evaluate shower detection on synthetic ramps, against jwst's JumpStep(find_showers=True).
 
-Each ramp (2 x 30 x 256 x 256 by default) gets 2-5 showers of random kind, amplitude,
-size (semi-major axis 6-40 pixels), shape, orientation, decay and onset:
+By default each ramp (2 x 30 x 256 x 256) gets 2-5 showers apart from each other, of random
+kind, amplitude, size (semi-major axis 6-40 pixels), shape, orientation, decay and onset:
 
 - bright: a primary hit flagged JUMP_DET at the onset, then a glow of 12-40 DN/s;
 - idle: the glow began 1-8 groups before group 0 (no hit in the ramp), 6-20 DN/s;
 - faint: 3-8 DN/s, no primary hit, decaying over 10-40 groups;
 - persistent: a faint glow (3-8 DN/s) decaying over 100-400 groups, i.e. lasting the ramp;
 
-plus bait: 1-2 saturating stars, 20 flagged cosmic rays, a bad column and, in every other
-ramp, an extended source. Reported for both detectors: recall (overall and by kind), false
-candidates per integration, coverage (fraction of the truth ellipse's pixels inside the
-candidate), IoU of the two footprints, and the onset error in groups.
+With ``--crowded`` (128 x 128 by default), every integration gets 3-6 showers: touching or
+overlapping pairs and chains of three with onsets at least 4 groups apart (idle + bright,
+faint + bright, idle + faint, persistent + bright; faint, idle, bright in either order),
+and showers apart (`eval_scenes`).
 
-A candidate matches a truth shower of its integration when it covers at least 30% of it
-with an IoU of at least 0.1 (a region flagging much of the image finds nothing); every
-candidate that matches no truth shower is false.
+Both get bait: 1-2 saturating stars, 20 flagged cosmic rays, a bad column and, in every
+other ramp, an extended source. Reported for each detector (this package's, any
+``--baseline`` module's, e.g. a copy of an earlier version, and JumpStep's):
+
+- recall (overall, by kind and, crowded, by pair / chain / alone) and false candidates per
+  integration: candidates are matched one to one to truth showers of their integration,
+  highest IoU first, when they cover at least 30% of it with an IoU of at least
+  ``--min-iou`` (0.3); a candidate spanning two showers finds one of them; every
+  unmatched candidate is false;
+- mask coverage: the fraction of the truth (pixel, group >= onset) cells, over the groups
+  the fit uses (group 0 and the last group are DO_NOT_USE), that the candidates, all
+  accepted, would mask: from their group on, or every group where fewer than two usable
+  groups precede their group (the masking rule then drops the pixel);
+- late-onset rate: the fraction of truth showers with more than 5% of their pixels masked,
+  but only from a group later than their onset;
+- for matched showers: footprint coverage (median, 10th percentile), IoU, onset error.
 
 JumpStep runs offline (override gain/readnoise, CRDS pointed nowhere) on the same ramp
 with the generator's JUMP_DET flags removed (the input it would see), with the generator's
@@ -27,9 +40,9 @@ least ``--jump-min-area`` pixels (or a quarter) of it, so that a cosmic ray insi
 not count. ``--jump-max-amplitude`` sets JumpStep's ``max_shower_amplitude`` (the cap
 above which it reverts its shower flags; jwst's default is 4).
 
-Usage: python benchmarks/eval_detection.py [--ramps 20] [--nints 2] [--size 256]
-[--groups 30] [--seed 2026] [--jump-max-amplitude 4] [--no-jump] [--verbose]
-[--tuning threshold=15 ...]
+Usage: python benchmarks/eval_detection.py [--crowded] [--ramps 20] [--nints 2] [--size N]
+[--groups 30] [--seed 2026] [--min-iou 0.3] [--jump-max-amplitude 4] [--no-jump]
+[--baseline MODULE ...] [--verbose] [--tuning threshold=15 ...]
 """
 
 from __future__ import annotations
