@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from gui import click, open_in, shown
+from gui import click, messages, n_messages, open_in, shown
 from stdatamodels.jwst.datamodels import dqflags
 
 from napari_showermask.geometry import shower_pixels
@@ -208,23 +208,43 @@ def test_cancel_the_first_preview(viewer, qtbot, ramp):
     assert not [layer for layer in viewer.layers if "preview" in layer.name]
 
 
-def test_rate_products_preview_their_masked_sci(viewer, qtbot, tmp_path):
-    from conftest import write_product
-
-    path = write_product(tmp_path / "small_rate.fits", "rate", (16, 20))
+def test_a_file_gone_from_disk_switches_the_preview_off(viewer, qtbot, ramp, tmp_path):
+    path, _ = ramp
     widget = open_in(viewer, qtbot, path)
     panel = widget.preview_panel
+    moved = path.rename(tmp_path / "elsewhere_jump.fits")  # the open product still reads it
+    since = n_messages()
     panel.enable.value = True
-    qtbot.waitUntil(lambda: panel.layer is not None and panel.worker is None, timeout=60000)
-    from astropy.io import fits
+    qtbot.waitUntil(lambda: panel.worker is None, timeout=60000)
+    assert panel.enable.value is False and panel.layer is None
+    assert panel.status.text() == "Rate preview failed."
+    (message,) = [m for m in messages(since) if "prev_jump.fits" in m]
+    assert "\n" not in message
+    moved.rename(path)
 
+
+@pytest.mark.parametrize("kind", ["rate", "rateints"])
+def test_rate_products_preview_their_masked_sci(viewer, qtbot, tmp_path, kind):
+    from astropy.io import fits
+    from conftest import write_product
+
+    shape = (16, 20) if kind == "rate" else (2, 16, 20)
+    path = write_product(tmp_path / f"small_{kind}.fits", kind, shape)
     with fits.open(path) as hdus:
         sci, dq = hdus["SCI"].data, hdus["DQ"].data
     expected = np.where(dq & dqflags.pixel["DO_NOT_USE"], np.nan, sci)
+    widget = open_in(viewer, qtbot, path)
+    panel = widget.preview_panel
+    last = shape[0] - 1 if kind == "rateints" else 0
+    if kind == "rateints":
+        viewer.dims.current_step = (last, 8, 10)
+    panel.enable.value = True
+    qtbot.waitUntil(lambda: panel.layer is not None and panel.worker is None, timeout=60000)
+    expected = expected[last] if kind == "rateints" else expected
     np.testing.assert_array_equal(panel.layer.data, expected)
-    widget.place((8, 10))
+    widget.place((*([last] if kind == "rateints" else []), 8, 10))
     widget.mark()
     settled(qtbot, panel, widget.session.marked)
     inside = ellipse(widget.session.marked[0], (16, 20))
-    assert np.isnan(panel.layer.data[inside]).all()
+    assert inside.sum() > 100 and np.isnan(panel.layer.data[inside]).all()
     np.testing.assert_array_equal(panel.layer.data[~inside], expected[~inside])

@@ -3,90 +3,30 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import napari
 import numpy as np
 from magicgui.widgets import CheckBox, PushButton, RadioButtons
+from napari.utils.notifications import show_error
 from qtpy.QtCore import Qt
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import QLabel, QListWidget, QVBoxLayout, QWidget
 
-from ..preview import PreviewCancelled, RatePreview
+from ..preview import RatePreview
 from ..products import stem
-from ..ratefit import Box
-from ..residuals import ShowerResidual, shower_residuals
+from ..residuals import ShowerResidual
 from ..session import MaskingSession
-from ..shower import Shower
 from .binding import PATH, ROLE, ProductBinding
 from .jobs import start_job
 from .panels import connect_rows
+from .previewfit import PreviewFailed, PreviewFit, compute_preview
 
 if TYPE_CHECKING:
     from .widget import ShowerMaskingWidget
 
 PREVIEW_ROLE = "preview"
 FLAGGED = QColor("orange")
-
-
-@dataclass(frozen=True)
-class PreviewFit:
-    """What one preview job computed for one integration.
-
-    Attributes
-    ----------
-    integration : int
-    showers : tuple of Shower
-        The marked showers the after-image was fitted with.
-    before, after : numpy.ndarray
-        ``(ny, nx)`` DN/s, the file as it is and with the showers masked in memory.
-    limits : (float, float)
-        One contrast for both (`RatePreview.contrast_limits`).
-    boxes : list of (slice, slice)
-        The boxes refitted by this job (`RatePreview.refit`); nothing outside changed.
-    residuals : list of ShowerResidual
-        The residual check of every marked shower, in their order.
-    """
-
-    integration: int
-    showers: tuple[Shower, ...]
-    before: np.ndarray
-    after: np.ndarray
-    limits: tuple[float, float]
-    boxes: list[Box]
-    residuals: list[ShowerResidual]
-
-
-def compute_preview(
-    job: dict[str, Any],
-    path: Path,
-    integration: int,
-    showers: tuple[Shower, ...],
-    options: dict[str, Any],
-    progress: Callable[[float], None],
-) -> PreviewFit | None:
-    """Fit (first time) or refit (changed showers only) one integration; run in a worker.
-
-    ``job['preview']`` is the `RatePreview` to use (opened here when None, and left there
-    for the caller); ``job['cancel']`` a `threading.Event`. Returns None when cancelled.
-    """
-    cancel = job["cancel"].is_set
-    try:
-        if job["preview"] is None:
-            job["preview"] = RatePreview(path, **options)
-        preview: RatePreview = job["preview"]
-        preview.before(integration, lambda done, total: progress(0.9 * done / total), cancel)
-        boxes = preview.refit(integration, showers, cancel=cancel)
-        before, after = preview.before(integration), preview.after(integration, showers)
-        residuals = shower_residuals(preview, showers)
-    except PreviewCancelled:
-        return None
-    progress(1.0)
-    limits = preview.contrast_limits(integration)
-    return PreviewFit(integration, showers, before, after, limits, boxes, residuals)
 
 
 class PreviewPanel(QWidget):
@@ -219,6 +159,7 @@ class PreviewPanel(QWidget):
             desc=f"Rate preview of integration {integration}",
             returned=lambda fit: self._returned(job, fit),
         )  # fmt: skip
+        self.worker.errored.connect(lambda exc: self._failed(job))
         self.worker.finished.connect(lambda: self._finished(job))
 
     def cancel(self) -> None:
@@ -227,8 +168,12 @@ class PreviewPanel(QWidget):
             self._job["cancel"].set()
             self._pending = False
 
-    def _returned(self, job: dict[str, Any], fit: PreviewFit | None) -> None:
+    def _returned(self, job: dict[str, Any], fit: PreviewFit | PreviewFailed | None) -> None:
         if job["gen"] != self._generation:
+            return
+        if isinstance(fit, PreviewFailed):
+            show_error(fit)
+            self._failed(job)
             return
         if fit is None:
             shown = self.fit is not None and self.fit.integration == job["integration"]
@@ -241,6 +186,12 @@ class PreviewPanel(QWidget):
         self.fit = fit
         self._show()
         self._show_residuals(fit.residuals)
+
+    def _failed(self, job: dict[str, Any]) -> None:
+        if job["gen"] == self._generation:
+            self.status.setText("Rate preview failed.")
+            self._pending = False
+            self.enable.value = False
 
     def _finished(self, job: dict[str, Any]) -> None:
         self._job = self.worker = None

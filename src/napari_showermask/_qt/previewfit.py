@@ -1,0 +1,83 @@
+"""One rate preview job (run in a worker): fit or refit an integration, check residuals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import ShowerMaskError
+from ..preview import PreviewCancelled, RatePreview
+from ..ratefit import Box
+from ..residuals import ShowerResidual, shower_residuals
+from ..shower import Shower
+
+
+@dataclass(frozen=True)
+class PreviewFit:
+    """What one preview job computed for one integration.
+
+    Attributes
+    ----------
+    integration : int
+    showers : tuple of Shower
+        The marked showers the after-image was fitted with.
+    before, after : numpy.ndarray
+        ``(ny, nx)`` DN/s, the file as it is and with the showers masked in memory.
+    limits : (float, float)
+        One contrast for both (`RatePreview.contrast_limits`).
+    boxes : list of (slice, slice)
+        The boxes refitted by this job (`RatePreview.refit`); nothing outside changed.
+    residuals : list of ShowerResidual
+        The residual check of every marked shower, in their order.
+    """
+
+    integration: int
+    showers: tuple[Shower, ...]
+    before: np.ndarray
+    after: np.ndarray
+    limits: tuple[float, float]
+    boxes: list[Box]
+    residuals: list[ShowerResidual]
+
+
+class PreviewFailed(str):
+    """The one-line error message of a preview job that failed (names the file)."""
+
+
+def compute_preview(
+    job: dict[str, Any],
+    path: Path,
+    integration: int,
+    showers: tuple[Shower, ...],
+    options: dict[str, Any],
+    progress: Callable[[float], None],
+) -> PreviewFit | PreviewFailed | None:
+    """Fit (first time) or refit (changed showers only) one integration; run in a worker.
+
+    ``job['preview']`` is the `RatePreview` to use (opened here when None, and left there
+    for the caller); ``job['cancel']`` a `threading.Event`. Returns None when cancelled,
+    a `PreviewFailed` on errors.
+    """
+    cancel = job["cancel"].is_set
+    try:
+        if job["preview"] is None:
+            job["preview"] = RatePreview(path, **options)
+        preview: RatePreview = job["preview"]
+        preview.before(integration, lambda done, total: progress(0.9 * done / total), cancel)
+        boxes = preview.refit(integration, showers, cancel=cancel)
+        before, after = preview.before(integration), preview.after(integration, showers)
+        residuals = shower_residuals(preview, showers)
+    except PreviewCancelled:
+        return None
+    except Exception as exc:  # the panel shows one line (the worker would re-raise it)
+        first = (str(exc).splitlines() or [""])[0]
+        if isinstance(exc, ShowerMaskError):
+            return PreviewFailed(first)
+        return PreviewFailed(f"{path}: {type(exc).__name__}: {first}")
+    progress(1.0)
+    limits = preview.contrast_limits(integration)
+    return PreviewFit(integration, showers, before, after, limits, boxes, residuals)
