@@ -71,6 +71,19 @@ def click(viewer, qtbot, x, y):
     qtbot.wait(20)
 
 
+def hover(viewer, qtbot, x, y):
+    """Move the mouse (no button) over data point (x, y)."""
+    native = canvas(viewer).native
+    pos = QPointF(*screen_xy(viewer, x, y))
+    none = Qt.MouseButton.NoButton
+    event = QMouseEvent(
+        QEvent.Type.MouseMove, pos, native.mapToGlobal(pos), none, none,
+        Qt.KeyboardModifier.NoModifier,
+    )  # fmt: skip
+    QApplication.sendEvent(native, event)
+    qtbot.wait(30)
+
+
 def drag(viewer, qtbot, start, end, steps=6):
     """Drag with the left button held from data point ``start`` (x, y) to ``end``."""
     native = canvas(viewer).native

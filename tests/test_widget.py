@@ -3,11 +3,11 @@
 import numpy as np
 import pytest
 from astropy.io import fits
-from gui import click, colour_pixels, open_in, screen_xy, shown_viewer, small_ramp
+from gui import click, colour_pixels, dock, open_in, screen_xy, shown, small_ramp
 
-from napari_showermask._widget import ShowerMaskingWidget
 from napari_showermask.catalog import Shower
 from napari_showermask.masking import mask_array
+from napari_showermask.outputs import sidecar_path
 from napari_showermask.synthetic import write_ramp
 from napari_showermask.writer import default_output
 
@@ -15,8 +15,8 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def viewer(qtbot):
-    yield from shown_viewer()
+def viewer(make_napari_viewer):
+    return shown(make_napari_viewer)
 
 
 @pytest.fixture
@@ -43,7 +43,11 @@ def test_click_sliders_mark_visibility_save(viewer, qtbot, ramp):
     current = widget.session.current
     assert current is not None and (current.integration, current.group) == (1, 4)
     assert abs(current.x - 20) < 0.6 and abs(current.y - 40) < 0.6
-    widget.major.value, widget.minor.value, widget.theta.value = 9, 4, 30
+    (
+        widget.shape_panel.major.value,
+        widget.shape_panel.minor.value,
+        widget.shape_panel.theta.value,
+    ) = 9, 4, 30
     current = widget.session.current
     assert (current.semi_major, current.semi_minor, current.theta) == (9, 4, 30)
     assert len(widget.current_layer.data) == 1
@@ -51,9 +55,9 @@ def test_click_sliders_mark_visibility_save(viewer, qtbot, ramp):
     red_on_rim, _ = colour_pixels(viewer, current, "red")
     assert red_on_rim > 0.8
 
-    widget.mark_button.clicked()
+    widget.marked_panel.mark_button.clicked()
     marked = widget.session.marked[0]
-    assert widget.showers.count() == 1 and widget.session.current is None
+    assert widget.marked_panel.list.count() == 1 and widget.session.current is None
     for step, shown in [((1, 4), 1), ((1, 11), 1), ((1, 3), 0), ((0, 4), 0), ((0, 11), 0)]:
         viewer.dims.current_step = (*step, 32, 32)
         qtbot.wait(30)
@@ -65,7 +69,7 @@ def test_click_sliders_mark_visibility_save(viewer, qtbot, ramp):
             assert green_total == 0, step
 
     worker = widget.save(confirm=False)
-    qtbot.waitUntil(lambda: not widget.session.dirty, timeout=30000)
+    qtbot.waitUntil(lambda: widget.session.masked_up_to_date, timeout=30000)
     assert worker is not None
     output = default_output(ramp)
     with fits.open(ramp) as before, fits.open(output) as after:
@@ -85,24 +89,24 @@ def test_shape_tools_drive_the_sliders(viewer, qtbot, ramp):
     layer.data = [moved]
     qtbot.wait(20)
     shower = widget.session.current
-    assert widget.major.value == pytest.approx(shower.semi_major)
-    assert widget.minor.value == pytest.approx(shower.semi_minor)
+    assert widget.shape_panel.major.value == pytest.approx(shower.semi_major)
+    assert widget.shape_panel.minor.value == pytest.approx(shower.semi_minor)
     assert shower.semi_major == pytest.approx(30) and shower.x == pytest.approx(37.5)
 
 
 def test_list_edit_delete_and_catalog_round_trip(viewer, qtbot, ramp, tmp_path):
     widget = open_in(viewer, qtbot, ramp)
     widget.session.load([Shower(0, 3, 20, 20, 6, 3, 10), Shower(1, 7, 40, 40, 5, 5, 0)])
-    widget._list()
-    widget.showers.setCurrentRow(1)
+    widget.marked_panel.list.setCurrentRow(1)
     assert tuple(viewer.dims.current_step[:2]) == (1, 7)
     widget.edit(1)
-    widget.major.value = 8
+    widget.shape_panel.major.value = 8
     widget.mark()
     assert widget.session.marked[1].semi_major == 8
     path = widget.save_catalog(tmp_path / "marked.reg")
     widget.delete(0)
     assert len(widget.session.marked) == 1
+    widget.ask = lambda title, text: True  # "replace the marked shower?" Yes
     assert widget.load_catalog(path) and len(widget.session.marked) == 2
 
 
@@ -119,12 +123,12 @@ def test_rate_products(viewer, qtbot, kind, tmp_path):
     if kind == "rateints":
         viewer.dims.current_step = (1, 8, 10)
     widget.place(viewer.dims.point[:-2] + (8.0, 10.0))
-    widget.major.value, widget.minor.value = 4, 3
+    widget.shape_panel.major.value, widget.shape_panel.minor.value = 4, 3
     widget.mark()
     shower = widget.session.marked[0]
     assert shower.integration == (1 if kind == "rateints" else 0)
     widget.save(confirm=False)
-    qtbot.waitUntil(lambda: not widget.session.dirty, timeout=30000)
+    qtbot.waitUntil(lambda: widget.session.masked_up_to_date, timeout=30000)
     with fits.open(path) as before, fits.open(default_output(path)) as after:
         expected = before["DQ"].data.copy()
         mask_array(expected, [shower])
@@ -136,7 +140,7 @@ def test_bad_file_gives_a_notification_and_no_layers(viewer, qtbot, ramp, tmp_pa
 
     cut = tmp_path / "cut_jump.fits"
     cut.write_bytes(ramp.read_bytes()[:-5000])
-    widget = ShowerMaskingWidget(viewer)
+    widget = dock(viewer)
     before = len(notification_manager.records)
     assert not widget.open_file(str(cut))
     assert len(viewer.layers) == 0 and widget.session is None
@@ -146,35 +150,38 @@ def test_bad_file_gives_a_notification_and_no_layers(viewer, qtbot, ramp, tmp_pa
 
 def test_quit_asks_when_unsaved(viewer, qtbot, ramp):
     widget = open_in(viewer, qtbot, ramp)
+    sidecar_path(ramp).mkdir()  # the sidecar cannot be written: the mark is unsaved
     widget.place((0, 2, 30, 30))
     widget.mark()
-    widget._ask = lambda title, text: False  # the user answers "No"
+    widget.ask = lambda title, text: False  # the user answers "No"
     assert not widget.quit()
-    assert viewer.window._qt_window.isVisible()
+    assert widget.binding is not None and "gui_jump difference" in viewer.layers
 
 
 def test_find_review_accept_reject_edit(viewer, qtbot, tmp_path):
     path, truth = write_ramp(tmp_path / "det_jump.fits", (2, 20, 96, 96), seed=5)
     widget = open_in(viewer, qtbot, path)
     worker = widget.find_showers()
-    assert worker is not None and widget.find_button.text == "Cancel Finding"
+    assert worker is not None and widget.candidate_panel.find_button.text == "Cancel Finding"
     qtbot.waitUntil(lambda: widget.detect_worker is None, timeout=60000)
-    assert len(widget.session.candidates) == len(truth.showers) == widget.candidates.count()
-    widget.candidates.setCurrentRow(0)
+    assert (
+        len(widget.session.candidates) == len(truth.showers) == widget.candidate_panel.list.count()
+    )
+    widget.candidate_panel.list.setCurrentRow(0)
     first = widget.session.candidates[0]
     assert tuple(viewer.dims.current_step[:2]) == (first.integration, first.group)
     assert len(widget.candidate_layer.data) >= 1  # drawn on its own slice, in its colour
-    widget._candidate_action("accept")
-    assert widget.session.marked == [first] and widget.showers.count() == 1
-    widget.candidates.setCurrentRow(0)
+    widget.review("accept")
+    assert widget.session.marked == [first] and widget.marked_panel.list.count() == 1
+    widget.candidate_panel.list.setCurrentRow(0)
     second = widget.session.candidates[0]
-    widget._candidate_action("revise")
-    assert widget.session.current == second and widget.major.value == pytest.approx(
+    widget.review("revise")
+    assert widget.session.current == second and widget.shape_panel.major.value == pytest.approx(
         second.semi_major
     )
     widget.mark()
-    widget.candidates.setCurrentRow(0)
-    widget._candidate_action("reject")
+    widget.candidate_panel.list.setCurrentRow(0)
+    widget.review("reject")
     assert widget.session.candidates == [] and len(widget.session.marked) == 2
 
 
@@ -184,4 +191,7 @@ def test_find_can_be_cancelled(viewer, qtbot, tmp_path):
     widget.find_showers()
     widget.cancel_find()
     qtbot.waitUntil(lambda: widget.detect_worker is None, timeout=60000)
-    assert widget.session.candidates == [] and widget.find_button.text == "Find Showers"
+    assert (
+        widget.session.candidates == []
+        and widget.candidate_panel.find_button.text == "Find Showers"
+    )

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 from astropy.io import fits
-from gui import click, drag, open_in, shown_viewer, small_ramp
+from gui import click, dock, drag, hover, open_in, ready, shown, small_ramp
 
 from napari_showermask.catalog import Shower, read_catalog, write_catalog
 from napari_showermask.writer import default_output
@@ -12,8 +12,8 @@ pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def viewer(qtbot):
-    yield from shown_viewer()
+def viewer(make_napari_viewer):
+    return shown(make_napari_viewer)
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def ramp(tmp_path):
 def test_drag_the_current_ellipse_with_napari_select_tool(viewer, qtbot, ramp):
     widget = open_in(viewer, qtbot, ramp)
     viewer.dims.current_step = (1, 5, 32, 32)
-    widget.major.value, widget.minor.value = 10, 6
+    widget.shape_panel.major.value, widget.shape_panel.minor.value = 10, 6
     click(viewer, qtbot, 30, 30)
     start = widget.session.current
     layer = widget.current_layer
@@ -51,8 +51,8 @@ def test_draw_a_new_ellipse_with_napari_tool(viewer, qtbot, ramp):
     assert shower is not None and (shower.integration, shower.group) == (0, 7)
     assert (shower.x, shower.y) == pytest.approx((20, 15), abs=0.6)
     assert (shower.semi_major, shower.semi_minor) == pytest.approx((10, 5), abs=0.6)
-    assert widget.major.value == pytest.approx(shower.semi_major)
-    assert widget.minor.value == pytest.approx(shower.semi_minor)
+    assert widget.shape_panel.major.value == pytest.approx(shower.semi_major)
+    assert widget.shape_panel.minor.value == pytest.approx(shower.semi_minor)
     assert len(layer.data) == 1  # only the current ellipse
     layer.mode = "pan_zoom"
     for group, shown in [(9, 1), (6, 0)]:  # drawn where it would be masked, from group 7
@@ -84,11 +84,32 @@ def test_dq_hover_names_the_flags(viewer, qtbot, tmp_path):
         assert names in status["value"], status
 
 
+@pytest.mark.parametrize(
+    "kind, shape, step, pixel, text",
+    [
+        ("ramp", (2, 8, 16, 20), (0, 4), (6, 5), "= SATURATED"),
+        ("ramp", (2, 8, 16, 20), (0, 2), (7, 7), "= JUMP_DET"),
+        ("rate", (16, 20), (), (0, 9), "= DO_NOT_USE, REFERENCE_PIXEL"),
+        ("rateints", (2, 16, 20), (1,), (3, 3), "= SATURATED"),
+        ("rate", (16, 20), (), (4, 9), "= GOOD"),
+    ],
+)
+def test_hover_names_every_dq_flag(viewer, qtbot, tmp_path, kind, shape, step, pixel, text):
+    from conftest import write_product
+
+    path = write_product(tmp_path / f"hover_{kind}.fits", kind, shape)
+    widget = open_in(viewer, qtbot, path)
+    if step:
+        viewer.dims.current_step = (*step, 8, 8)
+    hover(viewer, qtbot, *pixel)
+    assert widget.dq_status.text().endswith(text), widget.dq_status.text()
+    assert f"x={pixel[0]} y={pixel[1]}" in widget.dq_status.text()
+
+
 def test_catalog_from_napari_save_layers(viewer, qtbot, ramp, tmp_path):
     widget = open_in(viewer, qtbot, ramp)
     showers = [Shower(0, 3, 20, 20, 6, 3, 10), Shower(1, 7, 40, 40, 5, 5, 0)]
     widget.session.load(showers)
-    widget.refresh()
     viewer.layers.selection = {viewer.layers["gui_jump showers"]}
     for name in ("layer.ecsv", "layer.reg"):
         viewer.layers.save(str(tmp_path / name), selected=True, plugin="napari-showermask")
@@ -100,16 +121,16 @@ def test_mark_update_and_button_text(viewer, qtbot, ramp):
     viewer.dims.current_step = (0, 4, 32, 32)
     click(viewer, qtbot, 25, 25)
     widget.mark()
-    assert widget.mark_button.text == "Mark Shower"
+    assert widget.marked_panel.mark_button.text == "Mark Shower"
     assert len(widget.marked_layer.data) == 1 and len(widget.current_layer.data) == 0
     widget.edit(0)
-    assert widget.mark_button.text == "Update Shower"
+    assert widget.marked_panel.mark_button.text == "Update Shower"
     # the shower being edited is the red current ellipse, not also a green one
     assert len(widget.marked_layer.data) == 0 and len(widget.current_layer.data) == 1
-    widget.theta.value = 60
-    widget.mark_button.clicked()
+    widget.shape_panel.theta.value = 60
+    widget.marked_panel.mark_button.clicked()
     assert widget.session.marked[0].theta == 60 and len(widget.session.marked) == 1
-    assert widget.mark_button.text == "Mark Shower"
+    assert widget.marked_panel.mark_button.text == "Mark Shower"
     assert len(widget.marked_layer.data) == 1 and len(widget.current_layer.data) == 0
 
 
@@ -118,12 +139,12 @@ def test_save_confirms_before_replacing(viewer, qtbot, ramp):
     widget.session.load([Shower(0, 3, 20, 20, 6, 3, 10)])
     output = default_output(ramp)
     output.write_bytes(b"keep me")
-    widget._ask = lambda title, text: False  # the user answers "No"
+    widget.ask = lambda title, text: False  # the user answers "No"
     assert widget.save() is None
     assert output.read_bytes() == b"keep me"
-    widget._ask = lambda title, text: True  # and now "Yes"
+    widget.ask = lambda title, text: True  # and now "Yes"
     assert widget.save() is not None
-    qtbot.waitUntil(lambda: not widget.session.dirty, timeout=30000)
+    qtbot.waitUntil(lambda: widget.session.masked_up_to_date, timeout=30000)
     with fits.open(output) as hdul:
         assert "GROUPDQ" in hdul
 
@@ -151,14 +172,13 @@ def test_second_file_replaces_the_session(viewer, qtbot, ramp, tmp_path):
     widget = open_in(viewer, qtbot, ramp)
     first = widget.image.data.product
     other = write_product(tmp_path / "other_rateints.fits", "rateints", (3, 16, 20))
-    assert widget.open_file(str(other))
-    qtbot.waitUntil(lambda: widget.current_layer is not None, timeout=5000)
+    open_in(viewer, qtbot, other, widget)
     assert widget.session.kind == "rateints"
+    qtbot.wait(20)
     names = [layer.name for layer in viewer.layers]
     assert names.count("current shower") == 1 and names.count("shower candidates") == 1
-    for name in ("gui_jump difference", "gui_jump DQ", "gui_jump showers"):
-        viewer.layers.remove(name)
-    assert first._hdul._file.closed  # the first file is closed with its last layer
+    assert not any(name.startswith("gui_jump") for name in names)  # the first is closed
+    assert first._hdul._file.closed  # with its last layer
     assert not widget.image.data.product._hdul._file.closed
 
 
@@ -167,7 +187,7 @@ def test_removing_the_product_detaches(viewer, qtbot, ramp):
     product = widget.image.data.product
     viewer.layers.remove("gui_jump difference")
     qtbot.wait(20)
-    assert widget.session is None and widget.current_layer is None
+    assert widget.binding is None and widget.session is None
     assert "current shower" not in viewer.layers
     viewer.dims.current_step = (1, 3, 32, 32)  # nothing reads the closed file
     viewer.layers.clear()
@@ -180,18 +200,15 @@ def test_deleted_current_layer_comes_back(viewer, qtbot, ramp):
     viewer.dims.current_step = (0, 2, 32, 32)
     click(viewer, qtbot, 30, 30)
     viewer.layers.remove("current shower")
-    qtbot.waitUntil(lambda: widget.current_layer is not None, timeout=5000)
+    qtbot.waitUntil(lambda: "current shower" in viewer.layers, timeout=5000)
     assert len(widget.current_layer.data) == 1
     assert np.allclose(widget.current_layer.data[0].mean(axis=0), (30, 30), atol=0.6)
 
 
 def test_sample_data_binds_the_widget(viewer, qtbot):
-    from napari_showermask._widget import ShowerMaskingWidget
-
-    widget = ShowerMaskingWidget(viewer)
-    viewer.window.add_dock_widget(widget, name="Shower Masking")
+    widget = dock(viewer)
     viewer.open_sample("napari-showermask", "synthetic_miri_showers")
-    qtbot.waitUntil(lambda: widget.current_layer is not None, timeout=5000)
+    ready(widget, qtbot)
     assert widget.session.kind == "ramp" and widget.session.shape == (2, 30, 256, 256)
 
 
@@ -199,10 +216,13 @@ def test_launch_docks_the_widget_with_the_file(qtbot, ramp):
     from napari_showermask._widget import launch
 
     widget = launch(str(ramp), block=False)
+    window = widget.viewer.window._qt_window
     try:
-        qtbot.waitUntil(lambda: widget.current_layer is not None, timeout=5000)
+        ready(widget, qtbot)
         assert widget.session.kind == "ramp"
         assert "gui_jump difference" in widget.viewer.layers
+        assert widget.quit(confirm=False)  # napari was opened for the widget: closed too
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
     finally:
-        widget.viewer.layers.clear()
-        widget.viewer.close()
+        if window.isVisible():
+            widget.viewer.close()

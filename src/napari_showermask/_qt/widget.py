@@ -314,13 +314,14 @@ class ShowerMaskingWidget(QWidget):
     def _on_current_edited(self, layer: napari.layers.Shapes, event: Any) -> None:
         """Follow napari's shape tools on the current layer: move, rotate, resize, draw."""
         session, binding = self.session, self.binding
-        if session is None or binding is None or str(event.action) in ("adding", "removing"):
+        action = str(event.action)  # "changing", "adding"...: before the change: not yet
+        if session is None or binding is None or action.endswith("ing"):
             return
         self._in_edit = True
         try:
             if not layer.data:
                 session.discard()  # deleted with napari's tools
-            elif str(event.action) == "added":  # a new ellipse drawn with napari's tool
+            elif action == "added":  # a new ellipse drawn with napari's tool
                 at = binding.slice_now(session)
                 if layer.shape_type[-1] == "ellipse" and at is not None:
                     session.follow_corners(layer.data[-1][:, -2:], at=at)
