@@ -217,6 +217,8 @@ class PreviewPanel(QWidget):
         self.update()
 
     def _on_step(self, event: Any = None) -> None:
+        if not self.enable.value:
+            return
         job, fit = self._job, self.fit
         target = job["integration"] if job else fit.integration if fit else None
         integration = self.integration()
