@@ -194,6 +194,45 @@ def test_the_layer_follows_the_product(viewer, qtbot, ramp, tmp_path):
     qtbot.wait(50)
 
 
+def test_editing_a_shower_refits_its_old_and_new_boxes(viewer, qtbot, ramp):
+    path, truth = ramp
+    bright = truth_of(truth, "bright")
+    widget, panel = start(viewer, qtbot, path, 0, bright.group)
+    widget.session.load([bright])
+    settled(qtbot, panel, [bright])
+    first = np.asarray(panel.layer.data).copy()
+    widget.marked_panel.list.setCurrentRow(0)
+    widget.marked_panel.edit_button.native.click()
+    widget.shape_panel.major.value = bright.semi_major + 4  # grown, then Update Shower
+    widget.marked_panel.mark_button.native.click()
+    (edited,) = widget.session.marked
+    assert edited.semi_major == bright.semi_major + 4
+    settled(qtbot, panel, [edited])
+    shape = first.shape
+    old, new = shower_pixels(bright, shape)[0], shower_pixels(edited, shape)[0]
+    assert sorted(panel.fit.boxes, key=str) == sorted([old, new], key=str)
+    after = np.asarray(panel.layer.data)
+    with RatePreview(path) as reference:
+        np.testing.assert_array_equal(after, reference.after(0, [edited]))
+    changed = ~((after == first) | (np.isnan(after) & np.isnan(first)))
+    ring = ellipse(edited, shape) & ~ellipse(bright, shape)
+    assert changed[ring].all() and not changed[~ring].any()  # only the added ring changed
+
+
+def test_switching_off_and_on_while_fitting(viewer, qtbot, ramp):
+    path, _ = ramp
+    widget = open_in(viewer, qtbot, path)
+    panel = widget.preview_panel
+    panel.options = {"rows_per_block": 1}
+    for value in (True, False, True):
+        panel.enable.native.click()
+        assert panel.enable.value is value
+    qtbot.waitUntil(lambda: panel.layer is not None and panel.worker is None, timeout=60000)
+    assert panel.enable.value is True and panel.fit.integration == 0
+    with RatePreview(path) as reference:
+        np.testing.assert_array_equal(panel.layer.data, reference.before(0))
+
+
 def test_cancel_the_first_preview(viewer, qtbot, ramp):
     path, _ = ramp
     widget = open_in(viewer, qtbot, path)

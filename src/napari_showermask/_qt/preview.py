@@ -175,6 +175,8 @@ class PreviewPanel(QWidget):
             show_error(fit)
             self._failed(job)
             return
+        if fit is None and self._pending:
+            return  # switched off and on again: the next job follows
         if fit is None:
             shown = self.fit is not None and self.fit.integration == job["integration"]
             if shown:  # the last complete preview stays; the next change updates it
