@@ -20,7 +20,7 @@ from ..session import MaskingSession
 from .binding import PATH, ROLE, ProductBinding
 from .jobs import start_job
 from .panels import connect_rows
-from .previewfit import PreviewFailed, PreviewFit, compute_preview
+from .previewfit import PreviewFailed, PreviewFit, compute_preview, compute_residuals
 
 if TYPE_CHECKING:
     from .widget import ShowerMaskingWidget
@@ -65,6 +65,7 @@ class PreviewPanel(QWidget):
         self._generation = 0  # bumped when the product goes: older jobs' results are dropped
         self._pending = False
         self._following = False
+        self._checked: Any = False  # the showers the residual list is for
         self.enable = CheckBox(text="Rate preview (DN/s, integration on screen)", value=False)
         self.mode = RadioButtons(
             choices=("before", "after"), value="after", orientation="horizontal"
@@ -116,7 +117,7 @@ class PreviewPanel(QWidget):
         self.preview = self.fit = self.session = self.binding = None
         self._pending = False
         self._remove_layer()
-        self._show_residuals([])
+        self._show_residuals([], checked=False)
         self.status.setText("")
 
     def _follow_viewer(self, on: bool) -> None:
@@ -146,19 +147,35 @@ class PreviewPanel(QWidget):
         if self._job is not None:
             self._pending = True  # run again when this one ends
             return
-        job = {"preview": self.preview, "cancel": threading.Event(), "gen": self._generation}
-        job["integration"] = integration
-        self._job = job
         showers, path = tuple(self.session.marked), self.binding.product.path
         first = self.preview is None or self.fit is None or self.fit.integration != integration
         if first:
             self.status.setText(f"Fitting the rate of integration {integration}...")
-        self.cancel_button.enabled = True
+        job = self._start("fit", integration, f"Rate preview of integration {integration}")
         self.worker = start_job(
             compute_preview, job, path, integration, showers, dict(self.options),
-            desc=f"Rate preview of integration {integration}",
-            returned=lambda fit: self._returned(job, fit),
+            desc=job["desc"], returned=lambda fit: self._returned(job, fit),
         )  # fmt: skip
+        self._watch(job)
+
+    def _check(self) -> None:
+        """Check the residuals of the showers of the preview shown, in a worker."""
+        assert self.fit is not None
+        job = self._start("residuals", self.fit.integration, "Residual check")
+        self.worker = start_job(
+            compute_residuals, job, self.fit.showers, desc=job["desc"],
+            returned=lambda residuals: self._returned(job, residuals),
+        )  # fmt: skip
+        self._watch(job)
+
+    def _start(self, kind: str, integration: int, desc: str) -> dict[str, Any]:
+        job = {"preview": self.preview, "cancel": threading.Event(), "gen": self._generation}
+        job |= {"kind": kind, "integration": integration, "desc": desc}
+        self._job = job
+        self.cancel_button.enabled = True
+        return job
+
+    def _watch(self, job: dict[str, Any]) -> None:
         self.worker.errored.connect(lambda exc: self._failed(job))
         self.worker.finished.connect(lambda: self._finished(job))
 
@@ -168,12 +185,15 @@ class PreviewPanel(QWidget):
             self._job["cancel"].set()
             self._pending = False
 
-    def _returned(self, job: dict[str, Any], fit: PreviewFit | PreviewFailed | None) -> None:
+    def _returned(self, job: dict[str, Any], fit: Any) -> None:
         if job["gen"] != self._generation:
             return
         if isinstance(fit, PreviewFailed):
             show_error(fit)
             self._failed(job)
+            return
+        if job["kind"] == "residuals":
+            self._show_residuals(fit)
             return
         if fit is None and self._pending:
             return  # switched off and on again: the next job follows
@@ -187,7 +207,6 @@ class PreviewPanel(QWidget):
             return
         self.fit = fit
         self._show()
-        self._show_residuals(fit.residuals)
 
     def _failed(self, job: dict[str, Any]) -> None:
         if job["gen"] == self._generation:
@@ -206,6 +225,9 @@ class PreviewPanel(QWidget):
         if self._pending:
             self._pending = False
             self.update()
+        elif job["kind"] == "fit" and self.fit is not None and self.fit.showers != self._checked:
+            if job["gen"] == self._generation and self.preview is not None:
+                self._check()
 
     # events -------------------------------------------------------------------------------
     def _on_enable(self, on: bool) -> None:
@@ -274,7 +296,8 @@ class PreviewPanel(QWidget):
         if layer is not None and layer in self.viewer.layers:
             self.viewer.layers.remove(layer)
 
-    def _show_residuals(self, residuals: list[ShowerResidual]) -> None:
+    def _show_residuals(self, residuals: list[ShowerResidual], checked: Any = None) -> None:
+        self._checked = tuple(r.shower for r in residuals) if checked is None else checked
         self.list.blockSignals(True)
         self.list.clear()
         for n, residual in enumerate(residuals, start=1):

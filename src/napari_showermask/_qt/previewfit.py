@@ -1,4 +1,4 @@
-"""One rate preview job (run in a worker): fit or refit an integration, check residuals."""
+"""Rate preview jobs (run in a worker): fit or refit an integration; check the residuals."""
 
 from __future__ import annotations
 
@@ -31,8 +31,6 @@ class PreviewFit:
         One contrast for both (`RatePreview.contrast_limits`).
     boxes : list of (slice, slice)
         The boxes refitted by this job (`RatePreview.refit`); nothing outside changed.
-    residuals : list of ShowerResidual
-        The residual check of every marked shower, in their order.
     """
 
     integration: int
@@ -41,7 +39,6 @@ class PreviewFit:
     after: np.ndarray
     limits: tuple[float, float]
     boxes: list[Box]
-    residuals: list[ShowerResidual]
 
 
 class PreviewFailed(str):
@@ -70,14 +67,32 @@ def compute_preview(
         preview.before(integration, lambda done, total: progress(0.9 * done / total), cancel)
         boxes = preview.refit(integration, showers, cancel=cancel)
         before, after = preview.before(integration), preview.after(integration, showers)
-        residuals = shower_residuals(preview, showers)
     except PreviewCancelled:
         return None
     except Exception as exc:  # the panel shows one line (the worker would re-raise it)
-        first = (str(exc).splitlines() or [""])[0]
-        if isinstance(exc, ShowerMaskError):
-            return PreviewFailed(first)
-        return PreviewFailed(f"{path}: {type(exc).__name__}: {first}")
+        return _failed(path, exc)
     progress(1.0)
     limits = preview.contrast_limits(integration)
-    return PreviewFit(integration, showers, before, after, limits, boxes, residuals)
+    return PreviewFit(integration, showers, before, after, limits, boxes)
+
+
+def compute_residuals(
+    job: dict[str, Any], showers: tuple[Shower, ...], progress: Callable[[float], None]
+) -> list[ShowerResidual] | PreviewFailed:
+    """Check every marked shower (`shower_residuals`) with ``job['preview']``; in a worker.
+
+    Run after `compute_preview` with the same showers: the after-images are up to date, so
+    only the residual boxes are read. A separate job, so the image is shown first.
+    """
+    preview: RatePreview = job["preview"]
+    try:
+        return shower_residuals(preview, showers)
+    except Exception as exc:
+        return _failed(preview.product.path, exc)
+
+
+def _failed(path: Path, exc: Exception) -> PreviewFailed:
+    first = (str(exc).splitlines() or [""])[0]
+    if isinstance(exc, ShowerMaskError):
+        return PreviewFailed(first)  # names the file already
+    return PreviewFailed(f"{path}: {type(exc).__name__}: {first}")
