@@ -57,6 +57,7 @@ class Soak:
         self.paths, self.rng = list(paths), random.Random(seed)
         self.counts: Counter[str] = Counter()
         self.saves = 0
+        self.history: list[str] = []
         self.widget.ask = lambda title, text: True
         self.actions = {
             name[4:]: getattr(self, name) for name in dir(self) if name.startswith("act_")
@@ -179,8 +180,10 @@ class Soak:
         worker = self.widget.save(confirm=False)
         if worker is None:
             return
+        done = []
+        worker.finished.connect(lambda: done.append(True))
         for _ in range(1500):
-            if s.masked_up_to_date or not worker.is_running:
+            if done:
                 break
             self.wait(20)
         self.wait(20)
@@ -189,7 +192,10 @@ class Soak:
     # checks -----------------------------------------------------------------------------
     def check_saved(self, session):
         showers = session.masked
-        assert showers is not None, "save did not finish"
+        if showers is None:
+            from napari.utils.notifications import notification_manager
+
+            raise AssertionError(f"save did not finish: {notification_manager.records[-3:]}")
         name = "GROUPDQ" if session.kind == "ramp" else "DQ"
         with fits.open(session.path) as src, fits.open(default_output(session.path)) as out:
             expected = src[name].data.copy()
@@ -198,7 +204,7 @@ class Soak:
         self.saves += 1
 
     def check(self):
-        w, s, b = self.widget, self.widget.session, self.widget.binding
+        s, b = self.widget.session, self.widget.binding
         assert (s is None) == (b is None)
         if b is None or not b.alive():
             return
@@ -211,14 +217,13 @@ class Soak:
         editing = s.editing
         expected = [s.marked[n] for n in s.visible(*at) if n != editing]
         if b.showers is not None and b.showers in self.viewer.layers:
-            _same_ellipses(b.showers.data, expected)
+            _same_ellipses(b.showers.data, expected, "showers")
         if b.candidate_layer is not None and b.candidate_layer in self.viewer.layers:
-            _same_ellipses(
-                b.candidate_layer.data, [s.candidates[n] for n in s.visible(*at, s.candidates)]
-            )
+            found = [s.candidates[n] for n in s.visible(*at, s.candidates)]
+            _same_ellipses(b.candidate_layer.data, found, "candidates")
         if b.current_layer is not None and b.current_layer in self.viewer.layers:
             shown = [s.current] if s.current is not None and s.shows_current(*at) else []
-            _same_ellipses(b.current_layer.data, shown)
+            _same_ellipses(b.current_layer.data, shown, "current")
         assert self.viewer.dims.ndisplay == 2
 
     def check_restored(self, before):
@@ -236,17 +241,21 @@ class Soak:
         for _ in range(n):
             name = self.rng.choices(names, [weights.get(k, 1.5) for k in names])[0]
             kept = {p: list(s.marked) for p, s in self.widget.sessions.items()}
-            self.actions[name]()
-            self.counts[name] += 1
-            self.wait(5)
-            self.check()
-            if name in ("open_widget", "open_viewer", "exposure_list", "next_previous"):
-                self.check_restored(kept)
+            self.history.append(name)
+            try:
+                self.actions[name]()
+                self.counts[name] += 1
+                self.wait(5)
+                self.check()
+                if name in ("open_widget", "open_viewer", "exposure_list", "next_previous"):
+                    self.check_restored(kept)
+            except Exception as exc:
+                raise AssertionError(f"after {self.history[-6:]}: {exc!r}") from exc
         return time.perf_counter() - start
 
 
-def _same_ellipses(data, showers):
-    assert len(data) == len(showers), (len(data), len(showers))
+def _same_ellipses(data, showers, what):
+    assert len(data) == len(showers), (what, len(data), len(showers))
     for corners, s in zip(data, showers, strict=True):
         want = ellipse_to_corners(s.x, s.y, s.semi_major, s.semi_minor, s.theta)
         assert np.allclose(np.asarray(corners)[:, -2:], want, atol=1e-3)

@@ -58,12 +58,12 @@ def test_click_sliders_mark_visibility_save(viewer, qtbot, ramp):
     widget.marked_panel.mark_button.clicked()
     marked = widget.session.marked[0]
     assert widget.marked_panel.list.count() == 1 and widget.session.current is None
-    for step, shown in [((1, 4), 1), ((1, 11), 1), ((1, 3), 0), ((0, 4), 0), ((0, 11), 0)]:
+    for step, n_shown in [((1, 4), 1), ((1, 11), 1), ((1, 3), 0), ((0, 4), 0), ((0, 11), 0)]:
         viewer.dims.current_step = (*step, 32, 32)
         qtbot.wait(30)
-        assert len(widget.marked_layer.data) == shown, step
+        assert len(widget.marked_layer.data) == n_shown, step
         green_on_rim, green_total = colour_pixels(viewer, marked, "green")
-        if shown:
+        if n_shown:
             assert green_on_rim > 0.8, step
         else:
             assert green_total == 0, step

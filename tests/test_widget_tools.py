@@ -55,10 +55,10 @@ def test_draw_a_new_ellipse_with_napari_tool(viewer, qtbot, ramp):
     assert widget.shape_panel.minor.value == pytest.approx(shower.semi_minor)
     assert len(layer.data) == 1  # only the current ellipse
     layer.mode = "pan_zoom"
-    for group, shown in [(9, 1), (6, 0)]:  # drawn where it would be masked, from group 7
+    for group, n_shown in [(9, 1), (6, 0)]:  # drawn where it would be masked, from group 7
         viewer.dims.current_step = (0, group, 32, 32)
         qtbot.wait(20)
-        assert len(layer.data) == shown
+        assert len(layer.data) == n_shown
 
 
 def test_click_outside_the_image_places_nothing(viewer, qtbot, ramp):

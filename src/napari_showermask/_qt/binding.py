@@ -74,6 +74,7 @@ class ProductBinding:
         self.candidate_layer: napari.layers.Shapes | None = None
         self._on_current_edited = on_current_edited
         self.drawing = False  # True while this object changes the current layer
+        self._busy = self._again = False
         self.find_layers()
 
     # layers -----------------------------------------------------------------------------
@@ -160,7 +161,24 @@ class ProductBinding:
         return {"ramp": [integration, group], "rateints": [integration], "rate": []}[session.kind]
 
     def draw(self, session: MaskingSession) -> None:
-        """Draw the session's showers, candidates and current ellipse for the slice on screen."""
+        """Draw the session's showers, candidates and current ellipse for the slice on screen.
+
+        Not re-entrant: changing a layer's data can change the viewer's extent and so its
+        dims, whose event asks for a drawing again; that one is done after this one.
+        """
+        if self._busy:
+            self._again = True
+            return
+        self._busy = True
+        try:
+            self._again = True
+            while self._again:
+                self._again = False
+                self._draw(session)
+        finally:
+            self._busy = False
+
+    def _draw(self, session: MaskingSession) -> None:
         if not self.alive():
             return
         at = self.slice_now(session)

@@ -70,7 +70,7 @@ def start_job(
         The started worker (``finished`` is emitted after ``returned`` or an error).
     """
     bar = progress(total=100, desc=desc)
-    worker = create_worker(with_progress, function, *args, **kwargs)
+    worker = create_worker(with_progress, function, *args, _ignore_errors=True, **kwargs)
     worker.yielded.connect(lambda fraction: bar.update(int(100 * fraction) - bar.n))
     worker.returned.connect(returned)
     worker.errored.connect(lambda exc: show_error(str(exc).splitlines()[0]))
