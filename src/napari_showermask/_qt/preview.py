@@ -226,7 +226,7 @@ class PreviewPanel(QWidget):
             self._pending = False
             self.update()
         elif job["kind"] == "fit" and self.fit is not None and self.fit.showers != self._checked:
-            if job["gen"] == self._generation and self.preview is not None:
+            if job["gen"] == self._generation and self.preview and self.enable.value:
                 self._check()
 
     # events -------------------------------------------------------------------------------
