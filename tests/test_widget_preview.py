@@ -142,6 +142,8 @@ def test_marking_a_shower_drops_its_preview_excess_to_noise(viewer, qtbot, ramp)
     np.testing.assert_array_equal(layer.data, reference.after(0, [*marked, small]))
     rows = panel.rows()
     assert rows[0].endswith(": ok") and "check: glow outside the ellipse" in rows[1], rows
+    panel.list.setCurrentRow(1)  # selecting a residual line goes to its shower
+    assert viewer.dims.current_step[:2] == (0, small.group)
     reference.close()
 
 
