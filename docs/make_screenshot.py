@@ -1,7 +1,9 @@
-"""Make docs/widget.png: the demo ramp in napari with marked showers and a current ellipse.
+"""Make docs/widget.png: a folder of exposures under review in napari, at 1280 x 800.
 
-Find Showers proposes candidates; two are accepted (marked, green where they apply) and
-the faint one is taken as the current (red) ellipse to reshape before marking it.
+The folder holds the demo ramp and two more synthetic ramps. On the first exposure one
+shower is marked and the masked file saved; on the demo ramp Find Showers proposes
+candidates: two are accepted (marked, green where they apply) and the faint one is taken as
+the current (red) ellipse to reshape before marking it.
 
 Run under a display (e.g. ``xvfb-run -a python docs/make_screenshot.py``).
 """
@@ -16,7 +18,7 @@ from qtpy.QtWidgets import QApplication
 
 from napari_showermask._widget import launch
 from napari_showermask.catalog import read_catalog
-from napari_showermask.synthetic import write_demo
+from napari_showermask.synthetic import write_demo, write_ramp
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,21 +43,35 @@ def candidate_of(widget, shower) -> int:
 def main() -> None:
     """Open the demo, review the detector's candidates, and save a screenshot."""
     directory = Path(tempfile.mkdtemp())
-    path = write_demo(directory)
-    widget = launch(str(path), block=False)
+    write_demo(directory)
+    for n, seed in [(1, 3), (2, 4)]:
+        name = f"jw01234001001_02101_0000{n}_mirimage_jump.fits"
+        write_ramp(directory / name, (2, 20, 128, 128), seed=seed)
+    widget = launch(None, block=False)
     viewer = widget.viewer
-    viewer.window._qt_window.resize(1500, 950)
+    viewer.window.resize(1280, 800)
+    widget.ask = lambda title, text: True
+    widget.actions.open_folder(directory)  # jw...00001 first
+    settle()
+    viewer.dims.current_step = (0, 8, 64, 64)
+    widget.place((0, 8, 70.0, 50.0))
+    widget.mark()
+    worker = widget.save(confirm=False)
+    while worker.is_running or widget.session.masked is None:
+        settle(0.05)
+    widget.next_exposure()
+    widget.next_exposure()  # the demo ramp
     settle()
     truth = {s.extra["kind"]: s for s in read_catalog(directory / "miri_showers_demo_truth.ecsv")}
     widget.find_showers()  # the detector, in its worker, as the Find Showers button does
     while widget.detect_worker is not None:
         settle(0.05)
     for kind, action in [("bright", "accept"), ("idle", "accept"), ("faint", "revise")]:
-        widget.candidates.setCurrentRow(candidate_of(widget, truth[kind]))
-        widget._candidate_action(action)
+        widget.candidate_panel.list.setCurrentRow(candidate_of(widget, truth[kind]))
+        widget.review(action)
     current = widget.session.current  # the faint shower, in integration 0 like the bright one
     viewer.dims.current_step = (current.integration, min(current.group + 2, 29), 128, 128)
-    widget.scale.value = 2.0
+    widget.shape_panel.scale.value = 2.0
     viewer.layers.selection.active = widget.image
     viewer.reset_view()
     for toast in viewer.window._qt_window.findChildren(NapariQtNotification):

@@ -114,3 +114,79 @@ def test_follow_keeps_a_candidates_extra_columns_and_discard():
     assert moved.x == pytest.approx(11) and moved.extra == {"score": 12.0}
     session.discard()
     assert session.current is None and session.editing is None
+
+
+def test_undo_redo_every_change():
+    session = MaskingSession("ramp", (2, 10, 64, 64))
+    a, b, c = (Shower(0, n, 10 + n, 10, 3, 2) for n in range(3))
+    session.place((0, 0, 10, 10))
+    session.reshape(3, 2, 0)
+    session.mark()
+    session.load([a, b])
+    session.propose([c])
+    session.accept(0)
+    session.delete(0)
+    states = [[a], [a, b], [a, b, c], [b, c]]
+    assert session.marked == states[-1]
+    for state in reversed(states[:-1]):
+        assert session.undo() and session.marked == state
+    assert session.undo() and session.marked == [] and not session.undo()
+    for state in states:
+        assert session.redo() and session.marked == state
+    assert not session.redo()
+    session.undo()
+    session.mark()  # nothing current: no change, the redo stays
+    assert session.redo() and session.marked == states[-1]
+
+
+def test_undo_of_accept_brings_the_candidate_back():
+    session = MaskingSession("ramp", (2, 10, 64, 64))
+    c = Shower(1, 3, 20, 20, 4, 3)
+    session.propose([c])
+    session.accept(0)
+    assert session.marked == [c] and session.candidates == []
+    session.undo()
+    assert session.marked == [] and session.candidates == [c]
+    session.reject(0)
+    session.undo()
+    assert session.candidates == [c]
+
+
+def test_signals_announce_each_change():
+    session = MaskingSession("rateints", (3, 16, 20))
+    seen = []
+    for name in ("current_changed", "shape_changed", "marked_changed", "candidates_changed"):
+        getattr(session, name).connect(lambda name=name: seen.append(name))
+    session.place((1, 5, 5))
+    assert seen == ["current_changed"]
+    session.reshape(theta=10)
+    assert seen[-2:] == ["current_changed", "shape_changed"]
+    seen.clear()
+    session.mark()
+    assert set(seen) == {"marked_changed", "current_changed"}
+    seen.clear()
+    session.propose([Shower(2, 0, 5, 5, 2, 2)])
+    assert seen == ["candidates_changed"]
+
+
+def test_no_place_on_slices_the_product_does_not_have():
+    session = MaskingSession("ramp", (1, 5, 48, 40))
+    assert session.place((1, 2, 20, 20)) is None  # integration 1 of 1
+    assert session.place((0, 5, 20, 20)) is None  # group 5 of 5
+    assert session.place((0, -1, 20, 20)) is None
+    assert session.place((0, 4, 20, 20)) is not None
+    assert MaskingSession("rate", (16, 20)).place((3.0, 4.0)).integration == 0
+
+
+def test_kept_and_masked_states():
+    session = MaskingSession("rate", (16, 20))
+    assert not session.dirty and not session.masked_up_to_date
+    session.place((5, 5))
+    shower = session.mark()
+    assert session.dirty
+    session.set_kept([shower])
+    assert not session.dirty
+    session.set_masked([shower])
+    assert session.masked_up_to_date
+    session.undo()
+    assert session.dirty and not session.masked_up_to_date

@@ -251,9 +251,10 @@ class MaskingSession:
         """Remove a marked shower."""
         marked = list(self.marked)
         shower = marked.pop(index)
-        if self.editing is not None:
-            self.current, self.editing = None, None
-            self.current_changed.emit()
+        if self.editing == index:
+            self.discard()
+        elif self.editing is not None and self.editing > index:
+            self.editing -= 1
         self._change(marked)
         return shower
 

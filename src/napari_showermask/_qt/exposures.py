@@ -33,7 +33,7 @@ def _kept(path: Path) -> list | None:
 
 
 def exposure_row(path: Path, session: MaskingSession | None) -> str:
-    """Return the list entry of an exposure: name, number of showers, masked-file state.
+    """Return the two-line list entry of an exposure: name; showers and masked-file state.
 
     Parameters
     ----------
@@ -53,7 +53,7 @@ def exposure_row(path: Path, session: MaskingSession | None) -> str:
         state = "not masked"
     else:
         state = "masked, up to date" if masked == marked else "masked, OUT OF DATE"
-    return f"{path.name}: {len(marked)} shower(s), {state}{unsaved}"
+    return f"{path.name}\n    {len(marked)} shower(s), {state}{unsaved}"
 
 
 class ExposurePanel(QWidget):
