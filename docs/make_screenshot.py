@@ -51,7 +51,7 @@ def main() -> None:
     viewer = widget.viewer
     viewer.window.resize(1280, 800)
     widget.ask = lambda title, text: True
-    widget.actions.open_folder(directory)  # jw...00001 first
+    widget.open_folder(directory)  # jw...00001 first
     settle()
     viewer.dims.current_step = (0, 8, 64, 64)
     widget.place((0, 8, 70.0, 50.0))

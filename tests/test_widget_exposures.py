@@ -35,7 +35,7 @@ def rows(widget):
 def test_folder_next_previous_and_counts(viewer, qtbot, folder):
     widget = dock(viewer)
     write_catalog([Shower(1, 0, 5, 5, 3, 2)], sidecar_path(folder / "b_rateints.fits"))
-    assert widget.actions.open_folder(folder)
+    assert widget.open_folder(folder)
     ready(widget, qtbot, folder / "a_jump.fits")
     assert [r.splitlines()[0] for r in rows(widget)] == [
         "a_jump.fits", "b_rateints.fits", "c_rate.fits"
@@ -59,7 +59,7 @@ def test_folder_next_previous_and_counts(viewer, qtbot, folder):
 
 def test_keyboard_shortcuts(viewer, qtbot, folder):
     widget = dock(viewer)
-    widget.actions.open_folder(folder)
+    widget.open_folder(folder)
     ready(widget, qtbot)
     canvas = viewer.window._qt_viewer.canvas.native
     canvas.setFocus()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from psygnal import Signal
 
 from .geometry import corners_to_ellipse
@@ -185,7 +186,7 @@ class MaskingSession:
         """
         if self.current is None and at is None:
             return None
-        x, y, a, b, theta = corners_to_ellipse(corners)
+        x, y, a, b, theta = corners_to_ellipse(np.asarray(corners, dtype=float))
         if not (a > 0 and b > 0):
             return self.current
         self.semi_major, self.semi_minor, self.theta = a, b, theta

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,14 +93,14 @@ class FileActions:
             return False
         return self.open_files(paths)
 
-    def open_files(self, paths: list[str] | list[Path]) -> bool:
+    def open_files(self, paths: Sequence[str | Path]) -> bool:
         """Add products to the exposure list and show the first of them."""
-        paths = [Path(p) for p in paths]
-        for path in paths:
+        chosen = [Path(p) for p in paths]
+        for path in chosen:
             if path not in self.widget.paths:
                 self.widget.paths.append(path)
         self.widget._show_exposures()
-        return self.show_exposure(paths[0])
+        return self.show_exposure(chosen[0])
 
     def open_file(self, path: str | Path | None = None) -> bool:
         """Open a product in place of the one on screen; a bad file gives a notification."""

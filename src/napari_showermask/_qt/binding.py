@@ -69,7 +69,8 @@ class ProductBinding:
         self.viewer, self.image = viewer, image
         self.product: Product = image.data.product
         self.path = str(image.metadata[PATH])
-        self.dq = self.showers = None
+        self.dq: Any = None
+        self.showers: Any = None
         self.current_layer: napari.layers.Shapes | None = None
         self.candidate_layer: napari.layers.Shapes | None = None
         self._on_current_edited = on_current_edited

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from magicgui.widgets import FloatSlider, PushButton
 from qtpy.QtWidgets import QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
@@ -40,8 +41,8 @@ class SessionPanel(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.session: MaskingSession | None = None
-        self.setLayout(QVBoxLayout())
-        self.layout().setContentsMargins(0, 0, 0, 0)
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
 
     def set_session(self, session: MaskingSession | None) -> None:
         """Follow ``session`` (None: none) instead of the previous one, and show it."""
@@ -57,10 +58,10 @@ class SessionPanel(QWidget):
     def show_session(self) -> None:
         """Show the session's state (subclasses)."""
 
-    def add(self, *widgets: object) -> None:
+    def add(self, *widgets: Any) -> None:
         """Add widgets (magicgui or Qt) below the others."""
         for widget in widgets:
-            self.layout().addWidget(getattr(widget, "native", widget))
+            self.box.addWidget(getattr(widget, "native", widget))
 
 
 class ShapePanel(SessionPanel):
@@ -128,7 +129,8 @@ class MarkedPanel(SessionPanel):
         editing = s is not None and s.editing is not None
         self.mark_button.text = "Update Shower" if editing else "Mark Shower"
         rows = [describe(shower) for shower in s.marked] if s else []
-        if rows != [self.list.item(n).text() for n in range(self.list.count())]:
+        shown = [self.list.item(n) for n in range(self.list.count())]
+        if rows != [item.text() for item in shown if item is not None]:
             row = self.list.currentRow()
             self.list.blockSignals(True)
             self.list.clear()

@@ -87,7 +87,7 @@ def record_masked(session: MaskingSession, output: Path, showers: list) -> None:
         )
     except ShowerMaskError as exc:
         show_error(str(exc))
-    if output == default_output(session.path):
+    if session.path is not None and output == default_output(session.path):
         session.set_masked(showers)
 
 

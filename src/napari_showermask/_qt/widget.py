@@ -72,7 +72,7 @@ class ShowerMaskingWidget(QWidget):
         self.marked_panel = MarkedPanel()
         self.candidate_panel = CandidatePanel()
         self.preview_panel = PreviewPanel(self)
-        self.actions = FileActions(self)
+        self.file_actions = FileActions(self)
         self._layout()
         self._connect()
         self.destroyed.connect(lambda *args, this=self: this.disconnect_viewer())
@@ -85,9 +85,9 @@ class ShowerMaskingWidget(QWidget):
         for widget in (self.status, self.files, self.shape_panel, self.marked_panel):
             layout.addWidget(widget)
         layout.addWidget(self.preview_panel)
-        layout.addWidget(self.actions.save_button.native)
+        layout.addWidget(self.file_actions.save_button.native)
         layout.addWidget(self.candidate_panel)
-        for button in self.actions.buttons():
+        for button in self.file_actions.buttons():
             layout.addWidget(button.native)
         layout.addWidget(self.dq_status)
         layout.addStretch(1)
@@ -116,13 +116,13 @@ class ShowerMaskingWidget(QWidget):
             button = getattr(found, f"{name}_button")
             button.clicked.connect(lambda *args, name=name: self.review(name))
         connect_rows(found.list, lambda row: self.go_to(row, self._candidates()))
-        files.open_button.clicked.connect(lambda: self.actions.open_dialog())
-        files.folder_button.clicked.connect(lambda: self.actions.folder_dialog())
+        files.open_button.clicked.connect(lambda: self.file_actions.open_dialog())
+        files.folder_button.clicked.connect(lambda: self.file_actions.folder_dialog())
         files.previous_button.clicked.connect(self.previous_exposure)
         files.next_button.clicked.connect(self.next_exposure)
         connect_rows(files.list, self._pick_exposure)
         viewer = self.viewer
-        self._events = [
+        self._events: list[tuple[Any, Callable[..., Any]]] = [
             (viewer.dims.events.current_step, self._on_step),
             (viewer.layers.events.inserted, self._on_inserted),
             (viewer.layers.events.removed, self._on_removed),
@@ -385,7 +385,7 @@ class ShowerMaskingWidget(QWidget):
     # detection ---------------------------------------------------------------------------
     def find_showers(self) -> Any:
         """Start the detector on the product in a worker (it opens the file itself)."""
-        return self.actions.find_showers()
+        return self.file_actions.find_showers()
 
     def cancel_find(self) -> None:
         """Stop a running detection (nothing is proposed)."""
@@ -398,11 +398,19 @@ class ShowerMaskingWidget(QWidget):
     # exposures ---------------------------------------------------------------------------
     def open_file(self, path: str | Path | None = None) -> bool:
         """Open a product in place of the one on screen (asked for when not given)."""
-        return self.actions.open_file(path)
+        return self.file_actions.open_file(path)
+
+    def open_files(self, paths: Sequence[str | Path]) -> bool:
+        """Add products to the exposure list and show the first of them."""
+        return self.file_actions.open_files(list(paths))
+
+    def open_folder(self, folder: str | Path) -> bool:
+        """List a folder's products as exposures (masked outputs left out); show the first."""
+        return self.file_actions.open_folder(folder)
 
     def show_exposure(self, path: str | Path) -> bool:
         """Show an exposure: its product replaces the one on screen; work is kept."""
-        return self.actions.show_exposure(path)
+        return self.file_actions.show_exposure(path)
 
     def _pick_exposure(self, row: int) -> None:
         if 0 <= row < len(self.paths) and not self.show_exposure(self.paths[row]):
@@ -427,19 +435,19 @@ class ShowerMaskingWidget(QWidget):
     # files ---------------------------------------------------------------------------------
     def save(self, output: str | Path | None = None, confirm: bool = True) -> Any:
         """Write the masked file in a worker (see `FileActions.save`)."""
-        return self.actions.save(output, confirm)
+        return self.file_actions.save(output, confirm)
 
     def save_catalog(self, path: str | Path | None = None, confirm: bool = True) -> Path | None:
         """Write the marked showers as ECSV or DS9 regions (see `FileActions.save_catalog`)."""
-        return self.actions.save_catalog(path, confirm)
+        return self.file_actions.save_catalog(path, confirm)
 
     def load_catalog(self, path: str | Path | None = None) -> bool:
         """Replace the marked showers by a catalog's, undoably (asks first if any)."""
-        return self.actions.load_catalog(path)
+        return self.file_actions.load_catalog(path)
 
     def quit(self, confirm: bool = True) -> bool:
         """Close the products' layers and this widget (and napari if `launch` opened it)."""
-        return self.actions.quit(confirm)
+        return self.file_actions.quit(confirm)
 
     def _question(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(self, title, text)
