@@ -1,8 +1,9 @@
 """Detection speed on a full-frame ramp (2 x 120 x 1024 x 1032), against jwst's JumpStep.
 
-Reports the wall time and peak RSS of `showermask detect` on the big ramp, and JumpStep's
-time with find_showers=True on a cropped copy of the same data (a 256 x 258 corner: the
-full frame needs many GB in JumpStep), scaled by area to the full frame, and the ratio.
+Reports the wall time, CPU time (less sensitive to other load on the machine) and peak
+RSS of `showermask detect` on the big ramp, and JumpStep's time with find_showers=True on
+a cropped copy of the same data (a 256 x 258 corner: the full frame needs many GB in
+JumpStep), scaled by area to the full frame, and the ratio.
 
 With ``--baseline MODULE`` (an importable module with a ``detect_showers``, e.g. a copy of an
 earlier version), both run on the same file, interleaved, in fresh processes, and the
@@ -27,7 +28,7 @@ os.environ.setdefault("CRDS_SERVER_URL", "http://127.0.0.1:9")
 from bigramp import big_ramp  # noqa: E402
 
 DETECT = """
-import importlib, sys, time
+import importlib, resource, sys, time
 from napari_showermask.products import open_product
 detect_showers = importlib.import_module(sys.argv[2]).detect_showers
 start = time.perf_counter()
@@ -35,7 +36,8 @@ with open_product(sys.argv[1]) as product:
     found = detect_showers(product)
 elapsed = time.perf_counter() - start
 peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
-print(elapsed, peak, len(found))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(elapsed, peak, len(found), usage.ru_utime + usage.ru_stime)
 """
 
 
@@ -99,14 +101,21 @@ def main() -> None:
     medians = {}
     for name, values in runs.items():
         values.sort()
-        seconds, peak, found = medians[name] = values[1]
+        seconds, peak, found, cpu = medians[name] = values[1]
         spread = f"{values[0][0]:.1f}-{values[-1][0]:.1f}"
-        print(f"{name:22}{seconds:7.1f} s ({spread})  peak RSS {peak:5.0f} MB  {found:.0f} found")
+        print(
+            f"{name:22}{seconds:7.1f} s ({spread}), CPU {cpu:5.1f} s, peak RSS {peak:5.0f} MB,"
+            f" {found:.0f} found"
+        )
     seconds = medians["showermask detect"][0]
     if args.baseline:
         base, base_peak = medians["baseline detect"][:2]
         peak = medians["showermask detect"][1]
-        print(f"detect / baseline     {seconds / base:7.2f} time, {peak / base_peak:.2f} peak RSS")
+        cpu, base_cpu = medians["showermask detect"][3], medians["baseline detect"][3]
+        print(
+            f"detect / baseline     {seconds / base:7.2f} time, {cpu / base_cpu:.2f} CPU time,"
+            f" {peak / base_peak:.2f} peak RSS"
+        )
     if not args.no_jump:
         jump_s, fraction = jump_time(ramp)
         jump_full = jump_s / fraction
