@@ -1,7 +1,7 @@
 """Find candidate showers in a ramp from the statistics of its difference frames.
 
 The detector streams difference frames one plane at a time (`_difference_stats`,
-`_cusum`); memory is a few planes per worker, plus 18 bytes a pixel per integration kept
+`_cusum`); memory is a few planes per worker, plus 20 bytes a pixel per integration kept
 between the two passes (when that fits in 400 MB; otherwise they are read a third time).
 
 1. Pooled statistics: per-pixel count, sum and sum of squares of the difference frames of
@@ -232,8 +232,8 @@ def detect_showers(
     }
     nints, bad = product.nints, stats.bad_pixels(product)
     # each integration's own statistics are kept from the first pass when they fit in
-    # _KEEP_BYTES (18 bytes a pixel), else read again in the second
-    keep = nints > 1 and nints * 18 * math.prod(product.image_shape) <= _KEEP_BYTES
+    # _KEEP_BYTES (20 bytes a pixel: sums, lowest run mean and its variance), else read again in the second
+    keep = nints > 1 and nints * 20 * math.prod(product.image_shape) <= _KEEP_BYTES
     passes = 2 if nints == 1 or keep else 3
     run = _Run(passes * nints * len(groups), progress, cancelled)
     run.progress(0.0)
