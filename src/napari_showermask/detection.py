@@ -231,8 +231,8 @@ def detect_showers(
         "grow": grow,
     }
     nints, bad = product.nints, stats.bad_pixels(product)
-    # each integration's own statistics are kept from the first pass when they fit in
-    # _KEEP_BYTES (20 bytes a pixel: sums, lowest run mean and its variance), else read again in the second
+    # each integration's own statistics (20 bytes a pixel: sums, lowest run mean and its
+    # variance) are kept from the first pass when they fit in _KEEP_BYTES, else read again
     keep = nints > 1 and nints * 20 * math.prod(product.image_shape) <= _KEEP_BYTES
     passes = 2 if nints == 1 or keep else 3
     run = _Run(passes * nints * len(groups), progress, cancelled)
