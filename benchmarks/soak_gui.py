@@ -10,6 +10,7 @@ Usage: ``python benchmarks/soak_gui.py [--actions 3000] [--seed 1] [--seeds 3]``
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import resource
 import sys
 import tempfile
@@ -40,7 +41,9 @@ def main() -> int:
     parser.add_argument("--actions", type=int, default=3000, help="actions per seed")
     parser.add_argument("--seed", type=int, default=1, help="first seed")
     parser.add_argument("--seeds", type=int, default=1, help="number of seeds")
+    parser.add_argument("--log", help="append each action's name to this file (crash hunting)")
     args = parser.parse_args()
+    faulthandler.enable()  # a crash prints where each thread was
     from soak import Soak, write_products
 
     errors: list[BaseException] = []
@@ -53,6 +56,7 @@ def main() -> int:
             widget = ShowerMaskingWidget(viewer)
             viewer.window.add_dock_widget(widget, name="Shower Masking")
             soak = Soak(widget, wait, write_products(Path(folder)), seed)
+            soak.log = open(args.log, "a") if args.log else None  # noqa: SIM115
             try:
                 seconds = soak.run(args.actions)
             except AssertionError as exc:

@@ -58,6 +58,7 @@ class Soak:
         self.counts: Counter[str] = Counter()
         self.saves = 0
         self.history: list[str] = []
+        self.log = None  # a file to write each action's name to, if any
         self.widget.ask = lambda title, text: True
         self.actions = {
             name[4:]: getattr(self, name) for name in dir(self) if name.startswith("act_")
@@ -242,6 +243,8 @@ class Soak:
             name = self.rng.choices(names, [weights.get(k, 1.5) for k in names])[0]
             kept = {p: list(s.marked) for p, s in self.widget.sessions.items()}
             self.history.append(name)
+            if self.log is not None:
+                print(name, file=self.log, flush=True)
             try:
                 self.actions[name]()
                 self.counts[name] += 1

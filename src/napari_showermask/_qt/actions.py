@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 from magicgui.widgets import PushButton
 from napari.qt.threading import GeneratorWorker
 from napari.utils.notifications import show_error, show_info
-from qtpy.QtCore import QTimer
-from qtpy.QtWidgets import QFileDialog
+from qtpy.QtCore import QEventLoop, QTimer
+from qtpy.QtWidgets import QApplication, QFileDialog
 
 from ..catalog import read_catalog, write_catalog
 from ..detection import DetectionCancelled, detect_showers
@@ -130,6 +130,10 @@ class FileActions:
             for layer in layers:
                 if layer in widget.viewer.layers:
                     widget.viewer.layers.remove(layer)
+            # Let the canvas repaint without them before new layers arrive: adding layers
+            # can repaint synchronously (dims sliders), and drawing right after removals
+            # crashed OpenGL (Mesa llvmpipe) in glDrawArrays.
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         try:
             widget.viewer.open(str(path), plugin=PLUGIN)
         except Exception as exc:  # napari wraps reader errors
