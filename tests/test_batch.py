@@ -58,6 +58,16 @@ def listing(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir())
 
 
+def running(pid: int) -> bool:
+    if sys.platform == "win32":
+        return False  # os.kill(pid, 0) would end the process there
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 @pytest.fixture
 def program(tmp_path):
     return make_program(tmp_path / "program")
@@ -192,3 +202,49 @@ def test_an_unreachable_scheduler_is_one_error_line(program):
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("showermask: error: cannot connect to the")
     assert not any(default_output(p).exists() for p in inputs)
+
+
+def test_an_interrupted_batch_stops_its_workers_and_leaves_no_partial_file(program, tmp_path):
+    import multiprocessing
+
+    inputs, bad = program
+    before = listing(bad.parent)
+    others = set(multiprocessing.active_children())  # e.g. a cluster's workers
+
+    def interrupt(progress):
+        raise KeyboardInterrupt  # Ctrl-C in the main process after the first file
+
+    with pytest.raises(KeyboardInterrupt):
+        apply_files(inputs, jobs=2, progress=interrupt)
+    for worker in set(multiprocessing.active_children()) - others:  # the pool's workers
+        assert not running(worker.pid)  # (reaped by the executor's own thread, or ours)
+    added = set(listing(bad.parent)) - set(before)
+    assert added and added <= {default_output(p).name for p in inputs}  # no partial names
+    for path in inputs:  # what was published is complete
+        if default_output(path).exists():
+            reference = single_apply(path, tmp_path / "single")
+            assert default_output(path).read_bytes() == reference.read_bytes()
+
+
+def test_a_killed_worker_fails_no_other_file(program, tmp_path):
+    import multiprocessing
+    import signal
+
+    inputs, bad = program
+    killed = []
+    others = set(multiprocessing.active_children())  # e.g. a cluster's workers
+
+    def kill_a_worker(progress):
+        workers = [p for p in multiprocessing.active_children() if p not in others]
+        if not killed and workers:  # as the out-of-memory killer would
+            os.kill(workers[0].pid, signal.SIGKILL)
+            killed.append(workers[0].pid)
+
+    results = apply_files(inputs, jobs=2, progress=kill_a_worker)
+    assert killed
+    for path, result in zip(inputs, results, strict=True):
+        if path == bad:
+            assert result.error.startswith(f"{bad}: truncated")
+            continue
+        assert result.ok, result.error
+        assert result.output.read_bytes() == single_apply(path, tmp_path / "s").read_bytes()
