@@ -244,7 +244,11 @@ class Soak:
             kept = {p: list(s.marked) for p, s in self.widget.sessions.items()}
             self.history.append(name)
             if self.log is not None:
-                print(name, file=self.log, flush=True)
+                layers = [
+                    f"{lay.name}:{type(lay).__name__}:{lay.ndim}:{len(lay.data)}"
+                    for lay in self.viewer.layers
+                ]
+                print(name, self.viewer.dims.ndim, layers, file=self.log, flush=True)
             try:
                 self.actions[name]()
                 self.counts[name] += 1
