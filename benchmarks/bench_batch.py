@@ -1,7 +1,7 @@
 """Benchmark many files at once: batch `showermask apply` vs `cp`, batch `detect` vs one by one.
 
-Reports, in one run, medians of repeated runs (configurations alternate, same page-cache
-state, outputs deleted and flushed between runs):
+Reports, in one run, medians of repeated runs (configurations alternate, the apply order
+rotating, same page-cache state, outputs deleted and flushed between runs):
 - `showermask apply F1..F8` (each with its sidecar catalog of 40 showers, default jobs)
   as a ratio to `cp F1..F8 DIR` of the same files in one command (target <= 1.3x), and
   `showermask apply F` run once per file, for the start-up paid once;
@@ -106,11 +106,12 @@ def bench_apply(paths: list[Path], repeat: int) -> None:
         "showermask apply (one by one)": lambda: [[EXE, "apply", p] for p in paths],
     }
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
-    for _ in range(repeat):
-        for name, commands in cases.items():
+    names = list(cases)
+    for k in range(repeat):
+        for name in names[k % len(names) :] + names[: k % len(names)]:  # rotate the order
             forget([copies, *outputs])
             copies.mkdir()
-            runs[name].append(measure(commands()))
+            runs[name].append(measure(cases[name]()))
     forget([copies, *outputs])
     size = sum(p.stat().st_size for p in paths) / 1e9
     table = median_table(runs)
