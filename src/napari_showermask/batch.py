@@ -16,17 +16,14 @@ Outputs are exactly what the single-file functions write, byte for byte.
 from __future__ import annotations
 
 import os
-import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
+from ._workers import exit_if_interrupted, exit_if_stopping, in_processes, on_cluster
 from .errors import ShowerMaskError
-from .outputs import Interrupted
 
 __all__ = ["BatchProgress", "FileResult", "apply_files", "default_jobs", "detect_files"]
 
@@ -252,7 +249,7 @@ def _apply_one(
     from .products import open_product
     from .writer import write_masked
 
-    _exit_if_stopping()
+    exit_if_stopping()
     try:
         with open_product(path) as product:
             kind = product.kind
@@ -267,7 +264,7 @@ def _apply_one(
     except Exception as exc:  # one line per bad file; the batch goes on
         return _failed(path, exc)
     except KeyboardInterrupt as exc:  # its partial output is already removed
-        _exit_if_interrupted(exc)
+        exit_if_interrupted(exc)
     return FileResult(path, written, showers=len(showers), nbytes=_size(path))
 
 
@@ -280,7 +277,7 @@ def _detect_one(
     from .outputs import candidates_path, check_output, sidecar_path
     from .products import open_product
 
-    _exit_if_stopping()
+    exit_if_stopping()
     try:
         if output is None:
             output = sidecar_path(path) if accept else candidates_path(path)
@@ -291,7 +288,7 @@ def _detect_one(
     except Exception as exc:  # one line per bad file; the batch goes on
         return _failed(path, exc)
     except KeyboardInterrupt as exc:  # its partial output is already removed
-        _exit_if_interrupted(exc)
+        exit_if_interrupted(exc)
     return FileResult(path, written, showers=len(showers), nbytes=_size(path))
 
 
@@ -322,38 +319,23 @@ def _run(
                 )
             )  # fmt: skip
 
+    def failed(n: int, exc: BaseException) -> FileResult:
+        return _failed(calls[n][0], exc)
+
     if client is not None:
-        _on_cluster(task, calls, client, finished)
+        on_cluster(task, calls, client, finished, failed)
     elif _jobs(jobs, len(calls)) == 1:
         for n, call in enumerate(calls):
             finished(n, task(*call))
     else:
-        _in_processes(task, calls, _jobs(jobs, len(calls)), finished)
+        # a file lost with a worker may have been published meanwhile by another worker:
+        # its retry may replace what this batch wrote (the same bytes), never an older file
+        retries = [
+            (*call[:3], call[3] or not _output_of(task, call).exists(), *call[4:])
+            for call in calls
+        ]
+        in_processes(task, calls, retries, _jobs(jobs, len(calls)), finished, failed)
     return [r for r in results if r is not None]
-
-
-def _in_processes(
-    task: Callable[..., FileResult],
-    calls: Sequence[tuple[Any, ...]],
-    jobs: int,
-    finished: Callable[[int, FileResult], None],
-) -> None:
-    """Run the calls in a pool of processes (the platform's default way of starting them).
-
-    A worker that dies (killed, out of memory) breaks the pool and fails every file not yet
-    done; those files are then run again one by one, each in a fresh process, so only a
-    file that kills its worker again fails ("worker died").
-    """
-    # a lost file's output may have been published by a surviving worker: the retry may
-    # replace what this batch wrote (the same bytes), never a file that was there before
-    before = [_output_of(task, call).exists() for call in calls]
-    lost = _in_pool(task, calls, range(len(calls)), jobs, finished)
-    retries = list(calls)
-    for n in lost:
-        call = calls[n]
-        retries[n] = (*call[:3], call[3] or not before[n], *call[4:])  # overwrite
-        if _in_pool(task, retries, [n], 1, finished):
-            finished(n, _failed(calls[n][0], ShowerMaskError("the worker process died")))
 
 
 def _output_of(task: Callable[..., FileResult], call: tuple[Any, ...]) -> Path:
@@ -365,122 +347,3 @@ def _output_of(task: Callable[..., FileResult], call: tuple[Any, ...]) -> Path:
         return call[2] or default_output(call[0])
     path, output, accept = call[:3]
     return output or (sidecar_path(path) if accept else candidates_path(path))
-
-
-def _in_pool(
-    task: Callable[..., FileResult],
-    calls: Sequence[tuple[Any, ...]],
-    indices: Iterable[int],
-    jobs: int,
-    finished: Callable[[int, FileResult], None],
-) -> list[int]:
-    """Run some of the calls in a new pool; return the indices lost to a broken pool."""
-    pool = ProcessPoolExecutor(jobs, initializer=_worker_started)
-    lost = []
-    try:
-        futures = {pool.submit(task, *calls[n]): n for n in indices}
-        for future in as_completed(futures):
-            n = futures[future]
-            try:
-                result = future.result()
-            except BrokenProcessPool:
-                lost.append(n)
-                continue
-            except Exception as exc:  # e.g. a result that cannot be sent back
-                result = _failed(calls[n][0], exc)
-            finished(n, result)
-    except BaseException:  # Ctrl-C, SIGTERM: stop the workers; they remove partial files
-        _stop_workers(pool)
-        raise
-    pool.shutdown()
-    return sorted(lost)
-
-
-_IN_WORKER = False  # True in the processes of the local pool
-_STOP_SIGNAL = 0  # in a pool worker: the first signal received
-
-
-def _worker_started() -> None:
-    """In a pool worker, SIGINT, SIGTERM and SIGHUP raise `Interrupted`.
-
-    The file being written is then removed as the exception unwinds, and the worker exits
-    (`_exit_if_interrupted`) instead of going on with the files queued for it, also when
-    the signal came between two files (`_exit_if_stopping`).
-    """
-    global _IN_WORKER
-    _IN_WORKER = True
-
-    def handler(signum: int, frame: object) -> None:
-        global _STOP_SIGNAL
-        _STOP_SIGNAL = _STOP_SIGNAL or signum
-        raise Interrupted(signum)
-
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) != signal.SIG_IGN:  # nohup, &
-            signal.signal(number, handler)
-
-
-def _exit_if_stopping() -> None:
-    """End a pool worker that got a signal before this file started."""
-    if _STOP_SIGNAL:
-        os._exit(128 + _STOP_SIGNAL)
-
-
-def _exit_if_interrupted(exc: KeyboardInterrupt) -> NoReturn:
-    """End a pool worker at once once its file is cleaned up; elsewhere, re-raise."""
-    if _IN_WORKER:
-        os._exit(128 + int(getattr(exc, "signum", signal.SIGINT)))
-    raise exc
-
-
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Cancel the files not started, send the workers SIGTERM and wait for them."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(timeout=10)
-        if process.is_alive():  # stuck outside Python code: no cleanup possible anyway
-            process.kill()
-            process.join()
-
-
-def _on_cluster(
-    task: Callable[..., FileResult],
-    calls: Sequence[tuple[Any, ...]],
-    client: Any,
-    finished: Callable[[int, FileResult], None],
-) -> None:
-    """Run the calls as tasks on a dask.distributed cluster, one file per task."""
-    try:
-        from distributed import Client
-        from distributed import as_completed as completed
-    except ImportError:
-        raise ShowerMaskError(
-            "running on a cluster needs dask.distributed: pip install 'napari-showermask[cluster]'"
-        ) from None
-    own = not isinstance(client, Client)
-    if own:
-        try:
-            client = Client(client, timeout=10)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ShowerMaskError(f"cannot connect to the scheduler {client} ({exc})") from None
-    try:
-        futures = {client.submit(task, *call, pure=False): n for n, call in enumerate(calls)}
-        try:
-            for future in completed(futures):
-                n = futures[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # a lost worker (KilledWorker) or a missing package
-                    result = _failed(calls[n][0], exc)
-                finished(n, result)
-        except BaseException:
-            client.cancel(list(futures))
-            raise
-    finally:
-        if own:
-            client.close()
