@@ -239,14 +239,7 @@ class MaskingSession:
 
     def edit(self, index: int) -> Shower:
         """Make a marked shower the current ellipse, to change and mark it again."""
-        shower = self.marked[index]
-        self.current, self.editing = shower, index
-        self.semi_major, self.semi_minor, self.theta = (
-            shower.semi_major, shower.semi_minor, shower.theta,
-        )  # fmt: skip
-        self.shape_changed.emit()
-        self.current_changed.emit()
-        return shower
+        return self._make_current(self.marked[index], index)
 
     def delete(self, index: int) -> Shower:
         """Remove a marked shower."""
@@ -293,7 +286,11 @@ class MaskingSession:
         """Take a candidate out of review as the current ellipse, to reshape and mark."""
         shower = self.candidates[index]
         self._change(self.marked, self.candidates[:index] + self.candidates[index + 1 :])
-        self.current, self.editing = shower, None
+        return self._make_current(shower, None)
+
+    def _make_current(self, shower: Shower, editing: int | None) -> Shower:
+        """Make ``shower`` the current ellipse, the sliders taking its shape."""
+        self.current, self.editing = shower, editing
         self.semi_major, self.semi_minor, self.theta = (
             shower.semi_major, shower.semi_minor, shower.theta,
         )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from magicgui.widgets import PushButton
-from qtpy.QtWidgets import QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QLabel, QListWidget, QVBoxLayout, QWidget
 
 from ..catalog import read_catalog
 from ..errors import ShowerMaskError
@@ -13,6 +13,7 @@ from ..outputs import sidecar_path
 from ..products import product_kind
 from ..session import MaskingSession
 from ..writer import default_output
+from .panels import button_row
 
 PATTERNS = ("*.fits", "*.fit", "*.fits.gz")
 
@@ -69,10 +70,10 @@ class ExposurePanel(QWidget):
         self.list.setMinimumHeight(60)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(_row(self.open_button, self.folder_button))
+        layout.addWidget(button_row(self.open_button, self.folder_button))
         layout.addWidget(QLabel("Exposures (PageUp / PageDown)"))
         layout.addWidget(self.list)
-        layout.addWidget(_row(self.previous_button, self.next_button))
+        layout.addWidget(button_row(self.previous_button, self.next_button))
 
     def show_rows(self, rows: list[str], current: int | None) -> None:
         """Show the exposures, the current one selected."""
@@ -82,12 +83,3 @@ class ExposurePanel(QWidget):
         if current is not None:
             self.list.setCurrentRow(current)
         self.list.blockSignals(False)
-
-
-def _row(*buttons: PushButton) -> QWidget:
-    box = QWidget()
-    layout = QHBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    for button in buttons:
-        layout.addWidget(button.native)
-    return box

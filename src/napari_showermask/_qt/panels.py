@@ -24,7 +24,8 @@ def describe(shower: Shower) -> str:
     return text
 
 
-def _row(*buttons: PushButton) -> QWidget:
+def button_row(*buttons: PushButton) -> QWidget:
+    """Return a widget laying buttons out side by side."""
     box = QWidget()
     layout = QHBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
@@ -119,8 +120,8 @@ class MarkedPanel(SessionPanel):
         self.undo_button = PushButton(text="Undo")
         self.redo_button = PushButton(text="Redo")
         self.add(self.mark_button, QLabel("Marked showers (green): select to go there"))
-        self.add(self.list, _row(self.edit_button, self.delete_button))
-        self.add(_row(self.undo_button, self.redo_button))
+        self.add(self.list, button_row(self.edit_button, self.delete_button))
+        self.add(button_row(self.undo_button, self.redo_button))
         self.list.setMinimumHeight(60)
 
     def show_session(self) -> None:
@@ -153,7 +154,7 @@ class CandidatePanel(SessionPanel):
         self.revise_button = PushButton(text="Edit")
         self.reject_button = PushButton(text="Reject")
         self.add(self.find_button, QLabel("Candidates (cyan): accept, edit or reject"))
-        self.add(self.list, _row(self.accept_button, self.revise_button, self.reject_button))
+        self.add(self.list, button_row(self.accept_button, self.revise_button, self.reject_button))
         self.list.setMinimumHeight(60)
 
     def show_session(self) -> None:
