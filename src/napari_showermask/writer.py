@@ -367,7 +367,6 @@ class _StoredDQ:
         self.dtype = np.dtype(f">u{dq.header['BITPIX'] // 8}")
         self.ndim = len(shape)
         self.datasum: DataSum | None = None
-        self._last_read: dict[tuple[Any, ...], np.ndarray] = {}
         if "DATASUM" in dq.header or "CHECKSUM" in dq.header:
             self.datasum = DataSum(_datasum_card(dq) or 0)
 
@@ -397,19 +396,14 @@ class _StoredDQ:
 
     def __getitem__(self, key: tuple[Any, ...]) -> np.ndarray:
         planes, shape, rows, cols = self._planes(key)
-        whole = {(index, rows.start, rows.stop): self._read(index, rows) for index in planes}
-        self._last_read = whole  # masking writes back what it just read: no second read
-        blocks = [block[:, cols] for block in whole.values()]
+        blocks = [self._read(index, rows)[:, cols] for index in planes]
         return np.stack(blocks).reshape(shape + blocks[0].shape)
 
     def __setitem__(self, key: tuple[Any, ...], values: np.ndarray) -> None:
         planes, _, rows, cols = self._planes(key)
         values = np.asarray(values).reshape((len(planes),) + np.shape(values)[-2:])
-        last, self._last_read = self._last_read, {}
         for index, value in zip(planes, values, strict=True):
-            old = last.get((index, rows.start, rows.stop))
-            if old is None:
-                old = self._read(index, rows)
+            old = self._read(index, rows)
             block = old.copy()
             block[:, cols] = value
             start = self._block(index, rows)[0]
