@@ -1,4 +1,5 @@
 import gzip
+import io
 import shutil
 
 import numpy as np
@@ -9,8 +10,13 @@ from reference import reference_mask
 from stdatamodels.jwst import datamodels
 
 from napari_showermask import __version__
+from napari_showermask._dqstream import DQStream
 from napari_showermask.catalog import Shower
 from napari_showermask.errors import ShowerMaskError
+from napari_showermask.fitschecksum import DataSum, ones_sum
+from napari_showermask.masking import DO_NOT_USE as DNU
+from napari_showermask.masking import SATURATED as SAT
+from napari_showermask.masking import mask_array
 from napari_showermask.writer import default_output, write_masked
 
 SHOWERS = [Shower(0, 2, 8, 7, 5, 3, 30), Shower(1, 5, 14.5, 9, 4, 4, 0), Shower(1, 1, 2, 2, 2, 1)]
@@ -127,3 +133,42 @@ def test_history_lists_many_showers_and_header_grows_by_blocks(ramp_file):
         history = [str(h) for h in hdul[0].header["HISTORY"]]
         assert sum(h.startswith("shower ") for h in history) == 80
         assert hdul[0].fileinfo()["datLoc"] % 2880 == 0
+
+
+@pytest.mark.parametrize("kind", ["ramp", "rateints", "rate"])
+@pytest.mark.parametrize("dtype", [">u1", ">u2", ">u4"])
+def test_masking_while_copying_equals_mask_array_for_any_block_size(kind, dtype):
+    """Blocks of one plane to all planes, odd widths (columns move between words), sums."""
+    rng = np.random.default_rng(len(kind) * 10 + int(dtype[-1]))
+    nints, ngroups, ny, nx = 2, 9, 23, 29
+    shape = {"ramp": (nints, ngroups, ny, nx), "rateints": (nints, ny, nx), "rate": (ny, nx)}
+    shape = shape[kind]
+    flags = [0, 0, 0, DNU, SAT, DNU | SAT, 0x20, 0x80]
+    stored = rng.choice(flags, size=shape).astype(dtype)
+    if dtype == ">u4":
+        stored |= np.array(2**31, dtype)  # BZERO-stored uint32: the top bit is often set
+    showers = [
+        Shower(0, 3, 8, 7, 6, 3, 30),
+        Shower(0, 1, 11, 9, 4, 4, 0),  # overlaps the first: one box, earlier onset
+        Shower(1, 7, 20, 15, 9, 2, 75),
+        Shower(1, 0, 2, 20, 3, 2, 0),  # onset at group 0: nothing usable before it
+    ]
+    expected = stored.copy()
+    mask_array(expected, showers, kind)
+    assert not np.array_equal(expected, stored)
+    plane = ny * nx * stored.itemsize
+    for block in (1, plane, 2 * plane + 5, 4 * plane, stored.nbytes):
+        datasum = DataSum(ones_sum(stored.tobytes()) % (2**32 - 1))
+        target = io.BytesIO()
+        stream = DQStream(showers, kind, shape, stored.dtype, datasum)
+        stream.copy(io.BytesIO(stored.tobytes() + b"rest"), target, block_bytes=block)
+        written = np.frombuffer(target.getvalue(), dtype).reshape(shape)
+        assert np.array_equal(written, expected), block
+        assert datasum.current == ones_sum(expected.tobytes()) % (2**32 - 1), block
+
+
+def test_a_dq_plane_cut_short_is_an_error():
+    stored = np.zeros((1, 4, 8, 8), np.uint8)
+    stream = DQStream([Shower(0, 1, 4, 4, 2, 2)], "ramp", stored.shape, stored.dtype)
+    with pytest.raises(OSError, match="input ended early"):
+        stream.copy(io.BytesIO(stored.tobytes()[:-1]), io.BytesIO())

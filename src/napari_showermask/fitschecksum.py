@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["DataSum", "checksum_string", "ones_sum"]
+__all__ = ["DataSum", "checksum_string", "ones_sum", "word_weights"]
 
 _MODULUS = 2**32 - 1
 _EXCLUDE = frozenset(b":;<=>?@[\\]^_`")
@@ -41,6 +41,26 @@ def ones_sum(data: bytes | np.ndarray, position: int = 0) -> int:
     return int(raw.view(">u4").sum(dtype=np.uint64))
 
 
+def word_weights(itemsize: int, positions: np.ndarray) -> np.ndarray:
+    """Return what one unit of a big-endian integer at each byte position adds to a sum.
+
+    Parameters
+    ----------
+    itemsize : int
+        Bytes per integer: 1, 2 or 4 (at positions that keep it within one word).
+    positions : numpy.ndarray
+        Byte offsets from the start of the data unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 weights, ``256 ** (4 - itemsize - position % 4)``: the sum of the words
+        changes by the sum of ``(new - old) * weight`` over the changed integers.
+    """
+    shift = 8 * (4 - itemsize - np.asarray(positions, dtype=np.int64) % 4)
+    return np.left_shift(np.int64(1), shift)
+
+
 def _fold(total: int) -> int:
     while total >> 32:
         total = (total & 0xFFFFFFFF) + (total >> 32)
@@ -66,6 +86,11 @@ class DataSum:
         self._residue = (self._residue + ones_sum(new, position) - ones_sum(old, position)) % (
             _MODULUS
         )
+        self._changed = True
+
+    def add(self, change: int) -> None:
+        """Account for the words of the data unit summing to ``change`` more than before."""
+        self._residue = (self._residue + int(change)) % _MODULUS
         self._changed = True
 
     @property

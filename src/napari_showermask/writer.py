@@ -3,38 +3,38 @@
 The copy is made at the byte level, not through astropy's writer: the primary header gets
 HISTORY cards before its END card (in the header's blank padding when they fit, so every
 later byte keeps its offset; other cards keep their exact images), every other byte is
-copied as it is, and then only the rows of the DQ extension that showers touch are read,
-OR-ed and written back in place, a chunk of groups at a time. ``CHECKSUM`` and
-``DATASUM`` cards, where the input has them, are updated from the changed bytes alone
-(`napari_showermask.fitschecksum`). Memory stays at a few chunks whatever the file size.
+copied as it is, except the DQ extension's data, which is masked on its way through, a
+block of planes at a time (`napari_showermask._dqstream`): one pass over every byte.
+``CHECKSUM`` and ``DATASUM`` cards, where the input has them, are updated from the bits
+added alone (`napari_showermask.fitschecksum`). Memory stays at one block whatever the
+file size.
 
-The copy runs in the kernel where it can (``os.copy_file_range``, then ``os.sendfile``)
-and falls back to plain reads and writes (macOS, Windows, filesystems that refuse), with
-byte-identical output. The file is published by `napari_showermask.outputs.atomic_output`:
-complete or not at all, never onto an input, exclusive unless overwriting. Like ``cp``
-and astropy's ``writeto``, data are left to the operating system to flush (no fsync).
+The bytes before and after the DQ data are copied in the kernel where it can
+(`napari_showermask._filecopy`), with byte-identical output on every platform. The file
+is published by `napari_showermask.outputs.atomic_output`: complete or not at all, never
+onto an input, exclusive unless overwriting. Like ``cp`` and astropy's ``writeto``, data
+are left to the operating system to flush (no fsync).
 """
 
 from __future__ import annotations
 
-import errno
 import gzip
-import itertools
 import os
-import sys
 import textwrap
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 import numpy as np
 from astropy.io import fits
 
 from . import __version__
+from ._dqstream import DQStream
+from ._filecopy import copy_until, read_at, write_at
 from .errors import ShowerMaskError
 from .fitschecksum import DataSum, checksum_string
-from .masking import check_showers, mask_array
+from .masking import check_showers
 from .outputs import atomic_output, check_output
 from .products import HDULayout, is_gzip, open_product, stem
 from .shower import Shower
@@ -43,12 +43,8 @@ __all__ = ["default_output", "write_masked"]
 
 BLOCK = 2880
 CARD = 80
-_CHUNK = 64 * 2**20
-_UNSUPPORTED = {errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL, errno.EPERM}
-_UNSUPPORTED |= {errno.ENOTSOCK, errno.EBADF, errno.ENOTSUP}
 
 Progress = Callable[[float], None]
-_Done = Callable[[int], None]
 
 
 def default_output(path: str | os.PathLike[str]) -> Path:
@@ -119,25 +115,44 @@ def write_masked(
         check_showers(showers, product.kind, product.shape, catalog_name)
         kind, shape, layout = product.kind, product.shape, product.layout()
     primary = layout[0]
-    dq = _dq_layout(input_path, layout, "GROUPDQ" if kind == "ramp" else "DQ")
+    dq = _dq_layout(input_path, layout, "GROUPDQ" if kind == "ramp" else "DQ", shape)
+    datasum = None
+    if "DATASUM" in dq.header or "CHECKSUM" in dq.header:
+        datasum = DataSum(_datasum_card(dq) or 0)
+    dtype = np.dtype(f">u{dq.header['BITPIX'] // 8}")
+    stream = DQStream(showers, kind, shape, dtype, datasum)
     with atomic_output(output, sources, overwrite) as handle:
         try:
             with _open_raw(input_path) as source:
+                total = _size(source, layout)
+
+                def done(position: int) -> None:
+                    report(0.95 * position / max(total, 1))
+
                 header = _with_history(source.read(primary.data_start), showers, kind)
                 shift = len(header) - primary.data_start
                 handle.write(_with_checksum(header, primary))
-                _copy(source, handle, report)
+                copy_until(source, handle, dq.data_start, done)
+                stream.copy(source, handle, report=lambda n: done(dq.data_start + n))
+                copy_until(source, handle, None, done)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
             raise ShowerMaskError(f"{input_path}: damaged gzip file ({exc})") from None
         handle.flush()
-        stored = _StoredDQ(handle, dq, shift, shape)
-        mask_array(stored, showers, kind)  # type: ignore[arg-type]  # array-like by duck typing
-        _update_sums(handle, dq, shift, stored.datasum)
+        _update_sums(handle, dq, shift, datasum)
         report(1.0)
     return output
 
 
-def _dq_layout(path: Path, layout: list[HDULayout], name: str) -> HDULayout:
+def _size(source: BinaryIO, layout: list[HDULayout]) -> int:
+    """Bytes of the (decompressed) input, for progress."""
+    if isinstance(source, gzip.GzipFile):
+        return layout[-1].data_start + layout[-1].data_span
+    return os.fstat(source.fileno()).st_size
+
+
+def _dq_layout(
+    path: Path, layout: list[HDULayout], name: str, shape: tuple[int, ...]
+) -> HDULayout:
     """Return the DQ extension's layout, refusing one that cannot be masked byte-wise."""
     found = next((hdu for hdu in layout if hdu.name == name), None)
     if found is None:
@@ -155,6 +170,9 @@ def _dq_layout(path: Path, layout: list[HDULayout], name: str) -> HDULayout:
             f"{path}: {name} is not an unsigned integer plane (BITPIX {bitpix}, "
             f"BZERO {bzero}, BSCALE {bscale})"
         )
+    axes = tuple(header.get(f"NAXIS{n}", 0) for n in range(header.get("NAXIS", 0), 0, -1))
+    if axes != tuple(shape) or found.data_span < np.prod(shape) * bitpix // 8:
+        raise ShowerMaskError(f"{path}: {name} has shape {axes}, SCI has {tuple(shape)}")
     return found
 
 
@@ -162,83 +180,6 @@ def _open_raw(path: Path) -> BinaryIO:
     if is_gzip(path):
         return gzip.open(path, "rb")  # type: ignore[return-value]
     return open(path, "rb")
-
-
-def _copy(source: BinaryIO, target: BinaryIO, report: Progress) -> None:
-    """Copy the rest of ``source`` to the end of ``target``, in the kernel where possible."""
-    target.flush()
-    if isinstance(source, gzip.GzipFile):
-        while chunk := source.read(_CHUNK):
-            target.write(chunk)
-        return
-    start, end = source.tell(), os.fstat(source.fileno()).st_size
-    into = target.tell()
-
-    def done_fraction(done: int) -> None:
-        report(0.95 * (done - start) / max(end - start, 1))
-
-    done = start
-    for method in (_copy_file_range, _sendfile, _read_write):
-        try:
-            done = method(source, target, done, end, into + done - start, done_fraction)
-        except OSError as exc:
-            if exc.errno not in _UNSUPPORTED:
-                raise
-            continue  # the next method takes over where this one stopped
-        if done >= end:
-            break
-    if done < end:
-        raise OSError(errno.EIO, f"input ended early at byte {done}")
-    target.seek(0, os.SEEK_END)
-
-
-def _copy_file_range(
-    source: BinaryIO, target: BinaryIO, done: int, end: int, at: int, report: _Done
-) -> int:
-    copy = getattr(os, "copy_file_range", None)
-    if copy is None:
-        return done
-    while done < end:
-        sent = int(copy(source.fileno(), target.fileno(), min(_CHUNK, end - done), done, at))
-        if sent == 0:
-            break
-        done, at = done + sent, at + sent
-        report(done)
-    return done
-
-
-def _sendfile(
-    source: BinaryIO, target: BinaryIO, done: int, end: int, at: int, report: _Done
-) -> int:
-    send = getattr(os, "sendfile", None)
-    if send is None or not sys.platform.startswith("linux"):  # file to file: Linux only
-        return done
-    os.lseek(target.fileno(), at, os.SEEK_SET)
-    while done < end:
-        sent = int(send(target.fileno(), source.fileno(), done, min(_CHUNK, end - done)))
-        if sent == 0:
-            break
-        done += sent
-        report(done)
-    return done
-
-
-def _read_write(
-    source: BinaryIO, target: BinaryIO, done: int, end: int, at: int, report: _Done
-) -> int:
-    source.seek(done)
-    target.seek(at)
-    buffer = bytearray(min(_CHUNK, 8 * 2**20))
-    view = memoryview(buffer)
-    while done < end:
-        count = source.readinto(view[: min(len(buffer), end - done)])  # type: ignore[attr-defined]
-        if not count:
-            break
-        target.write(view[:count])
-        done += count
-        report(done)
-    target.flush()
-    return done
 
 
 def _history_cards(showers: Sequence[Shower], kind: str) -> list[str]:
@@ -327,86 +268,9 @@ def _update_sums(handle: BinaryIO, dq: HDULayout, shift: int, datasum: DataSum |
     if datasum is None:
         return
     start, size = dq.header_start + shift, dq.data_start - dq.header_start
-    header = _read_at(handle, size, start)
+    header = read_at(handle, size, start)
     header = _set_card(header, "DATASUM", str(datasum.current))
     if _card_index(header, "CHECKSUM") is not None:
         header = _set_card(header, "CHECKSUM", "0" * 16)
         header = _set_card(header, "CHECKSUM", checksum_string(header, datasum.current))
-    _write_at(handle, header, start)
-
-
-def _read_at(handle: BinaryIO, size: int, offset: int) -> bytes:
-    pread = getattr(os, "pread", None)
-    if pread is not None:
-        return bytes(pread(handle.fileno(), size, offset))
-    handle.seek(offset)
-    return bytes(handle.read(size))
-
-
-def _write_at(handle: BinaryIO, data: bytes, offset: int) -> None:
-    pwrite = getattr(os, "pwrite", None)
-    if pwrite is not None:
-        pwrite(handle.fileno(), data, offset)
-        return
-    handle.seek(offset)
-    handle.write(data)
-    handle.flush()
-
-
-class _StoredDQ:
-    """The DQ extension of the file being written, as an array of its stored integers.
-
-    Read and written as whole-row blocks at their file offsets; basic indices only. When
-    the extension has ``DATASUM``/``CHECKSUM`` cards, each change is added to `datasum`.
-    """
-
-    def __init__(
-        self, handle: BinaryIO, dq: HDULayout, shift: int, shape: tuple[int, ...]
-    ) -> None:
-        self.handle, self.offset, self.shape = handle, dq.data_start + shift, shape
-        self.dtype = np.dtype(f">u{dq.header['BITPIX'] // 8}")
-        self.ndim = len(shape)
-        self.datasum: DataSum | None = None
-        if "DATASUM" in dq.header or "CHECKSUM" in dq.header:
-            self.datasum = DataSum(_datasum_card(dq) or 0)
-
-    def _planes(
-        self, key: tuple[Any, ...]
-    ) -> tuple[list[tuple[int, ...]], tuple[int, ...], slice, slice]:
-        lead, (rows, cols) = key[:-2], key[-2:]
-        sizes = self.shape[: len(lead)]
-        ranges = [
-            range(n)[k] if isinstance(k, slice) else [k] for k, n in zip(lead, sizes, strict=True)
-        ]
-        shape = tuple(len(r) for k, r in zip(lead, ranges, strict=True) if isinstance(k, slice))
-        return list(itertools.product(*ranges)), shape, rows, cols
-
-    def _block(self, index: tuple[int, ...], rows: slice) -> tuple[int, int]:
-        flat = 0
-        for k, n in zip(index, self.shape[:-2], strict=True):  # C order
-            flat = flat * n + k
-        ny, nx = self.shape[-2:]
-        start = self.offset + (flat * ny + rows.start) * nx * self.dtype.itemsize
-        return start, (rows.stop - rows.start) * nx * self.dtype.itemsize
-
-    def _read(self, index: tuple[int, ...], rows: slice) -> np.ndarray:
-        start, size = self._block(index, rows)
-        data = np.frombuffer(_read_at(self.handle, size, start), dtype=self.dtype)
-        return data.reshape(-1, self.shape[-1])
-
-    def __getitem__(self, key: tuple[Any, ...]) -> np.ndarray:
-        planes, shape, rows, cols = self._planes(key)
-        blocks = [self._read(index, rows)[:, cols] for index in planes]
-        return np.stack(blocks).reshape(shape + blocks[0].shape)
-
-    def __setitem__(self, key: tuple[Any, ...], values: np.ndarray) -> None:
-        planes, _, rows, cols = self._planes(key)
-        values = np.asarray(values).reshape((len(planes),) + np.shape(values)[-2:])
-        for index, value in zip(planes, values, strict=True):
-            old = self._read(index, rows)
-            block = old.copy()
-            block[:, cols] = value
-            start = self._block(index, rows)[0]
-            _write_at(self.handle, block.tobytes(), start)
-            if self.datasum is not None:
-                self.datasum.replace(old, block, start - self.offset)
+    write_at(handle, header, start)

@@ -1,0 +1,179 @@
+"""Mask a DQ plane while it is copied: one pass over its bytes, a block of 2-D planes at a time.
+
+The same rules as `napari_showermask.masking.mask_array`, with the same bits set: for a
+ramp, each pixel's usable groups before its onset are counted as the groups go by (they
+all come before the first masked group), so no row is read twice. The stored integers
+are OR-ed as they are (big-endian, with or without ``BZERO``), and the ``DATASUM`` is
+updated from the bits added alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import numpy as np
+
+from .fitschecksum import DataSum, word_weights
+from .masking import DO_NOT_USE, JUMP_DET, RATE_FLAGS, SATURATED, showers_by_integration
+from .masking import _onset_maps as onset_maps
+from .shower import Shower
+
+__all__ = ["BLOCK_BYTES", "DQStream"]
+
+BLOCK_BYTES = 16 * 2**20  # planes read, masked and written at once (at least one plane)
+
+
+@dataclass
+class _Box:
+    """One cluster of overlapping showers in one integration: its box and per-pixel state."""
+
+    rows: slice
+    cols: slice
+    onset: np.ndarray  # earliest masked group of each pixel; ngroups where none
+    first: int  # earliest onset in the box
+    last: int  # latest onset in the box
+    usable: np.ndarray  # usable groups seen so far before each pixel's onset
+    weights: np.ndarray | None  # DATASUM weight of each column, when only columns matter
+
+
+class DQStream:
+    """Masks consecutive blocks of a DQ plane's stored integers as they are copied.
+
+    Parameters
+    ----------
+    showers : sequence of Shower
+        Checked against the data already (`napari_showermask.masking.check_showers`).
+    kind : {'ramp', 'rateints', 'rate'}
+    shape : tuple of int
+        Shape of the DQ plane.
+    dtype : numpy.dtype
+        Its stored integers (``>u1``, ``>u2`` or ``>u4``).
+    datasum : DataSum or None
+        Updated with every change, when the extension has ``DATASUM``/``CHECKSUM``.
+    """
+
+    def __init__(
+        self,
+        showers: Sequence[Shower],
+        kind: str,
+        shape: tuple[int, ...],
+        dtype: np.dtype,
+        datasum: DataSum | None = None,
+    ) -> None:
+        self.kind, self.dtype, self.datasum = kind, np.dtype(dtype), datasum
+        self.ny, self.nx = shape[-2:]
+        # every kind as (integrations, groups, ny, nx): rateints have one group, rate one of each
+        self.nints = shape[0] if kind != "rate" else 1
+        self.ngroups = shape[1] if kind == "ramp" else 1
+        self.nbytes = int(np.prod(shape)) * self.dtype.itemsize
+        size = self.dtype.itemsize
+        # a plane's and a row's bytes are whole words: a column's word position never changes
+        aligned = (self.ny * self.nx * size) % 4 == 0 and (self.nx * size) % 4 == 0
+        self.boxes: dict[int, list[_Box]] = {}
+        for integration, group in showers_by_integration(showers, kind).items():
+            maps = onset_maps(group, (self.ny, self.nx), self.ngroups, kind == "ramp")
+            self.boxes[integration] = [
+                _Box(
+                    rows,
+                    cols,
+                    onset,
+                    int(onset[onset < self.ngroups].min()),
+                    int(onset[onset < self.ngroups].max()),
+                    np.zeros(onset.shape, np.int32),
+                    word_weights(size, np.arange(cols.start, cols.stop) * size)
+                    if aligned
+                    else None,
+                )
+                for (rows, cols), onset in maps
+            ]
+
+    def copy(
+        self,
+        source: BinaryIO,
+        target: BinaryIO,
+        block_bytes: int = BLOCK_BYTES,
+        report: Callable[[int], None] | None = None,
+    ) -> None:
+        """Read the plane from ``source``, mask it and write it to ``target``, block by block.
+
+        Parameters
+        ----------
+        source, target : binary file
+            Positioned at the start of the plane's data and where it goes.
+        block_bytes : int
+            Bytes read at once (rounded down to whole planes, at least one).
+        report : callable, optional
+            Called with the bytes done after each block.
+
+        Raises
+        ------
+        OSError
+            The source ends before the plane does.
+        """
+        plane = self.ny * self.nx
+        per_block = max(1, min(self.ngroups, block_bytes // (plane * self.dtype.itemsize)))
+        buffer = np.empty((per_block, self.ny, self.nx), self.dtype)
+        raw = memoryview(buffer.reshape(-1).view(np.uint8))
+        done = 0
+        for integration in range(self.nints):
+            for g0 in range(0, self.ngroups, per_block):
+                count = min(per_block, self.ngroups - g0)
+                size = count * plane * self.dtype.itemsize
+                if _read_exactly(source, raw[:size]) < size:
+                    raise OSError(f"input ended early, {done + size} bytes into the DQ data")
+                block = buffer[:count]
+                for box in self.boxes.get(integration, ()):
+                    self._mask(block, integration * self.ngroups + g0, g0, box)
+                target.write(raw[:size])
+                done += size
+                if report is not None:
+                    report(done)
+
+    def _mask(self, block: np.ndarray, plane0: int, g0: int, box: _Box) -> None:
+        """OR one box's bits into a block of groups ``g0...`` (planes ``plane0...``)."""
+        end = g0 + len(block)
+        sub = block[:, box.rows, box.cols]
+        if self.kind != "ramp":
+            on = box.onset < self.ngroups
+            flags = np.where(on, RATE_FLAGS, 0).astype(self.dtype)[None]
+        else:
+            groups = np.arange(g0, end, dtype=np.int32)[:, None, None]
+            if g0 < box.last:  # groups before some pixel's onset: count the usable ones
+                clean = (sub & (DO_NOT_USE | SATURATED)) == 0
+                box.usable += (clean & (groups < box.onset)).sum(axis=0, dtype=np.int32)
+            if end <= box.first:
+                return
+            # every group before a pixel's onset is counted once its onset is reached
+            drop = (box.onset < self.ngroups) & (box.usable < 2)
+            per_pixel = (JUMP_DET | np.where(drop, DO_NOT_USE, 0)).astype(self.dtype)
+            flags = (box.onset <= groups) * per_pixel
+        if self.datasum is not None:
+            self._count(flags & ~sub, plane0, box)
+        sub |= flags
+
+    def _count(self, added: np.ndarray, plane0: int, box: _Box) -> None:
+        """Add the bits about to be set to the ``DATASUM``."""
+        assert self.datasum is not None
+        size = self.dtype.itemsize
+        if box.weights is not None:
+            total = added.sum(axis=(0, 1), dtype=np.int64) * box.weights
+        else:
+            planes = (plane0 + np.arange(len(added))) * (self.ny * self.nx * size)
+            rows = np.arange(box.rows.start, box.rows.stop) * (self.nx * size)
+            cols = np.arange(box.cols.start, box.cols.stop) * size
+            positions = planes[:, None, None] % 4 + rows[None, :, None] % 4 + cols % 4
+            total = added.astype(np.int64) * word_weights(size, positions)
+        self.datasum.add(int(total.sum()))
+
+
+def _read_exactly(source: BinaryIO, view: memoryview) -> int:
+    """Fill ``view`` from ``source`` (a gzip stream may return less per call)."""
+    done = 0
+    while done < len(view):
+        count = source.readinto(view[done:])  # type: ignore[attr-defined]
+        if not count:
+            break
+        done += count
+    return done
