@@ -9,6 +9,9 @@ rotating, same page-cache state, outputs deleted and flushed between runs):
   run once per file: throughput in GB/s of input and peak RSS of the largest process
   (one worker: each worker handles one file at a time).
 
+With ``--compare SRC`` (the ``src`` directory of another checkout, e.g. a ``git worktree``
+of an earlier commit) the batch apply is also run with that code, in the same rotation.
+
 Every command runs as a child of a small wrapper process whose RUSAGE_CHILDREN peak is
 the largest resident set of the command and its workers.
 
@@ -16,6 +19,7 @@ The files are copies of `bigramp.big_ramp` (2 x 120 x 1024 x 1032, 1.27 GB) unde
 ``benchmarks/_data/batch/``; ``--clean`` removes them at the end.
 
 Usage: python benchmarks/bench_batch.py [--files 8] [--detect-files 4] [--repeat 3] [--clean]
+       [--compare SRC]
 """
 
 from __future__ import annotations
@@ -51,12 +55,16 @@ print(json.dumps([elapsed, peak]))
 """
 
 
-def measure(commands: list[list[str]]) -> tuple[float, float]:
-    """Run the commands one after the other; return (seconds, peak RSS in MB)."""
+def measure(commands: list[list[str]], src: Path | None = None) -> tuple[float, float]:
+    """Run the commands one after the other (``src`` first on the path); return (s, peak MB)."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = f"{src}{os.pathsep}{env.get('PYTHONPATH', '')}"
     done = subprocess.run(
         [sys.executable, "-c", WRAPPER, json.dumps([[str(c) for c in cmd] for cmd in commands])],
         capture_output=True,
         text=True,
+        env=env,
     )
     if done.returncode:
         raise SystemExit(f"benchmark command failed: {done.stderr}")
@@ -96,7 +104,7 @@ def median_table(runs: dict[str, list[tuple[float, float]]]) -> dict[str, tuple[
     }
 
 
-def bench_apply(paths: list[Path], repeat: int) -> None:
+def bench_apply(paths: list[Path], repeat: int, compare: Path | None = None) -> None:
     copies = DATA / "batch" / "cp_target"
     outputs = [default_output(p) for p in paths]
     cases = {
@@ -105,13 +113,18 @@ def bench_apply(paths: list[Path], repeat: int) -> None:
         "showermask apply (batch, --jobs 1)": lambda: [[EXE, "apply", *paths, "--jobs", "1"]],
         "showermask apply (one by one)": lambda: [[EXE, "apply", p] for p in paths],
     }
+    other = "showermask apply (batch, --compare code)"
+    if compare is not None:
+        print(f"--compare code: {compare}")
+        module = [sys.executable, "-m", "napari_showermask.cli"]
+        cases[other] = lambda: [[*module, "apply", *paths]]
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
     names = list(cases)
     for k in range(repeat):
         for name in names[k % len(names) :] + names[: k % len(names)]:  # rotate the order
             forget([copies, *outputs])
             copies.mkdir()
-            runs[name].append(measure(cases[name]()))
+            runs[name].append(measure(cases[name](), compare if name == other else None))
     forget([copies, *outputs])
     size = sum(p.stat().st_size for p in paths) / 1e9
     table = median_table(runs)
@@ -119,8 +132,8 @@ def bench_apply(paths: list[Path], repeat: int) -> None:
     print(f"\napply: {len(paths)} files, {size:.2f} GB, medians of {repeat}")
     for name, (seconds, peak) in table.items():
         print(
-            f"  {name:36s} {seconds:7.2f} s  {seconds / base:5.2f}x cp  {size / seconds:5.2f} GB/s"
-            f"  peak RSS {peak:6.0f} MB"
+            f"  {name:40s} {seconds:7.2f} s  {seconds / base:5.2f}x cp"
+            f"  {size / seconds:5.2f} GB/s  peak RSS {peak:6.0f} MB"
         )
 
 
@@ -157,12 +170,13 @@ def main() -> None:
     parser.add_argument("--skip-apply", action="store_true")
     parser.add_argument("--skip-detect", action="store_true")
     parser.add_argument("--clean", action="store_true", help="delete the copies at the end")
+    parser.add_argument("--compare", type=Path, metavar="SRC", help="another checkout's src")
     args = parser.parse_args()
     paths = program(max(args.files, args.detect_files))
     print(f"{os.cpu_count()} cores; files: {paths[0].parent}")
     try:
         if not args.skip_apply:
-            bench_apply(paths[: args.files], args.repeat)
+            bench_apply(paths[: args.files], args.repeat, args.compare)
         if not args.skip_detect:
             bench_detect(paths[: args.detect_files], args.detect_repeat)
     finally:
