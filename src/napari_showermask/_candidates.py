@@ -5,7 +5,8 @@ Each segment gives a shower: its first group is an early quantile of its events'
 the second moments of its persisting pixels, scaled to cover them. Then, where the ellipse
 of a later shower reaches over pixels nearer to an earlier one than to its own, the earlier
 shower is widened to cover them: a pixel is never masked only from a later group than the
-shower it most likely belongs to.
+shower it most likely belongs to; and an earlier shower grows over the band of a brighter
+later one's ellipse around it (the smoothing spreads the later one over its edge).
 """
 
 from __future__ import annotations
@@ -103,6 +104,89 @@ def _claims(showers: list[Shower], segments: list[Segment], shape) -> list[list[
     return claims
 
 
+def _covering(shower: Shower, rows: np.ndarray, cols: np.ndarray, most: float) -> Shower:
+    """Return the shower scaled up (at most ``most`` times) to cover 97% of the pixels."""
+    t = math.radians(shower.theta)
+    dx, dy = cols - shower.x, rows - shower.y
+    along = (dx * math.cos(t) + dy * math.sin(t)) / shower.semi_major
+    across = (-dx * math.sin(t) + dy * math.cos(t)) / shower.semi_minor
+    factor = min(float(np.percentile(np.hypot(along, across), 97)), most)
+    if factor <= 1.0:
+        return shower
+    return shower.moved(
+        semi_major=shower.semi_major * factor, semi_minor=shower.semi_minor * factor
+    )
+
+
+def _band(a: int, showers: list[Shower], pixels: list, shape, tuning: dict[str, Any]):
+    """Return shower ``a``'s pixels and the band of brighter later ellipses around them.
+
+    Both are flat indices; the band is the pixels of later showers, at least as bright
+    (``brighter`` times its score), within ``reach`` pixels of its ellipse.
+    """
+    earlier, ((r, c), mine) = showers[a], pixels[a]
+    pad = int(math.ceil(tuning["reach"])) + 1
+    rows = slice(max(r.start - pad, 0), min(r.stop + pad, shape[0]))
+    cols = slice(max(c.start - pad, 0), min(c.stop + pad, shape[1]))
+    own = np.zeros((rows.stop - rows.start, cols.stop - cols.start), bool)
+    own[r.start - rows.start : r.stop - rows.start, c.start - cols.start : c.stop - cols.start] = (
+        mine
+    )
+    band, near = np.zeros_like(own), None
+    for b, later in enumerate(showers):
+        if pixels[b] is None or later.group <= earlier.group:
+            continue
+        if later.extra["score"] < tuning["brighter"] * earlier.extra["score"]:
+            continue
+        (lr, lc), theirs = pixels[b]
+        top, left = max(lr.start, rows.start), max(lc.start, cols.start)
+        bottom, right = min(lr.stop, rows.stop), min(lc.stop, cols.stop)
+        if top >= bottom or left >= right:
+            continue
+        if near is None:
+            near = ndimage.distance_transform_edt(~own) <= tuning["reach"]
+        part = theirs[top - lr.start : bottom - lr.start, left - lc.start : right - lc.start]
+        window = np.s_[
+            top - rows.start : bottom - rows.start, left - cols.start : right - cols.start
+        ]
+        band[window] |= part & near[window] & ~own[window]
+
+    def flat(image: np.ndarray) -> np.ndarray:
+        ys, xs = np.nonzero(image)
+        return np.ravel_multi_index((ys + rows.start, xs + cols.start), shape)
+
+    return flat(own), flat(band)
+
+
+def _edges(showers: list[Shower], shape, tuning: dict[str, Any]) -> list[Shower]:
+    """Widen each shower over the band of brighter later ellipses around it (`_band`).
+
+    The smoothing spreads a bright later shower over the edge of an earlier, fainter one
+    it touches, whose pixels there take the later onset and would be masked only from the
+    later group: the earlier ellipse is refitted to the moments of its pixels and the band,
+    scaled up to cover them (at most ``widen`` times), its area at most ``cap`` times its
+    own.
+    """
+    out = list(showers)
+    pixels = [shower_pixels(s, shape) for s in showers]
+    for a, earlier in enumerate(showers):
+        if pixels[a] is None:
+            continue
+        own, band = _band(a, showers, pixels, shape, tuning)
+        if not band.size:
+            continue
+        ys, xs = np.unravel_index(np.concatenate([own, band]), shape)
+        x, y, major, minor, theta = _ellipse(ys, xs, 1.0)
+        grown = earlier.moved(x=x, y=y, semi_major=major, semi_minor=minor, theta=theta)
+        grown = _covering(grown, ys, xs, tuning["widen"])
+        ratio = grown.semi_major * grown.semi_minor / (earlier.semi_major * earlier.semi_minor)
+        shrink = math.sqrt(min(tuning["cap"] / ratio, 1.0))
+        out[a] = grown.moved(
+            semi_major=grown.semi_major * shrink, semi_minor=grown.semi_minor * shrink
+        )
+    return out
+
+
 def candidates(
     integration: int,
     segments: list[Segment],
@@ -121,8 +205,8 @@ def candidates(
     first_usable : int
         First usable difference frame (`_difference_stats.usable_groups`).
     tuning : dict
-        ``scale``, ``min_area``, ``cover``, ``early`` and ``footprint`` of
-        `detection.detect_showers`.
+        ``scale``, ``min_area``, ``cover``, ``early``, ``footprint``, ``reach``,
+        ``widen``, ``cap`` and ``brighter`` of `detection.detect_showers`.
 
     Returns
     -------
@@ -149,4 +233,6 @@ def candidates(
             showers[k] = showers[k].moved(
                 x=x, y=y, semi_major=major, semi_minor=minor, theta=theta
             )
+    if tuning.get("reach", 0.0) > 0:
+        showers = _edges(showers, shape, tuning)
     return sorted(showers, key=lambda s: -s.extra["score"])

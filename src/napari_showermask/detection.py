@@ -41,7 +41,9 @@ that brightens in one integration only) are dropped. Each piece gives a shower:
   ``footprint`` times the piece's 95th percentile and kept rising after their onset (the
   glow that persists, not the blur of a bright one or a one-frame flash), scaled by
   ``cover``; where the ellipse of a later shower reaches over pixels nearer to an earlier
-  one, the earlier one is widened to cover them (`_candidates`);
+  one, the earlier one is widened to cover them, and an earlier shower grows over the
+  band (``reach`` pixels) of a brighter later one's ellipse around it, whose smoothed
+  glow spreads over its edge and gives those pixels the later onset (`_candidates`);
 - its score is the peak CUSUM (in units of the smoothed noise).
 
 A glow already there in the first usable difference frame ``g0`` (``SCI[g0] - SCI[g0-1]``;
@@ -159,6 +161,10 @@ def detect_showers(
     level: float = 0.5,
     ratio: float = 0.5,
     grow: float = 0.25,
+    reach: float = 3.0,
+    widen: float = 1.3,
+    cap: float = 1.15,
+    brighter: float = 1.0,
     workers: int = 2,
 ) -> list[Shower]:
     """Propose candidate showers in a ramp product.
@@ -200,6 +206,16 @@ def detect_showers(
         to be a shower (the region as a whole passed ``threshold``).
     grow : float
         Regions are grown down to this fraction of ``threshold`` (hysteresis).
+    reach : float
+        Width, in pixels, of the band of a later, brighter shower's ellipse around an
+        earlier one's that the earlier one grows over (the smoothing spreads a bright
+        later shower over the edge of an earlier one it touches); 0 turns this off.
+    widen : float
+        Most the earlier ellipse is scaled up to cover its pixels and that band.
+    cap : float
+        Most the earlier ellipse's area grows over that band.
+    brighter : float
+        The later shower's score must be at least this many times the earlier one's.
     workers : int
         Threads; integrations are shared among them (numpy and scipy release the GIL).
 
@@ -229,6 +245,10 @@ def detect_showers(
         "level": level,
         "ratio": ratio,
         "grow": grow,
+        "reach": reach,
+        "widen": widen,
+        "cap": cap,
+        "brighter": brighter,
     }
     nints, bad = product.nints, stats.bad_pixels(product)
     # each integration's own statistics (20 bytes a pixel: sums, lowest run mean and its
