@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from . import _glprograms
 from ._layers import frame_contrast
 from .dqdisplay import CATEGORY_COLORS, DQCategories, category_names
 from .products import Product, open_product, product_kind, stem
@@ -54,6 +55,7 @@ def product_layers(product: Product) -> list[tuple]:
         frame), ``<stem> DQ`` (labels: flag categories of `napari_showermask.dqdisplay`)
         and ``<stem> showers`` (empty shapes layer of the product's dimensionality).
     """
+    _glprograms.install()  # removing some of these layers later must not crash napari
     name = stem(product.path)
     labels = AXIS_LABELS[product.kind]
     # contrast from one plane only: the first difference of a ramp, else the first plane

@@ -12,6 +12,7 @@ from napari.utils.notifications import show_info
 from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QDockWidget, QLabel, QMessageBox, QScrollArea, QVBoxLayout, QWidget
 
+from .. import _glprograms
 from ..dqdisplay import flag_names
 from ..outputs import same_file
 from ..session import MaskingSession
@@ -51,6 +52,7 @@ class ShowerMaskingWidget(QWidget):
 
     def __init__(self, napari_viewer: napari.viewer.Viewer) -> None:
         super().__init__()
+        _glprograms.install()  # see that module: layer removal must not crash napari
         self.viewer = napari_viewer
         self.session: MaskingSession | None = None
         self.binding: ProductBinding | None = None
