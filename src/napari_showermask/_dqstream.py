@@ -140,15 +140,20 @@ class DQStream:
             flags = np.where(on, RATE_FLAGS, 0).astype(self.dtype)[None]
         else:
             groups = np.arange(g0, end, dtype=np.int32)[:, None, None]
+            before = None  # the block's groups lying before each pixel's onset (None: none)
             if g0 < box.last:  # groups before some pixel's onset: count the usable ones
                 clean = (sub & (DO_NOT_USE | SATURATED)) == 0
-                box.usable += (clean & (groups < box.onset)).sum(axis=0, dtype=np.int32)
-            if end <= box.first:
-                return
+                if end <= box.first:  # before every onset: nothing to mask yet
+                    box.usable += clean.sum(axis=0, dtype=np.int32)
+                    return
+                before = groups < box.onset
+                box.usable += (clean & before).sum(axis=0, dtype=np.int32)
             # every group before a pixel's onset is counted once its onset is reached
-            drop = (box.onset < self.ngroups) & (box.usable < 2)
-            per_pixel = (JUMP_DET | np.where(drop, DO_NOT_USE, 0)).astype(self.dtype)
-            flags = (box.onset <= groups) * per_pixel
+            masked = box.onset < self.ngroups
+            drop = masked & (box.usable < 2)
+            per_pixel = np.where(masked, JUMP_DET | np.where(drop, DO_NOT_USE, 0), 0)
+            per_pixel = per_pixel.astype(self.dtype)
+            flags = per_pixel[None] if before is None else np.where(before, 0, per_pixel)
         if self.datasum is not None:
             self._count(flags & ~sub, plane0, box)
         sub |= flags
