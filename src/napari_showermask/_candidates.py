@@ -46,7 +46,12 @@ def _line_like(segment: Segment, scale: float) -> bool:
 
 def _fit_pixels(segment: Segment, tuning: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """Return the pixels the ellipse is sized on: those of the glow that persists."""
+    # a fraction of the highest rises; or, for pixels whose CUSUM rose mostly after their
+    # onset (not a flash), of the median rise, where a brighter later shower on top of
+    # part of the shower (the same excursion there) raised the highest
     keep = segment.rise >= max(tuning["footprint"] * np.percentile(segment.rise, 95), 1e-6)
+    rising = segment.rise >= 0.5 * segment.strength
+    keep |= rising & (segment.rise >= tuning["median_footprint"] * np.median(segment.rise))
     rows, cols = segment.rows[keep], segment.cols[keep]
     if len(rows) < tuning["min_area"]:
         return segment.rows, segment.cols
@@ -61,15 +66,27 @@ def _fit_pixels(segment: Segment, tuning: dict[str, Any]) -> tuple[np.ndarray, n
     return (rows[big], cols[big]) if big.any() else (rows, cols)
 
 
-def _ellipse(rows: np.ndarray, cols: np.ndarray, cover: float) -> tuple[float, ...]:
-    """Return ``(x, y, semi_major, semi_minor, theta)`` covering the pixels."""
+def _ellipse(
+    rows: np.ndarray, cols: np.ndarray, cover: float, blur: float = 0.0
+) -> tuple[float, ...]:
+    """Return ``(x, y, semi_major, semi_minor, theta)`` covering the pixels.
+
+    ``blur`` (pixels squared) is taken off the variance along each axis first.
+    """
     x, y = float(cols.mean()), float(rows.mean())
     cov = np.cov(np.vstack([cols, rows])) if len(rows) > 1 else np.eye(2) * 0.25
     eigen, vectors = np.linalg.eigh(cov)
     # a filled ellipse of semi-axis a has variance a**2 / 4 along that axis
-    minor, major = (2 * math.sqrt(max(v, 0.25)) * cover + 0.5 for v in eigen)
+    minor, major = (2 * math.sqrt(max(v - blur, 0.25)) * cover + 0.5 for v in eigen)
     theta = math.degrees(math.atan2(vectors[1, 1], vectors[0, 1])) % 180.0
     return x, y, major, minor, theta
+
+
+def _blur(segment: Segment, tuning: dict[str, Any]) -> float:
+    """Return the variance the smoothing added to a bright shower's footprint (else 0)."""
+    if segment.score < tuning["bright"] * tuning["threshold"]:
+        return 0.0
+    return tuning["deblur"] * tuning["scale"] ** 2
 
 
 def _claims(showers: list[Shower], segments: list[Segment], shape) -> list[list[np.ndarray]]:
@@ -218,7 +235,7 @@ def candidates(
         Shower(
             integration,
             _first_group(segment, first_usable),
-            *_ellipse(rows, cols, tuning["cover"]),
+            *_ellipse(rows, cols, tuning["cover"], _blur(segment, tuning)),
             extra={"score": round(float(segment.score), 2), "source": "detect"},
         )
         for segment, (rows, cols) in zip(kept, fits, strict=True)

@@ -38,8 +38,10 @@ that brightens in one integration only) are dropped. Each piece gives a shower:
 - its first group is an early quantile (``early``) of the onsets of its pixels, never
   their median: masking must start where the glow first appears;
 - its ellipse comes from the second moments of its pixels whose CUSUM reached
-  ``footprint`` times the piece's 95th percentile and kept rising after their onset (the
-  glow that persists, not the blur of a bright one or a one-frame flash), scaled by
+  ``footprint`` times the piece's 95th percentile (or ``median_footprint`` times its
+  median, where a brighter later shower on top of part of it raised the highest) and kept
+  rising after their onset (the glow that persists, not the blur of a bright one or a
+  one-frame flash), the smoothing's variance taken off a bright one's, scaled by
   ``cover``; where the ellipse of a later shower reaches over pixels nearer to an earlier
   one, the earlier one is widened to cover them, and an earlier shower grows over the
   band (``reach`` pixels) of a brighter later one's ellipse around it, whose smoothed
@@ -158,6 +160,7 @@ def detect_showers(
     tolerance: int = 2,
     early: float = 0.1,
     footprint: float = 0.1,
+    median_footprint: float = 0.3,
     level: float = 0.5,
     ratio: float = 0.5,
     grow: float = 0.25,
@@ -165,6 +168,8 @@ def detect_showers(
     widen: float = 1.3,
     cap: float = 1.15,
     brighter: float = 1.0,
+    bright: float = 10.0,
+    deblur: float = 0.5,
     workers: int = 2,
 ) -> list[Shower]:
     """Propose candidate showers in a ramp product.
@@ -197,7 +202,11 @@ def detect_showers(
         Quantile of a shower's pixel onsets taken as its first group (0 is the earliest).
     footprint : float
         The ellipse is sized on the pixels whose CUSUM reached this fraction of the
-        shower's 95th percentile (and kept rising after their onset).
+        shower's 95th percentile (and kept rising after their onset), or
+        ``median_footprint`` times its median if that is lower.
+    median_footprint : float
+        See ``footprint``: a brighter later shower on top of part of an earlier one (one
+        excursion there) raises its 95th percentile.
     level : float
         Fraction of ``threshold`` from which a pixel's first CUSUM excursion counts as a
         shower of its own (one that faded before a later one began there).
@@ -216,6 +225,12 @@ def detect_showers(
         Most the earlier ellipse's area grows over that band.
     brighter : float
         The later shower's score must be at least this many times the earlier one's.
+    bright : float
+        A shower whose score passes ``bright * threshold`` has ``deblur * scale**2``
+        taken off the variance of its footprint along each axis (the smoothing widens a
+        bright glow's footprint most: a thin one would come out far too wide).
+    deblur : float
+        See ``bright``.
     workers : int
         Threads; integrations are shared among them (numpy and scipy release the GIL).
 
@@ -249,6 +264,9 @@ def detect_showers(
         "widen": widen,
         "cap": cap,
         "brighter": brighter,
+        "median_footprint": median_footprint,
+        "bright": bright,
+        "deblur": deblur,
     }
     nints, bad = product.nints, stats.bad_pixels(product)
     # each integration's own statistics (20 bytes a pixel: sums, lowest run mean and its
