@@ -135,6 +135,13 @@ def bench_apply(paths: list[Path], repeat: int, compare: Path | None = None) -> 
             f"  {name:40s} {seconds:7.2f} s  {seconds / base:5.2f}x cp"
             f"  {size / seconds:5.2f} GB/s  peak RSS {peak:6.0f} MB"
         )
+    # each round's ratio to that round's cp: less sensitive to the load drifting between rounds
+    print("  per round, x cp (median, then each round):")
+    cp_runs = [t for t, _ in runs["cp (one command)"]]
+    for name, values in runs.items():
+        ratios = [t / c for (t, _), c in zip(values, cp_runs, strict=True)]
+        each = " ".join(f"{r:.2f}" for r in ratios)
+        print(f"  {name:40s} {statistics.median(ratios):5.2f}x  ({each})")
 
 
 def bench_detect(paths: list[Path], repeat: int) -> None:
