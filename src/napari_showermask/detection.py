@@ -54,7 +54,9 @@ before the integration: it is reported at group ``g0 - 1``, which masks like any
 group because fewer than two usable groups precede it.
 
 Known limits: with one integration, a glow that begins within the first few groups and
-barely decays looks like a constant source and is not found. Two showers that begin within
+barely decays looks like a constant source and is not found; and a faint or idle glow
+under a later, brighter shower raises the lowest run mean there, so that those pixels take
+the later onset (beyond the band its ellipse grows over). Two showers that begin within
 ``tolerance`` groups of each other and touch are one candidate. A later shower on top of
 an earlier one whose glow still lasts is not separated from it (the pixels have one
 excursion): the candidate starts early, never late. Onsets tend to be a group or two early
