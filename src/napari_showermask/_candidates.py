@@ -68,7 +68,7 @@ def _fit_pixels(segment: Segment, tuning: dict[str, Any]) -> tuple[np.ndarray, n
 
 def _ellipse(
     rows: np.ndarray, cols: np.ndarray, cover: float, blur: float = 0.0
-) -> tuple[float, ...]:
+) -> tuple[float, float, float, float, float]:
     """Return ``(x, y, semi_major, semi_minor, theta)`` covering the pixels.
 
     ``blur`` (pixels squared) is taken off the variance along each axis first.

@@ -85,7 +85,7 @@ def cusum(
     first_value, rise = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
     early = np.full(shape, -1, np.int16)
     early_peak = np.zeros(shape, np.float32)
-    level = np.float32(level)
+    floor = np.float32(level)
     for g, frame in frames(product, integration, groups, bad):
         excess = np.subtract(frame, mean, out=frame)
         excess /= sigma
@@ -106,7 +106,7 @@ def cusum(
         np.copyto(peak, total, where=better)
         np.copyto(onset, start, where=better)
         np.subtract(total, first_value, out=rise, where=better)
-        np.copyto(early, start, where=(total >= level) & (early < 0))
+        np.copyto(early, start, where=(total >= floor) & (early < 0))
         np.maximum(early_peak, total, out=early_peak, where=early == start)
         step()
     return Cusum(peak, onset, rise, early, early_peak)

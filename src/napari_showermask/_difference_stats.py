@@ -98,7 +98,8 @@ def frames(
     ------
     (int, numpy.ndarray)
     """
-    last_group, last_sci, last_dq = None, None, None
+    last_group: int | None = None
+    last_sci, last_dq = np.zeros(0, np.float32), np.zeros(0, np.uint8)
     for g in groups:
         if last_group != g - 1:
             last_sci = product.read("SCI", (integration, g - 1)).astype(np.float32)
@@ -201,8 +202,9 @@ def runs(
         step()
         if g not in ends:
             continue
-        for whole, part in zip(own, (count, total, squares), strict=True):
-            whole += part
+        own[0] += count
+        own[1] += total
+        own[2] += squares
         # the run without its highest difference, in place (few planes, big frames)
         trimmed = count >= 3
         np.subtract(total, top, out=total, where=trimmed)

@@ -102,7 +102,8 @@ def segments(
         inside = regions[box] == k
         if inside.sum() < min_area:
             continue
-        maps = [plane[box] for plane in cusum]
+        peak, onset, rise, early, early_peak = (plane[box] for plane in cusum)
+        maps = (peak, onset, rise, early, early_peak)
         for segment in _split(inside, *maps, threshold, min_area, tolerance, weak_ratio, quantile):
             rows, cols = segment.rows + box[0].start, segment.cols + box[1].start
             yield replace(segment, rows=rows, cols=cols)
@@ -233,10 +234,10 @@ def _split(
                 touching[b].add(c)
     pixel = np.concatenate([np.flatnonzero(ids[0] >= 0), np.flatnonzero(ids[1] >= 0)])
     found = []
-    for p, events in members.items():
+    for p, listed in members.items():
         if weak(p):
             continue
-        events = np.asarray(events)
+        events = np.asarray(listed)
         flat = np.unique(pixel[events])
         rows, cols = np.unravel_index(flat, inside.shape)
         at = np.searchsorted(flat, pixel[events])

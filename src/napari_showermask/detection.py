@@ -296,7 +296,7 @@ def detect_showers(
             if nints == 1:
                 reference = stats.single_reference(lowest)
             else:
-                others = tuple(p - o for p, o in zip(pooled, own, strict=True))
+                others = (pooled[0] - own[0], pooled[1] - own[1], pooled[2] - own[2])
                 reference = stats.leave_one_out_reference(others, lowest)
                 del others
             del own, lowest
@@ -317,12 +317,15 @@ def detect_showers(
     if nints > 1:
         run.in_threads(pool, shares)
         if keep:  # added up once, here, not in every worker
-            pooled = tuple(np.zeros(product.image_shape) for _ in range(3))
+            shape = product.image_shape
+            pooled = (np.zeros(shape), np.zeros(shape), np.zeros(shape))
             for own, _ in kept.values():
                 for whole, part in zip(pooled, own, strict=True):
                     whole += part
         else:
-            pooled = tuple(sum(part[k] for part in parts) for k in range(3))
+            pooled = parts[0]
+            for more in parts[1:]:
+                pooled = (pooled[0] + more[0], pooled[1] + more[1], pooled[2] + more[2])
     parts.clear()
     run.in_threads(search, shares)
     run.progress(1.0)
