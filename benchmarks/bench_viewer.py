@@ -1,6 +1,7 @@
 """Open the >= 1 GB full-frame ramp in napari with the plugin: first render, memory, paging.
 
-Run under a display: ``xvfb-run -a python benchmarks/bench_viewer.py [RAMP.fits]``.
+Run under a display: ``xvfb-run -a python benchmarks/bench_viewer.py [RAMP.fits] [--repeat N]``
+(N alternating runs of each case; the medians over runs are reported).
 
 Each case runs in a fresh process (napari's first layer pays one-time imports):
 - ``plugin``: the Shower Masking widget docked, then ``viewer.open(RAMP, plugin=...)``;
@@ -126,6 +127,12 @@ def measure(case: str, ramp: Path) -> dict:
     return result
 
 
+def median_of(results: list[dict]) -> dict:
+    """Median of each number over several runs of one case."""
+    keys = [k for k, v in results[0].items() if isinstance(v, float | int)]
+    return {k: statistics.median(r[k] for r in results) for k in keys}
+
+
 def main() -> None:
     """Run both cases, each in a fresh process, and print the report."""
     if len(sys.argv) > 2 and sys.argv[1] == "--case":
@@ -134,15 +141,23 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bigramp import big_ramp
 
-    ramp = big_ramp(Path(sys.argv[1]) if len(sys.argv) > 1 else None)
-    results = {}
-    for case in ("baseline", "plugin"):
-        run = subprocess.run(
-            [sys.executable, __file__, "--case", case, str(ramp)],
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
-        results[case] = json.loads(run.stdout.strip().splitlines()[-1])
-    base, plug = results["baseline"], results["plugin"]
+    args = sys.argv[1:]
+    repeat = 1
+    if "--repeat" in args:
+        at = args.index("--repeat")
+        repeat = int(args[at + 1])
+        del args[at : at + 2]
+    ramp = big_ramp(Path(args[0]) if args else None)
+    runs: dict[str, list[dict]] = {"baseline": [], "plugin": []}
+    for _ in range(repeat):  # alternating, so both cases see the same load
+        for case in ("baseline", "plugin"):
+            run = subprocess.run(
+                [sys.executable, __file__, "--case", case, str(ramp)],
+                capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            runs[case].append(json.loads(run.stdout.strip().splitlines()[-1]))
+    base, plug = ({**r[0], **median_of(r)} for r in (runs["baseline"], runs["plugin"]))
+    print(f"{repeat} alternating run(s) of each case; medians over runs")
     print(f"file: {ramp} ({ramp.stat().st_size / 1e9:.2f} GB); OpenGL: {plug['renderer']}")
     print(f"{'':34}{'plugin':>10}{'baseline':>10}{'ratio':>8}   target")
     rows = [

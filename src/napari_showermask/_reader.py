@@ -9,6 +9,7 @@ import numpy as np
 from . import _glprograms
 from ._layers import frame_contrast
 from .dqdisplay import CATEGORY_COLORS, DQCategories, category_names
+from .planes import ProductPlanes
 from .products import Product, open_product, product_kind, stem
 
 AXIS_LABELS = {
@@ -74,14 +75,14 @@ def product_layers(product: Product) -> list[tuple]:
         "name": f"{name} DQ",
         "opacity": 0.4,
         "colormap": CATEGORY_COLORS,
-        "features": {"index": codes, "flags": [category_names(c) for c in codes]},
+        "features": {"index": codes, "flags": [category_names(int(c)) for c in codes]},
         "axis_labels": labels,
         "multiscale": False,
         "metadata": {**meta, "showermask_role": "dq"},
     }
     return [
-        (product.differences, image, "image"),
-        (DQCategories(product.dq), dq, "labels"),
+        (ProductPlanes(product, "difference", prefetch=True), image, "image"),
+        (DQCategories(product.dq, prefetch=True), dq, "labels"),
         (
             [],
             showers_layer_kwargs(product),

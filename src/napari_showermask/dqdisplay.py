@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
 
+from ._prefetch import FramePrefetch
+
 __all__ = ["CATEGORY_COLORS", "DQCategories", "category_names", "dq_categories", "flag_names"]
 
 _SHOWN = {
@@ -51,7 +53,7 @@ def dq_categories(dq: np.ndarray) -> np.ndarray:
         Bits: 1 DO_NOT_USE, 2 SATURATED, 4 JUMP_DET, 8 any other flag.
     """
     dq = np.asarray(dq)
-    codes = _LOW_BYTE_CODES[dq & 0xFF]  # one table look-up per pixel
+    codes: np.ndarray = _LOW_BYTE_CODES[dq & 0xFF]  # one table look-up per pixel
     if dq.dtype.itemsize > 1:
         codes[dq > 0xFF] |= _OTHER
     return codes
@@ -126,13 +128,20 @@ class DQCategories:
     ----------
     dq : array-like
         Anything with ``shape`` and ``__getitem__`` returning DQ values.
+    prefetch : bool
+        Compute the next whole frame in the direction of paging in background, for a viewer.
     """
 
-    def __init__(self, dq: Any) -> None:
+    def __init__(self, dq: Any, prefetch: bool = False) -> None:
         self.dq = dq
         self.shape = tuple(dq.shape)
         self.dtype = np.dtype(np.uint8)
         self.ndim = len(self.shape)
+        self._prefetch = (
+            FramePrefetch(lambda index: dq_categories(dq[index]), self.shape[:-2])
+            if prefetch
+            else None
+        )
 
     @property
     def size(self) -> int:
@@ -140,13 +149,26 @@ class DQCategories:
         return int(np.prod(self.shape))
 
     def __len__(self) -> int:
-        return self.shape[0]
+        return int(self.shape[0])
 
     def __getitem__(self, key: Any) -> np.ndarray | DQCategories:
         if isinstance(key, int | np.integer) and self.ndim > 3:
             # napari asks ``data[0].dtype``: answer with a lazy view, not a whole integration
             return DQCategories(_Leading(self.dq, int(key)))
+        lead = _whole_frame(key, self.ndim)
+        if self._prefetch is not None and lead is not None:
+            return self._prefetch.get(lead)
         return dq_categories(self.dq[key])
+
+
+def _whole_frame(key: Any, ndim: int) -> tuple[int, ...] | None:
+    """Return the leading indices of ``key`` if it selects one whole frame, else None."""
+    key = key if isinstance(key, tuple) else (key,)
+    lead, rest = key[: ndim - 2], key[ndim - 2 :]
+    whole = len(key) == ndim and all(k == slice(None) for k in rest)
+    if whole and all(isinstance(k, int | np.integer) for k in lead):
+        return tuple(int(k) for k in lead)
+    return None
 
 
 class _Leading:
@@ -158,4 +180,4 @@ class _Leading:
 
     def __getitem__(self, key: Any) -> np.ndarray:
         key = key if isinstance(key, tuple) else (key,)
-        return self.array[(self.index, *key)]
+        return np.asarray(self.array[(self.index, *key)])

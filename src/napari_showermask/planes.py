@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._prefetch import FramePrefetch
+
 if TYPE_CHECKING:
     from .products import Product
 
@@ -23,12 +25,16 @@ class ProductPlanes:
     product : Product
     what : str
         An EXTNAME, or ``'difference'`` for `Product.difference` frames.
+    prefetch : bool
+        Compute the next frame in the direction of paging in background, for a viewer
+        (`napari_showermask._prefetch.FramePrefetch`); whole frames only.
     """
 
-    def __init__(self, product: Product, what: str) -> None:
+    def __init__(self, product: Product, what: str, prefetch: bool = False) -> None:
         self.product = product
         self.what = what
         self.shape = product.shape
+        self._prefetch = FramePrefetch(self._plane, self.shape[:-2]) if prefetch else None
         self.dtype: np.dtype
         if what == "difference":
             self.dtype = np.dtype(np.float32)
@@ -58,6 +64,9 @@ class ProductPlanes:
 
     def __getitem__(self, key: Any) -> np.ndarray:
         lead, plane = _split_key(key, self.ndim)
+        if self._prefetch is not None and all(isinstance(k, int) for k in lead):
+            frame: np.ndarray = self._prefetch.get(tuple(lead))[plane]
+            return frame
         ranges = [range(n)[k] for k, n in zip(lead, self.shape[: len(lead)], strict=True)]
         indices = np.ndindex(*[len(r) for r in ranges if isinstance(r, range)])
         frames = []

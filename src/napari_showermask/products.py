@@ -189,6 +189,7 @@ class Product:
     _hdul: fits.HDUList = field(repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _last: tuple[Any, ...] = field(default=((), None), repr=False)  # the last difference frame
+    _raw: tuple[Any, ...] = field(default=(), repr=False)  # the last two SCI frames read
 
     @property
     def nints(self) -> int:
@@ -247,11 +248,20 @@ class Product:
         last_index, last_frame = self._last
         if last_frame is not None and last_index == index:
             return np.array(last_frame)  # the viewer and the contrast both ask for it
-        frame = self.read("SCI", index).astype(np.float32, copy=False)
+        frame = self._sci(index)
         if self.kind == "ramp" and index[1] > 0:
-            frame = frame - self.read("SCI", (index[0], index[1] - 1))
+            frame = frame - self._sci((index[0], index[1] - 1))
         self._last = (index, frame)
         return frame.copy()
+
+    def _sci(self, index: tuple[int, ...]) -> np.ndarray:
+        """One SCI frame as float32; paging a ramp reads each frame once, not twice."""
+        for raw_index, kept in self._raw:
+            if raw_index == index:
+                return np.asarray(kept, np.float32)
+        raw = self.read("SCI", index).astype(np.float32, copy=False)
+        self._raw = ((index, raw), *self._raw[:1])
+        return raw
 
     @property
     def differences(self) -> ProductPlanes:
@@ -298,8 +308,9 @@ class Product:
             ]
 
     def close(self) -> None:
-        """Close the file."""
-        self._hdul.close()
+        """Close the file (after a read in progress in another thread, e.g. prefetching)."""
+        with self._lock:
+            self._hdul.close()
 
     def __enter__(self) -> Product:
         return self

@@ -1,0 +1,114 @@
+"""Frames computed ahead while the user looks at one: paging groups costs no file read."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import numpy as np
+
+Index = tuple[int, ...]
+
+_EXECUTOR: ThreadPoolExecutor | None = None
+_EXECUTOR_LOCK = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    """One background thread for all prefetching (reads are serialised per file anyway)."""
+    global _EXECUTOR
+    with _EXECUTOR_LOCK:
+        if _EXECUTOR is None:
+            _EXECUTOR = ThreadPoolExecutor(1, thread_name_prefix="showermask-prefetch")
+        return _EXECUTOR
+
+
+class FramePrefetch:
+    """Compute frames on demand and the next one in the direction of travel in background.
+
+    Parameters
+    ----------
+    compute : callable
+        ``compute(index) -> numpy.ndarray``: one 2-D frame for a tuple of leading indices.
+    shape : tuple of int
+        The leading shape (e.g. ``(nints, ngroups)``); the last axis is the one paged.
+    keep : int
+        Frames kept (the one shown, the one before and the ones computed ahead).
+
+    Notes
+    -----
+    A frame asked for while it is being computed ahead is waited for, not computed twice.
+    A failed computation ahead (e.g. the file was closed meanwhile) is forgotten; the
+    frame is computed again, and its error raised, if it is asked for.
+    """
+
+    def __init__(
+        self, compute: Callable[[Index], np.ndarray], shape: tuple[int, ...], keep: int = 4
+    ) -> None:
+        self.compute, self.shape, self.keep = compute, tuple(shape), keep
+        self._frames: OrderedDict[Index, np.ndarray] = OrderedDict()
+        self._pending: dict[Index, Future[None]] = {}
+        self._lock = threading.Lock()
+        self._last: Index | None = None
+
+    def get(self, index: Index) -> np.ndarray:
+        """Return the frame at ``index`` and start computing the next one ahead.
+
+        Parameters
+        ----------
+        index : tuple of int
+
+        Returns
+        -------
+        numpy.ndarray
+            Read-only: the same array may be returned again.
+        """
+        index = tuple(int(k) for k in index)
+        with self._lock:
+            frame = self._frames.get(index)
+            pending = self._pending.get(index)
+        if frame is None and pending is not None:
+            pending.result()
+            with self._lock:
+                frame = self._frames.get(index)
+        if frame is None:
+            frame = self.compute(index)
+            frame.flags.writeable = False
+            self._store(index, frame)
+        self._ahead(index)
+        return frame
+
+    def _store(self, index: Index, frame: np.ndarray) -> None:
+        with self._lock:
+            self._frames[index] = frame
+            self._frames.move_to_end(index)
+            while len(self._frames) > self.keep:
+                self._frames.popitem(last=False)
+
+    def _ahead(self, index: Index) -> None:
+        """Start computing the neighbour on the last axis, in the direction of travel."""
+        if not index:  # a single frame (rate products): nothing to page to
+            return
+        step = -1 if self._last is not None and self._last[:-1] == index[:-1] and (
+            self._last[-1] > index[-1]
+        ) else 1  # fmt: skip
+        self._last = index
+        nxt = (*index[:-1], index[-1] + step)
+        if not 0 <= nxt[-1] < self.shape[-1]:
+            return
+        with self._lock:
+            if nxt in self._frames or nxt in self._pending:
+                return
+            self._pending[nxt] = _executor().submit(self._fill, nxt)
+
+    def _fill(self, index: Index) -> None:
+        try:
+            frame = self.compute(index)
+            frame.flags.writeable = False
+            self._store(index, frame)
+        except Exception:  # e.g. the product was closed: computed again if asked for
+            pass
+        finally:
+            with self._lock:
+                self._pending.pop(index, None)

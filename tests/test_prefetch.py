@@ -1,0 +1,75 @@
+"""Frames computed ahead for paging: same frames, computed once, errors not hidden."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from napari_showermask._prefetch import FramePrefetch
+from napari_showermask._reader import read_product
+from napari_showermask.dqdisplay import dq_categories
+from napari_showermask.products import open_product
+
+
+class Counting:
+    """A frame function that records every index it computes."""
+
+    def __init__(self, fail=()):
+        self.calls, self.fail, self.lock = [], set(fail), threading.Lock()
+
+    def __call__(self, index):
+        with self.lock:
+            self.calls.append(index)
+        if index in self.fail:
+            raise OSError(f"cannot read {index}")
+        return np.full((3, 4), float(sum(index) + 10 * index[0]))
+
+
+def wait_for(condition, timeout=5.0):
+    end = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < end, "not computed in background"
+        time.sleep(0.005)
+
+
+def test_next_frame_is_computed_ahead_once_in_the_direction_of_paging():
+    compute = Counting()
+    frames = FramePrefetch(compute, (2, 6))
+    assert np.array_equal(frames.get((0, 2)), compute((0, 2)))
+    wait_for(lambda: (0, 3) in compute.calls)
+    assert np.array_equal(frames.get((0, 3)), np.full((3, 4), 3.0))
+    wait_for(lambda: (0, 4) in compute.calls)
+    assert compute.calls.count((0, 3)) == 1  # the frame computed ahead was used
+    frames.get((0, 1))  # paging back: the one before is computed ahead
+    wait_for(lambda: (0, 0) in compute.calls)
+    assert (0, 6) not in compute.calls and not frames.get((0, 5)).flags.writeable
+
+
+def test_a_failure_ahead_is_forgotten_and_raised_when_asked_for():
+    compute = Counting(fail={(1, 1)})
+    frames = FramePrefetch(compute, (2, 3))
+    frames.get((1, 0))
+    wait_for(lambda: (1, 1) in compute.calls and not frames._pending)
+    with pytest.raises(OSError, match=r"cannot read \(1, 1\)"):
+        frames.get((1, 1))
+    frames.get((1, 2))  # the last frame: nothing beyond it is asked for
+    assert (1, 3) not in compute.calls
+
+
+def test_reader_layers_page_the_same_frames_as_the_product(ramp_file):
+    (image, _, _), (dq, _, _), _ = read_product(str(ramp_file))
+    product = open_product(ramp_file)
+    nints, ngroups = product.shape[:2]
+    for i in range(nints):
+        for g in [*range(ngroups), *reversed(range(ngroups))]:
+            assert np.array_equal(image[i, g], product.difference((i, g)))
+            assert np.array_equal(image[i, g, 2:5, 1:3], product.difference((i, g))[2:5, 1:3])
+            assert np.array_equal(dq[i, g], dq_categories(product.read(product.dq_name, (i, g))))
+
+
+def test_a_single_frame_has_nothing_to_page_to():
+    compute = Counting()
+    frames = FramePrefetch(lambda index: compute((0, 0)), ())
+    assert frames.get(()).shape == (3, 4) and frames.get(()).shape == (3, 4)
+    assert compute.calls == [(0, 0)]
