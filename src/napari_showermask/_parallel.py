@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
@@ -31,7 +31,7 @@ def fit_in_processes(
     integration: int,
     boxes: Sequence[Box],
     workers: int,
-) -> Iterator[tuple[Box, tuple[np.ndarray, np.ndarray]]]:
+) -> Generator[tuple[Box, tuple[np.ndarray, np.ndarray]], None, None]:
     """Yield ``(box, (rate, err))`` as worker processes finish fitting the boxes.
 
     Parameters

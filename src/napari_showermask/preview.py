@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 
 import numpy as np
 
@@ -75,7 +75,7 @@ class RatePreview:
         workers: int = 1,
     ) -> None:
         self._own = not isinstance(product, Product)
-        self.product = open_product(product) if self._own else product
+        self.product: Product = product if isinstance(product, Product) else open_product(product)
         try:
             self.fitter = RampFitter(self.product, gain, readnoise, engine)
         except Exception:
@@ -243,6 +243,7 @@ class RatePreview:
                 rate = np.empty((ny, nx), np.float32)
                 err = np.empty((ny, nx), np.float32)
                 boxes = [(slice(r, min(r + step, ny)), slice(0, nx)) for r in range(0, ny, step)]
+                blocks: Generator[tuple[Box, tuple[np.ndarray, np.ndarray]], None, None]
                 if self.workers > 1 and len(boxes) > 1 and not is_gzip(self.product.path):
                     blocks = fit_in_processes(
                         self.product.path, self._fit_args, integration, boxes, self.workers
@@ -268,7 +269,10 @@ class RatePreview:
         shape = (box[0].stop - box[0].start, box[1].stop - box[1].start)
         onset = np.full(shape, _NONE, np.int64)
         for shower in self.fitter.local_showers(integration, box, showers):
-            (rows, cols), inside = shower_pixels(shower, shape)
+            found = shower_pixels(shower, shape)
+            if found is None:
+                continue
+            (rows, cols), inside = found
             group = shower.group if self.kind == "ramp" else 0
             sub = onset[rows, cols]
             np.minimum(sub, np.where(inside, group, _NONE), out=sub)

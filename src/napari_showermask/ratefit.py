@@ -251,7 +251,10 @@ class RampFitter:
         if kind == "ramp" and local:
             onset = np.full(shape, self.product.ngroups)
             for shower in local:
-                (r, c), inside = shower_pixels(shower, shape)
+                found = shower_pixels(shower, shape)
+                if found is None:  # local showers cover the box: never, but be exact
+                    continue
+                (r, c), inside = found
                 np.minimum(
                     onset[r, c], np.where(inside, shower.group, onset[r, c]), out=onset[r, c]
                 )
@@ -277,11 +280,10 @@ class RampFitter:
         pixeldq = self._pixeldq[box][where][None]
         assert self.timing is not None
         rate, err = np.full(shape, np.nan, np.float32), np.full(shape, np.nan, np.float32)
-        gain, readnoise = self.gain[box][where][None], self.readnoise[box][where][None]
-        rate[where], err[where] = (
-            a[0]
-            for a in fit_integration(sci, dq, pixeldq, self.timing, gain, readnoise, self.engine)
-        )
+        gain = np.asarray(self.gain)[box][where][None]
+        readnoise = np.asarray(self.readnoise)[box][where][None]
+        fitted = fit_integration(sci, dq, pixeldq, self.timing, gain, readnoise, self.engine)
+        rate[where], err[where] = (np.asarray(a)[0] for a in fitted)
         return rate, err
 
     def local_showers(self, integration: int, box: Box, showers: Iterable[Shower]) -> list[Shower]:

@@ -183,7 +183,19 @@ def shower_residuals(
             flags.append(GLOW_OUTSIDE)
         if excess[1].sigma > threshold or (rise is not None and rise.sigma > threshold):
             flags.append(STARTS_EARLIER)
-        out.append(ShowerResidual(shower, *excess, rise, tuple(flags), fitter.product.kind))
+        inside_before, inside_after, ring_before, ring_after = excess
+        out.append(
+            ShowerResidual(
+                shower,
+                inside_before,
+                inside_after,
+                ring_before,
+                ring_after,
+                rise,
+                tuple(flags),
+                fitter.product.kind,
+            )  # fmt: skip
+        )
     return out
 
 

@@ -6,6 +6,7 @@ import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from stdatamodels.jwst import datamodels
@@ -100,8 +101,8 @@ def _resolve(shower: Shower, shape: tuple[int, ...]) -> tuple[Shower, float, flo
     extra = {"kind": kind, "amplitude": amplitude, "decay_groups": decay, **shower.extra}
     if float(extra["decay_groups"]) <= 0:
         raise ValueError(f"decay_groups must be > 0: {shower}")
-    pre = float(extra.get("pre_groups", pre))
-    return shower.moved(extra=extra), float(extra["amplitude"]), float(extra["decay_groups"]), pre
+    glow = float(extra.get("pre_groups", pre))
+    return shower.moved(extra=extra), float(extra["amplitude"]), float(extra["decay_groups"]), glow
 
 
 def _scaled(shower: Shower, factor: float) -> Shower:
@@ -147,7 +148,7 @@ def _source_rate(
 
 
 def make_ramp(
-    shape: tuple[int, int, int, int] = (2, 20, 64, 64),
+    shape: tuple[int, ...] = (2, 20, 64, 64),
     showers: list[Shower] | None = None,
     seed: int = 0,
     *,
@@ -318,11 +319,11 @@ def reference_models(
 
 
 def write_ramp(
-    path: str | os.PathLike,
-    shape: tuple[int, int, int, int] = (2, 20, 64, 64),
+    path: str | os.PathLike[str],
+    shape: tuple[int, ...] = (2, 20, 64, 64),
     showers: list[Shower] | None = None,
     seed: int = 0,
-    **kwargs: object,
+    **kwargs: Any,
 ) -> tuple[Path, SyntheticTruth]:
     """Write a synthetic ramp with `make_ramp` through stdatamodels.
 
@@ -344,7 +345,7 @@ def write_ramp(
     return Path(path), truth
 
 
-def write_demo(directory: str | os.PathLike) -> Path:
+def write_demo(directory: str | os.PathLike[str]) -> Path:
     """Write the demo ramp and its truth catalog into a directory.
 
     Writes ``miri_showers_demo_jump.fits`` (2 x 30 x 256 x 256) and

@@ -11,7 +11,7 @@ from magicgui.widgets import CheckBox, PushButton, RadioButtons
 from napari.utils.notifications import show_error
 from qtpy.QtCore import Qt
 from qtpy.QtGui import QColor
-from qtpy.QtWidgets import QLabel, QListWidget, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from ..preview import RatePreview
 from ..products import stem
@@ -67,9 +67,8 @@ class PreviewPanel(QWidget):
         self._following = False
         self._checked: Any = False  # the showers the residual list is for
         self.enable = CheckBox(text="Rate preview (DN/s, integration on screen)", value=False)
-        self.mode = RadioButtons(
-            choices=("before", "after"), value="after", orientation="horizontal"
-        )
+        self.mode = RadioButtons(choices=("before", "after"), orientation="horizontal")
+        self.mode.value = "after"
         self.cancel_button = PushButton(text="Cancel Preview", enabled=False)
         self.status = QLabel("")
         self.status.setWordWrap(True)
@@ -80,8 +79,9 @@ class PreviewPanel(QWidget):
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for item in (self.enable, self.mode, self.cancel_button, self.status):
-            layout.addWidget(getattr(item, "native", item))
+        for native in (self.enable.native, self.mode.native, self.cancel_button.native):
+            layout.addWidget(native)
+        layout.addWidget(self.status)
         title = QLabel("Residual check of the marked showers (orange: check it)")
         title.setWordWrap(True)
         layout.addWidget(title)
@@ -102,7 +102,7 @@ class PreviewPanel(QWidget):
         self.session, self.binding = session, binding
         session.marked_changed.connect(self._on_marked)
         self._follow_viewer(True)
-        self.update()
+        self.refresh()
 
     def detach(self) -> None:
         """Remove the preview layer and close the preview (a running job is cancelled)."""
@@ -139,7 +139,7 @@ class PreviewPanel(QWidget):
         at = self.binding.slice_now(self.session)
         return None if at is None else at[0]
 
-    def update(self) -> None:
+    def refresh(self) -> None:
         """Bring the preview up to date (integration on screen, marked showers) in a worker."""
         integration = self.integration()
         if not self.enable.value or integration is None or self.session is None:
@@ -147,6 +147,7 @@ class PreviewPanel(QWidget):
         if self._job is not None:
             self._pending = True  # run again when this one ends
             return
+        assert self.binding is not None  # integration() is None without one
         showers, path = tuple(self.session.marked), self.binding.product.path
         first = self.preview is None or self.fit is None or self.fit.integration != integration
         if first:
@@ -169,7 +170,9 @@ class PreviewPanel(QWidget):
         self._watch(job)
 
     def _start(self, kind: str, integration: int, desc: str) -> dict[str, Any]:
-        job = {"preview": self.preview, "cancel": threading.Event(), "gen": self._generation}
+        job: dict[str, Any] = {
+            "preview": self.preview, "cancel": threading.Event(), "gen": self._generation
+        }  # fmt: skip
         job |= {"kind": kind, "integration": integration, "desc": desc}
         self._job = job
         self.cancel_button.enabled = True
@@ -224,7 +227,7 @@ class PreviewPanel(QWidget):
             self.preview = job["preview"]
         if self._pending:
             self._pending = False
-            self.update()
+            self.refresh()
         elif job["kind"] == "fit" and self.fit is not None and self.fit.showers != self._checked:
             if job["gen"] == self._generation and self.preview and self.enable.value:
                 self._check()
@@ -232,13 +235,13 @@ class PreviewPanel(QWidget):
     # events -------------------------------------------------------------------------------
     def _on_enable(self, on: bool) -> None:
         if on:
-            self.update()
+            self.refresh()
         else:
             self.cancel()
             self._remove_layer()
 
     def _on_marked(self) -> None:
-        self.update()
+        self.refresh()
 
     def _on_step(self, event: Any = None) -> None:
         if not self.enable.value:
@@ -247,7 +250,7 @@ class PreviewPanel(QWidget):
         target = job["integration"] if job else fit.integration if fit else None
         integration = self.integration()
         if target is not None and integration is not None and integration != target:
-            self.update()  # the new integration's preview (cached if fitted before)
+            self.refresh()  # the new integration's preview (cached if fitted before)
 
     def _on_removed(self, event: Any) -> None:
         if self.layer is not None and event.value is self.layer:
@@ -268,6 +271,7 @@ class PreviewPanel(QWidget):
             limits = tuple(layer.contrast_limits) if same else fit.limits
             layer.data = data
             layer.contrast_limits = limits  # before and after: one contrast
+        assert self.layer is not None
         self.layer.metadata["showermask_integration"] = fit.integration
         self.layer.metadata["showermask_preview"] = self.mode.value
         boxes = len(fit.boxes)
@@ -301,12 +305,14 @@ class PreviewPanel(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         for n, residual in enumerate(residuals, start=1):
-            self.list.addItem(f"shower {n}: {residual.text()}")
-            self.list.item(n - 1).setToolTip(residual.text())
+            item = QListWidgetItem(f"shower {n}: {residual.text()}")
+            item.setToolTip(residual.text())
             if residual.flags:
-                self.list.item(n - 1).setForeground(FLAGGED)
+                item.setForeground(FLAGGED)
+            self.list.addItem(item)
         self.list.blockSignals(False)
 
     def rows(self) -> list[str]:
         """Return the residual lines shown in the list."""
-        return [self.list.item(n).text() for n in range(self.list.count())]
+        items = (self.list.item(n) for n in range(self.list.count()))
+        return [item.text() for item in items if item is not None]
