@@ -1,7 +1,8 @@
 """Open the >= 1 GB full-frame ramp in napari with the plugin: first render, memory, paging.
 
 Run under a display: ``xvfb-run -a python benchmarks/bench_viewer.py [RAMP.fits] [--repeat N]``
-(N alternating runs of each case; the medians over runs are reported).
+(N alternating runs of each case; the medians over runs are reported) [--compare SRC]
+(also the plugin case with another checkout's ``src`` first on the path, same rotation).
 
 Each case runs in a fresh process (napari's first layer pays one-time imports):
 - ``plugin``: the Shower Masking widget docked, then ``viewer.open(RAMP, plugin=...)``;
@@ -18,6 +19,7 @@ frame drawn, median and max over 38 changes (target < 100 ms).
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -142,18 +144,25 @@ def main() -> None:
     from bigramp import big_ramp
 
     args = sys.argv[1:]
-    repeat = 1
-    if "--repeat" in args:
-        at = args.index("--repeat")
-        repeat = int(args[at + 1])
-        del args[at : at + 2]
+    options = {"--repeat": "1", "--compare": ""}
+    for option in options:
+        if option in args:
+            at = args.index(option)
+            options[option] = args[at + 1]
+            del args[at : at + 2]
+    repeat, compare = int(options["--repeat"]), options["--compare"]
     ramp = big_ramp(Path(args[0]) if args else None)
-    runs: dict[str, list[dict]] = {"baseline": [], "plugin": []}
-    for _ in range(repeat):  # alternating, so both cases see the same load
-        for case in ("baseline", "plugin"):
+    cases = ["baseline", "plugin"] + (["previous"] if compare else [])
+    runs: dict[str, list[dict]] = {case: [] for case in cases}
+    for _ in range(repeat):  # alternating, so all cases see the same load
+        for case in cases:
+            env = dict(os.environ)
+            if case == "previous":  # the plugin case with another checkout's code first
+                env["PYTHONPATH"] = os.pathsep.join(filter(None, [compare, env.get("PYTHONPATH")]))
             run = subprocess.run(
-                [sys.executable, __file__, "--case", case, str(ramp)],
-                capture_output=True, text=True, check=True,
+                [sys.executable, __file__, "--case", "plugin" if case == "previous" else case,
+                 str(ramp)],
+                capture_output=True, text=True, check=True, env=env,
             )  # fmt: skip
             runs[case].append(json.loads(run.stdout.strip().splitlines()[-1]))
     base, plug = ({**r[0], **median_of(r)} for r in (runs["baseline"], runs["plugin"]))
@@ -170,6 +179,9 @@ def main() -> None:
     for label, key, scale, target in rows:
         p, b = plug[key] * scale, base[key] * scale
         print(f"{label:34}{p:10.2f}{b:10.2f}{p / b:8.2f}   {target}")
+        if compare:
+            q = median_of(runs["previous"])[key] * scale
+            print(f"{'  previous code':34}{q:10.2f}{b:10.2f}{q / b:8.2f}")
     print("baseline: napari with in-memory numpy layers of the same frame size (no file)")
 
 
