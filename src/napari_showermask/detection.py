@@ -66,7 +66,6 @@ excursion): the candidate starts early, never late. Onsets tend to be a group or
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -75,6 +74,7 @@ import numpy as np
 from . import _difference_stats as stats
 from ._candidates import candidates
 from ._cusum import Cusum, cusum
+from ._run import Run
 from ._segmentation import segments
 from .catalog import Shower
 from .errors import ShowerMaskError
@@ -83,54 +83,11 @@ from .products import Product
 __all__ = ["DetectionCancelled", "detect_showers"]
 
 
-_KEEP_BYTES = 400_000_000
-
-
 class DetectionCancelled(Exception):
     """Raised by `detect_showers` when its ``cancelled`` callback returns True."""
 
 
-class _Run:
-    """Progress and cancellation of one detection run, shared by the worker threads."""
-
-    def __init__(
-        self,
-        total: int,
-        progress: Callable[[float], None] | None,
-        cancelled: Callable[[], bool] | None,
-    ) -> None:
-        self.done, self.total = 0, max(total, 1)
-        self.progress = progress or (lambda fraction: None)
-        self.cancelled = cancelled or (lambda: False)
-        self.lock = threading.Lock()
-        self.failed = threading.Event()  # a worker failed: the others stop too
-
-    def step(self) -> None:
-        """Count one plane done; raise `DetectionCancelled` when asked to stop."""
-        if self.failed.is_set() or self.cancelled():
-            raise DetectionCancelled("shower detection cancelled")
-        with self.lock:
-            self.done = min(self.done + 1, self.total)
-            self.progress(self.done / self.total)
-
-    def in_threads(self, target: Callable[[list[int]], None], shares: list[list[int]]) -> None:
-        """Run ``target(share)`` in one thread per share; re-raise the first failure."""
-        failures: list[BaseException] = []
-
-        def guarded(share: list[int]) -> None:
-            try:
-                target(share)
-            except BaseException as exc:  # re-raised in the calling thread
-                failures.append(exc)
-                self.failed.set()
-
-        threads = [threading.Thread(target=guarded, args=(share,)) for share in shares]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        if failures:
-            raise failures[0]
+_KEEP_BYTES = 400_000_000
 
 
 def _candidates(
@@ -275,7 +232,7 @@ def detect_showers(
     # variance) are kept from the first pass when they fit in _KEEP_BYTES, else read again
     keep = nints > 1 and nints * 20 * math.prod(product.image_shape) <= _KEEP_BYTES
     passes = 2 if nints == 1 or keep else 3
-    run = _Run(passes * nints * len(groups), progress, cancelled)
+    run = Run(passes * nints * len(groups), progress, cancelled, DetectionCancelled)
     run.progress(0.0)
     workers = max(1, min(int(workers), nints))
     shares = [list(range(nints))[k::workers] for k in range(workers)]
