@@ -210,7 +210,7 @@ class ProductBinding:
         if at is None:
             return
         index = self.lead(session, *at)
-        frame = self.product.difference(index)
+        frame = self.image.data[tuple(index)]  # the frame on screen (computed ahead)
         self.image.contrast_limits = frame_contrast(np.asarray(frame), scale)
 
     def set_opacity(self, value: float) -> None:
