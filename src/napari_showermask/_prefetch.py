@@ -34,7 +34,7 @@ class FramePrefetch:
     shape : tuple of int
         The leading shape (e.g. ``(nints, ngroups)``); the last axis is the one paged.
     keep : int
-        Frames kept (the one shown, the one before and the ones computed ahead).
+        Frames kept (the one shown, the one before and the one computed ahead).
 
     Notes
     -----
@@ -44,7 +44,7 @@ class FramePrefetch:
     """
 
     def __init__(
-        self, compute: Callable[[Index], np.ndarray], shape: tuple[int, ...], keep: int = 4
+        self, compute: Callable[[Index], np.ndarray], shape: tuple[int, ...], keep: int = 3
     ) -> None:
         self.compute, self.shape, self.keep = compute, tuple(shape), keep
         self._frames: OrderedDict[Index, np.ndarray] = OrderedDict()
