@@ -328,6 +328,10 @@ def _run(
         for n, call in enumerate(calls):
             finished(n, task(*call))
     else:
+        if task is _apply_one:
+            # imported once, before the workers start: forked workers (Linux) begin with
+            # astropy and stdatamodels loaded instead of each importing them again
+            from . import catalog, products, writer  # noqa: F401
         # a file lost with a worker may have been published meanwhile by another worker:
         # its retry may replace what this batch wrote (the same bytes), never an older file
         retries = [
