@@ -73,3 +73,16 @@ def test_a_single_frame_has_nothing_to_page_to():
     frames = FramePrefetch(lambda index: compute((0, 0)), ())
     assert frames.get(()).shape == (3, 4) and frames.get(()).shape == (3, 4)
     assert compute.calls == [(0, 0)]
+
+
+def test_closing_the_product_drops_every_frame_kept(ramp_file):
+    (image, _, _), (dq, _, _), _ = read_product(str(ramp_file))
+    for g in range(3):
+        image[0, g], dq[0, g]
+    caches = (image._prefetch, dq._prefetch)
+    wait_for(lambda: all(not cache._pending for cache in caches))
+    assert all(cache._frames for cache in caches) and image.product._raw
+    image.product.close()
+    assert not any(cache._frames for cache in caches) and not image.product._raw
+    with pytest.raises(ValueError, match="closed"):
+        image[0, 1]

@@ -51,6 +51,7 @@ class FramePrefetch:
         self._pending: dict[Index, Future[None]] = {}
         self._lock = threading.Lock()
         self._last: Index | None = None
+        self._closed = False
 
     def get(self, index: Index) -> np.ndarray:
         """Return the frame at ``index`` and start computing the next one ahead.
@@ -79,8 +80,16 @@ class FramePrefetch:
         self._ahead(index)
         return frame
 
+    def close(self) -> None:
+        """Drop the frames kept and keep no more (e.g. the product was closed)."""
+        with self._lock:
+            self._closed = True
+            self._frames.clear()
+
     def _store(self, index: Index, frame: np.ndarray) -> None:
         with self._lock:
+            if self._closed:
+                return
             self._frames[index] = frame
             self._frames.move_to_end(index)
             while len(self._frames) > self.keep:
@@ -98,7 +107,7 @@ class FramePrefetch:
         if not 0 <= nxt[-1] < self.shape[-1]:
             return
         with self._lock:
-            if nxt in self._frames or nxt in self._pending:
+            if self._closed or nxt in self._frames or nxt in self._pending:
                 return
             self._pending[nxt] = _executor().submit(self._fill, nxt)
 

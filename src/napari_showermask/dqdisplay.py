@@ -142,6 +142,9 @@ class DQCategories:
             if prefetch
             else None
         )
+        product = getattr(dq, "product", None)  # a product's DQ plane: drop frames on close
+        if self._prefetch is not None and product is not None:
+            product.on_close(self._prefetch.close)
 
     @property
     def size(self) -> int:
@@ -164,6 +167,9 @@ class DQCategories:
 def _whole_frame(key: Any, ndim: int) -> tuple[int, ...] | None:
     """Return the leading indices of ``key`` if it selects one whole frame, else None."""
     key = key if isinstance(key, tuple) else (key,)
+    if any(k is Ellipsis for k in key) or len(key) > ndim:
+        return None
+    key = key + (slice(None),) * (ndim - len(key))
     lead, rest = key[: ndim - 2], key[ndim - 2 :]
     whole = len(key) == ndim and all(k == slice(None) for k in rest)
     if whole and all(isinstance(k, int | np.integer) for k in lead):

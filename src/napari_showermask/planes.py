@@ -35,6 +35,8 @@ class ProductPlanes:
         self.what = what
         self.shape = product.shape
         self._prefetch = FramePrefetch(self._plane, self.shape[:-2]) if prefetch else None
+        if self._prefetch is not None:
+            product.on_close(self._prefetch.close)
         self.dtype: np.dtype
         if what == "difference":
             self.dtype = np.dtype(np.float32)

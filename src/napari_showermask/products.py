@@ -18,7 +18,7 @@ import os
 import threading
 import warnings
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -190,6 +190,7 @@ class Product:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _last: tuple[Any, ...] = field(default=((), None), repr=False)  # the last difference frame
     _raw: tuple[Any, ...] = field(default=(), repr=False)  # the last two SCI frames read
+    _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
     @property
     def nints(self) -> int:
@@ -308,9 +309,26 @@ class Product:
             ]
 
     def close(self) -> None:
-        """Close the file (after a read in progress in another thread, e.g. prefetching)."""
+        """Close the file (after a read in progress in another thread) and drop frames kept.
+
+        Layers napari keeps after they were removed then hold no frame of this product.
+        """
         with self._lock:
             self._hdul.close()
+            self._raw, self._last = (), ((), None)
+            callbacks, self._on_close = self._on_close, []
+        for callback in callbacks:
+            callback()
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when the product is closed (e.g. to drop cached frames).
+
+        Parameters
+        ----------
+        callback : callable
+        """
+        with self._lock:
+            self._on_close.append(callback)
 
     def __enter__(self) -> Product:
         return self
