@@ -6,6 +6,7 @@ Run under a display: ``xvfb-run -a python benchmarks/bench_viewer.py [RAMP.fits]
 
 Each case runs in a fresh process (napari's first layer pays one-time imports):
 - ``plugin``: the Shower Masking widget docked, then ``viewer.open(RAMP, plugin=...)``;
+- ``reader``: the same without the widget (the reader's three layers only);
 - ``baseline``: plain napari showing in-memory numpy arrays of the same frame size (8
   groups, so it fits in memory) as an image, a labels layer and three shapes layers:
   the floor that napari and OpenGL set on this machine, with no file reading at all.
@@ -78,6 +79,13 @@ def measure(case: str, ramp: Path) -> dict:
                 raise RuntimeError("nothing was drawn within 30 s")
         return min(t for t in drawn if t > start) - start
 
+    from napari_showermask.dqdisplay import CATEGORY_COLORS, category_names
+
+    codes = np.arange(16)  # the plugin's DQ overlay: the same colours and features
+    dq_style = {
+        "name": "DQ", "opacity": 0.4, "colormap": CATEGORY_COLORS,
+        "features": {"index": codes, "flags": [category_names(int(c)) for c in codes]},
+    }  # fmt: skip
     shape = (2, 8, 1024, 1032)
     frames = np.random.default_rng(1).normal(0, 10, shape).astype(np.float32)
     labels = np.zeros(shape, np.uint8)
@@ -85,11 +93,11 @@ def measure(case: str, ramp: Path) -> dict:
     def open_case() -> float:
         """Seconds from the open call to the first frame drawn after all layers are in."""
         start = time.perf_counter()
-        if case == "plugin":
+        if case in ("plugin", "reader"):
             viewer.open(str(ramp), plugin="napari-showermask")
         else:
             viewer.add_image(frames, name="difference", contrast_limits=(-30, 30))
-            viewer.add_labels(labels, name="DQ", opacity=0.4)
+            viewer.add_labels(labels, **dq_style)
             viewer.add_shapes(ndim=4, name="showers")
             viewer.add_shapes(ndim=2, name="current")
             viewer.add_shapes(ndim=2, name="candidates")
@@ -109,7 +117,7 @@ def measure(case: str, ramp: Path) -> dict:
     latencies = []
     for g in STEPS:
         start = time.perf_counter()
-        viewer.dims.set_current_step(1, g if case == "plugin" else 2 + g % 6)
+        viewer.dims.set_current_step(1, g if case != "baseline" else 2 + g % 6)
         latencies.append(until_drawn(start))
         settle(0.05)
     growth = rss_mb() - before
@@ -152,7 +160,7 @@ def main() -> None:
             del args[at : at + 2]
     repeat, compare = int(options["--repeat"]), options["--compare"]
     ramp = big_ramp(Path(args[0]) if args else None)
-    cases = ["baseline", "plugin"] + (["previous"] if compare else [])
+    cases = ["baseline", "reader", "plugin"] + (["previous"] if compare else [])
     runs: dict[str, list[dict]] = {case: [] for case in cases}
     for _ in range(repeat):  # alternating, so all cases see the same load
         for case in cases:
@@ -179,9 +187,11 @@ def main() -> None:
     for label, key, scale, target in rows:
         p, b = plug[key] * scale, base[key] * scale
         print(f"{label:34}{p:10.2f}{b:10.2f}{p / b:8.2f}   {target}")
-        if compare:
-            q = median_of(runs["previous"])[key] * scale
-            print(f"{'  previous code':34}{q:10.2f}{b:10.2f}{q / b:8.2f}")
+        others = [("reader", "  reader only (no widget)")]
+        others += [("previous", "  previous code")] if compare else []
+        for case, name in others:
+            q = median_of(runs[case])[key] * scale
+            print(f"{name:34}{q:10.2f}{b:10.2f}{q / b:8.2f}")
     print("baseline: napari with in-memory numpy layers of the same frame size (no file)")
 
 

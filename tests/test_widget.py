@@ -195,3 +195,19 @@ def test_find_can_be_cancelled(viewer, qtbot, tmp_path):
         widget.session.candidates == []
         and widget.candidate_panel.find_button.text == "Find Showers"
     )
+
+
+def test_contrast_follows_the_frame_on_screen(viewer, qtbot, ramp):
+    from napari_showermask._layers import frame_contrast
+
+    widget = open_in(viewer, qtbot, ramp)
+    product, scale = widget.binding.product, widget.shape_panel.scale.value
+    shown = []
+    for group in (3, 4, 0, 5):  # group 0 shows SCI itself: far from any difference
+        viewer.dims.current_step = (1, group, 32, 32)
+        qtbot.wait(20)
+        low, high = frame_contrast(product.difference((1, group)), scale)
+        shown.append(tuple(widget.image.contrast_limits))
+        # within 2% of the range of this frame's own limits (closer ones are not re-set)
+        assert shown[-1] == pytest.approx((low, high), abs=0.02 * (high - low) + 1e-6)
+    assert shown[2] != shown[1] and shown[3] != shown[2]

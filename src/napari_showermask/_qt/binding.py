@@ -211,7 +211,11 @@ class ProductBinding:
             return
         index = self.lead(session, *at)
         frame = self.image.data[tuple(index)]  # the frame on screen (computed ahead)
-        self.image.contrast_limits = frame_contrast(np.asarray(frame), scale)
+        low, high = frame_contrast(np.asarray(frame), scale)
+        old_low, old_high = self.image.contrast_limits
+        tolerance = 0.02 * (high - low)  # the same to the eye: spare napari a refresh
+        if abs(low - old_low) > tolerance or abs(high - old_high) > tolerance:
+            self.image.contrast_limits = (low, high)
 
     def set_opacity(self, value: float) -> None:
         """Opacity of the DQ overlay."""
