@@ -118,7 +118,7 @@ class DQStream:
         plane = self.ny * self.nx
         per_block = max(1, min(self.ngroups, block_bytes // (plane * self.dtype.itemsize)))
         buffer = np.empty((per_block, self.ny, self.nx), self.dtype)
-        raw = memoryview(buffer.reshape(-1).view(np.uint8))
+        raw = buffer.reshape(-1).view(np.uint8).data  # a writable memoryview of the buffer
         done = 0
         for integration in range(self.nints):
             for g0 in range(0, self.ngroups, per_block):
