@@ -1,5 +1,6 @@
 """Removing layers never crashes napari's canvas (GL programs freed a step later)."""
 
+import gc
 import subprocess
 import sys
 import textwrap
@@ -102,11 +103,19 @@ def test_random_layer_removal_and_resizing_survives(seed):
 def test_programs_are_freed_when_the_next_one_is_created(make_napari_viewer, qtbot):
     assert _glprograms.install() and _glprograms.install()  # idempotent
     viewer = make_napari_viewer(show=True)
+    canvas = viewer.window._qt_viewer.canvas._scene_canvas  # no public API gives it
+    parser = canvas.context.shared.parser
+
+    def pending_after_a_draw():
+        gc.collect()  # the removed visual's program is deleted when it is collected
+        canvas.update()
+        qtbot.wait(20)
+        return _glprograms.pending_programs(parser)
+
     viewer.add_image(np.zeros((20, 30), "f4"), name="below")
     viewer.add_image(np.zeros((20, 30), "f4"), name="above")
-    qtbot.wait(100)
-    before = _glprograms.pending_programs()
+    qtbot.waitUntil(lambda: pending_after_a_draw() == 0, timeout=5000)
     viewer.layers.remove("below")
-    qtbot.waitUntil(lambda: _glprograms.pending_programs() > before, timeout=5000)
+    qtbot.waitUntil(lambda: pending_after_a_draw() > 0, timeout=10000)
     viewer.add_image(np.zeros((20, 30), "f4"), name="new")
-    qtbot.waitUntil(lambda: _glprograms.pending_programs() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: pending_after_a_draw() == 0, timeout=10000)

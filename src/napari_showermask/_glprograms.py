@@ -64,11 +64,18 @@ def install() -> bool:
     return True
 
 
-def pending_programs() -> int:
-    """Return how many GL programs wait to be freed, over all contexts.
+def pending_programs(parser: Any = None) -> int:
+    """Return how many GL programs wait to be freed.
+
+    Parameters
+    ----------
+    parser : vispy.gloo.glir.GlirParser, optional
+        One GL context's parser (``canvas.context.shared.parser``); None: all contexts.
 
     Returns
     -------
     int
     """
+    if parser is not None:
+        return len(_PENDING.get(parser, ()))
     return sum(len(handles) for handles in _PENDING.values())
