@@ -14,6 +14,7 @@ import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
 
 from ._prefetch import FramePrefetch
+from .planes import _split_key
 
 __all__ = ["CATEGORY_COLORS", "DQCategories", "category_names", "dq_categories", "flag_names"]
 
@@ -166,9 +167,13 @@ class DQCategories:
 
 def _whole_frame(key: Any, ndim: int) -> tuple[int, ...] | None:
     """Return the leading indices of ``key`` if it selects one whole frame, else None."""
-    key = key if isinstance(key, tuple) else (key,)
-    if any(k is Ellipsis for k in key) or len(key) > ndim:
+    try:
+        lead, plane = _split_key(key, ndim)
+    except IndexError:  # not a plain int/slice index: read as asked, not cached
         return None
+    if plane == (slice(None), slice(None)) and all(isinstance(k, int) for k in lead):
+        return tuple(lead)
+    return None
     key = key + (slice(None),) * (ndim - len(key))
     lead, rest = key[: ndim - 2], key[ndim - 2 :]
     whole = len(key) == ndim and all(k == slice(None) for k in rest)

@@ -188,7 +188,6 @@ class Product:
     dq_name: str
     _hdul: fits.HDUList = field(repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _last: tuple[Any, ...] = field(default=((), None), repr=False)  # the last difference frame
     _raw: tuple[Any, ...] = field(default=(), repr=False)  # the last two SCI frames read
     _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
 
@@ -246,14 +245,11 @@ class Product:
             ``SCI[index]``.
         """
         index = tuple(int(k) for k in index)
-        last_index, last_frame = self._last
-        if last_frame is not None and last_index == index:
-            return np.array(last_frame)  # the viewer and the contrast both ask for it
         frame = self._sci(index)
         if self.kind == "ramp" and index[1] > 0:
-            frame = frame - self._sci((index[0], index[1] - 1))
-        self._last = (index, frame)
-        return frame.copy()
+            difference: np.ndarray = frame - self._sci((index[0], index[1] - 1))
+            return difference
+        return frame.copy()  # the SCI frame kept for the next difference stays unchanged
 
     def _sci(self, index: tuple[int, ...]) -> np.ndarray:
         """One SCI frame as float32; paging a ramp reads each frame once, not twice."""
@@ -315,7 +311,7 @@ class Product:
         """
         with self._lock:
             self._hdul.close()
-            self._raw, self._last = (), ((), None)
+            self._raw = ()
             callbacks, self._on_close = self._on_close, []
         for callback in callbacks:
             callback()
