@@ -86,3 +86,29 @@ def test_closing_the_product_drops_every_frame_kept(ramp_file):
     assert not any(cache._frames for cache in caches) and not image.product._raw
     with pytest.raises(ValueError, match="closed"):
         image[0, 1]
+
+
+def test_napari_one_frame_slices_use_the_frames_computed_ahead(ramp_file):
+    # napari's default image projection asks for data[i:i+1, g:g+1] and averages it
+    (image, _, _), (dq, _, _), _ = read_product(str(ramp_file))
+    product = open_product(ramp_file)
+    counted = {}
+    for layer in (image, dq):
+        counted[id(layer)] = compute = Counting()
+        real = layer._prefetch.compute
+        layer._prefetch.compute = lambda index, real=real, c=compute: (c(index), real(index))[1]
+    for g in range(3):
+        diff = image[0:1, g : g + 1]
+        cats = dq[0:1, g : g + 1, :, :]
+        assert diff.shape == (1, 1, *product.image_shape)
+        assert np.array_equal(diff[0, 0], product.difference((0, g)))
+        assert np.array_equal(cats[0, 0], dq_categories(product.read(product.dq_name, (0, g))))
+        wait_for(lambda: all(not layer._prefetch._pending for layer in (image, dq)))
+    for layer in (image, dq):
+        calls = counted[id(layer)].calls
+        assert calls[:4] == [(0, 0), (0, 1), (0, 2), (0, 3)]
+        assert all(calls.count(index) == 1 for index in calls[:4])  # each computed once
+    last = image[-1:, -2:-1]  # counted from the end, too
+    assert np.array_equal(
+        last[0, 0], product.difference((product.shape[0] - 1, product.shape[1] - 2))
+    )

@@ -14,7 +14,7 @@ import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
 
 from ._prefetch import FramePrefetch
-from .planes import _split_key
+from .planes import _split_key, one_frame
 
 __all__ = ["CATEGORY_COLORS", "DQCategories", "category_names", "dq_categories", "flag_names"]
 
@@ -159,27 +159,23 @@ class DQCategories:
         if isinstance(key, int | np.integer) and self.ndim > 3:
             # napari asks ``data[0].dtype``: answer with a lazy view, not a whole integration
             return DQCategories(_Leading(self.dq, int(key)))
-        lead = _whole_frame(key, self.ndim)
-        if self._prefetch is not None and lead is not None:
-            return self._prefetch.get(lead)
+        single = _whole_frame(key, self.shape)
+        if self._prefetch is not None and single is not None:
+            index, kept = single
+            frame = self._prefetch.get(index)
+            return frame.reshape((1,) * kept + frame.shape)
         return dq_categories(self.dq[key])
 
 
-def _whole_frame(key: Any, ndim: int) -> tuple[int, ...] | None:
-    """Return the leading indices of ``key`` if it selects one whole frame, else None."""
+def _whole_frame(key: Any, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int] | None:
+    """Return the frame ``key`` selects whole and its kept length-1 axes, else None."""
     try:
-        lead, plane = _split_key(key, ndim)
-    except IndexError:  # not a plain int/slice index: read as asked, not cached
+        lead, plane = _split_key(key, len(shape))
+        if plane != (slice(None), slice(None)):
+            return None
+        return one_frame(lead, shape)
+    except IndexError:  # not a plain int/slice index, or out of range: read as asked
         return None
-    if plane == (slice(None), slice(None)) and all(isinstance(k, int) for k in lead):
-        return tuple(lead)
-    return None
-    key = key + (slice(None),) * (ndim - len(key))
-    lead, rest = key[: ndim - 2], key[ndim - 2 :]
-    whole = len(key) == ndim and all(k == slice(None) for k in rest)
-    if whole and all(isinstance(k, int | np.integer) for k in lead):
-        return tuple(int(k) for k in lead)
-    return None
 
 
 class _Leading:

@@ -66,9 +66,11 @@ class ProductPlanes:
 
     def __getitem__(self, key: Any) -> np.ndarray:
         lead, plane = _split_key(key, self.ndim)
-        if self._prefetch is not None and all(isinstance(k, int) for k in lead):
-            frame: np.ndarray = self._prefetch.get(tuple(lead))[plane]
-            return frame
+        single = one_frame(lead, self.shape)
+        if self._prefetch is not None and single is not None:
+            index, kept = single
+            frame: np.ndarray = self._prefetch.get(index)[plane]
+            return frame.reshape((1,) * kept + frame.shape)
         ranges = [range(n)[k] for k, n in zip(lead, self.shape[: len(lead)], strict=True)]
         indices = np.ndindex(*[len(r) for r in ranges if isinstance(r, range)])
         frames = []
@@ -85,6 +87,25 @@ class ProductPlanes:
         if self.what == "difference":
             return self.product.difference(index)
         return self.product.read(self.what, index)
+
+
+def one_frame(lead: list[Any], shape: tuple[int, ...]) -> tuple[tuple[int, ...], int] | None:
+    """Return the frame a leading index selects and how many length-1 axes it keeps.
+
+    napari asks an image for ``data[g:g+1]`` and averages it (its default projection);
+    such a one-frame slice is the same frame as ``data[g]``. None for anything else.
+    """
+    index, kept = [], 0
+    for k, n in zip(lead, shape, strict=False):
+        if isinstance(k, slice):
+            picked = range(n)[k]
+            if len(picked) != 1:
+                return None
+            index.append(picked[0])
+            kept += 1
+        else:
+            index.append(range(n)[k])  # negative indices count from the end
+    return tuple(index), kept
 
 
 def _split_key(key: Any, ndim: int) -> tuple[list[Any], tuple[Any, ...]]:
