@@ -10,7 +10,7 @@ from typing import Any
 import napari
 from napari.utils.notifications import show_info
 from qtpy.QtCore import QTimer
-from qtpy.QtWidgets import QDockWidget, QLabel, QMessageBox, QScrollArea, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QDockWidget, QLabel, QMessageBox, QWidget
 
 from .. import _glprograms
 from ..dqdisplay import flag_names
@@ -19,10 +19,12 @@ from ..session import MaskingSession
 from ..shower import Shower
 from .actions import FileActions
 from .binding import ProductBinding, product_of, role_of
-from .exposures import ExposurePanel, exposure_row
+from .exposures import ExposurePanel
+from .layout import scrolling_column
 from .panels import CandidatePanel, MarkedPanel, ShapePanel, connect_rows
 from .preview import PreviewPanel
-from .store import keep, restored_session
+from .sessions import ExposureSessions
+from .store import keep
 
 PLUGIN = "napari-showermask"
 HINT = "Open a JWST _jump, _rate or _rateints file."
@@ -56,8 +58,6 @@ class ShowerMaskingWidget(QWidget):
         self.viewer = napari_viewer
         self.session: MaskingSession | None = None
         self.binding: ProductBinding | None = None
-        self.sessions: dict[Path, MaskingSession] = {}
-        self.paths: list[Path] = []
         self.owns_viewer = False
         self.ask: Callable[[str, str], bool] = self._question
         self.detect_worker: Any = None
@@ -70,6 +70,8 @@ class ShowerMaskingWidget(QWidget):
         self.status.setWordWrap(True)
         self.dq_status = QLabel("")
         self.files = ExposurePanel()
+        self.exposures = ExposureSessions(self.files)
+        self.sessions, self.paths = self.exposures.sessions, self.exposures.paths
         self.shape_panel = ShapePanel()
         self.marked_panel = MarkedPanel()
         self.candidate_panel = CandidatePanel()
@@ -82,24 +84,11 @@ class ShowerMaskingWidget(QWidget):
 
     # layout and wiring ---------------------------------------------------------------------
     def _layout(self) -> None:
-        content = QWidget()
-        layout = QVBoxLayout(content)
-        for widget in (self.status, self.files, self.shape_panel, self.marked_panel):
-            layout.addWidget(widget)
-        layout.addWidget(self.preview_panel)
-        layout.addWidget(self.file_actions.save_button.native)
-        layout.addWidget(self.candidate_panel)
-        for button in self.file_actions.buttons():
-            layout.addWidget(button.native)
-        layout.addWidget(self.dq_status)
-        layout.addStretch(1)
-        scroll = QScrollArea()  # the dock never forces the main window's size
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(content)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
-        self.setMinimumSize(120, 120)
+        actions = self.file_actions
+        widgets = [self.status, self.files, self.shape_panel, self.marked_panel]
+        widgets += [self.preview_panel, actions.save_button.native, self.candidate_panel]
+        widgets += [button.native for button in actions.buttons()] + [self.dq_status]
+        scrolling_column(self, widgets)
 
     def _connect(self) -> None:
         shape, marked, found, files = (
@@ -200,11 +189,7 @@ class ShowerMaskingWidget(QWidget):
             self._unbind()
         product = image.data.product
         path = Path(product.path)
-        session = self.sessions.get(path)
-        if session is None or session.shape != tuple(product.shape):
-            session = self.sessions[path] = restored_session(product)
-        if path not in self.paths:
-            self.paths.append(path)
+        session = self.exposures.session_for(product)
         self.binding = ProductBinding(self.viewer, image, self._on_current_edited)
         self._follow(session)
         self.viewer.layers.selection.active = image
@@ -272,9 +257,7 @@ class ShowerMaskingWidget(QWidget):
             )
 
     def _show_exposures(self) -> None:
-        rows = [exposure_row(p, self.sessions.get(p)) for p in self.paths]
-        current = self.session.path if self.session is not None else None
-        self.files.show_rows(rows, self.paths.index(current) if current in self.paths else None)
+        self.exposures.show(self.session)
 
     # mouse and napari's shape tools -------------------------------------------------------
     def _on_mouse(self, viewer: napari.Viewer, event: Any) -> Any:
@@ -419,12 +402,8 @@ class ShowerMaskingWidget(QWidget):
             self._show_exposures()
 
     def _step_exposure(self, step: int) -> bool:
-        if not self.paths:
-            return False
-        path = self.session.path if self.session is not None else None
-        here = next((n for n, p in enumerate(self.paths) if p == path), -step)
-        target = here + step
-        return 0 <= target < len(self.paths) and self.show_exposure(self.paths[target])
+        path = self.exposures.neighbour(step, self.session)
+        return path is not None and self.show_exposure(path)
 
     def next_exposure(self) -> bool:
         """Show the next exposure of the list (PageDown)."""
