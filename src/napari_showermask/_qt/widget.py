@@ -1,4 +1,4 @@
-"""The Shower Masking dock widget: panels, the product binding, and the viewer's events."""
+"""The Shower Masking dock widget: its panels, file actions, viewer follower and the mouse."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import napari
-from napari.utils.notifications import show_info
-from qtpy.QtCore import QTimer
 from qtpy.QtWidgets import QDockWidget, QLabel, QMessageBox, QWidget
 
 from .. import _glprograms
@@ -18,15 +16,14 @@ from ..outputs import same_file
 from ..session import MaskingSession
 from ..shower import Shower
 from .actions import FileActions
-from .binding import ProductBinding, product_of, role_of
+from .binding import ProductBinding
 from .exposures import ExposurePanel
+from .follower import ProductFollower
 from .layout import scrolling_column
 from .panels import CandidatePanel, MarkedPanel, ShapePanel, connect_rows
 from .preview import PreviewPanel
 from .sessions import ExposureSessions
-from .store import keep
 
-PLUGIN = "napari-showermask"
 HINT = "Open a JWST _jump, _rate or _rateints file."
 KEYS = {"PageDown": "next_exposure", "PageUp": "previous_exposure"}
 KEYS |= {"Control-Z": "undo", "Control-Shift-Z": "redo"}
@@ -42,10 +39,10 @@ class ShowerMaskingWidget(QWidget):
 
     Attributes
     ----------
-    session : MaskingSession or None
-        The work on the product on screen; ``sessions`` keeps every exposure's.
-    binding : ProductBinding or None
-        The product's layers and the widget's overlays.
+    follower : ProductFollower
+        Holds ``session`` and ``binding``, the product on screen.
+    exposures : ExposureSessions
+        Every exposure's session (``sessions``), in the list's order (``paths``).
     ask : callable
         ``ask(title, text) -> bool``: the Yes/No question before anything is dropped.
     owns_viewer : bool
@@ -56,16 +53,12 @@ class ShowerMaskingWidget(QWidget):
         super().__init__()
         _glprograms.install()  # see that module: layer removal must not crash napari
         self.viewer = napari_viewer
-        self.session: MaskingSession | None = None
-        self.binding: ProductBinding | None = None
         self.owns_viewer = False
         self.ask: Callable[[str, str], bool] = self._question
         self.detect_worker: Any = None
         self.worker: Any = None
         self._stop = threading.Event()
         self._closed = False
-        self._orphans: list[Any] = []
-        self._in_edit = False
         self.status = QLabel(HINT)
         self.status.setWordWrap(True)
         self.dq_status = QLabel("")
@@ -79,8 +72,15 @@ class ShowerMaskingWidget(QWidget):
         self.file_actions = FileActions(self)
         self._layout()
         self._connect()
+        self.follower = ProductFollower(
+            napari_viewer, self.exposures, self.shape_panel,
+            on_session=self._show_session, on_current_edited=self._current_edited,
+        )  # fmt: skip
+        viewer = napari_viewer
+        viewer.mouse_drag_callbacks.append(self._on_mouse)
+        viewer.mouse_move_callbacks.append(self._on_hover)
         self.destroyed.connect(lambda *args, this=self: this.disconnect_viewer())
-        self._adopt()
+        self.follower.adopt()
 
     # layout and wiring ---------------------------------------------------------------------
     def _layout(self) -> None:
@@ -91,11 +91,7 @@ class ShowerMaskingWidget(QWidget):
         scrolling_column(self, widgets)
 
     def _connect(self) -> None:
-        shape, marked, found, files = (
-            self.shape_panel, self.marked_panel, self.candidate_panel, self.files,
-        )  # fmt: skip
-        shape.scale.changed.connect(lambda value: self._on_step())
-        shape.opacity.changed.connect(lambda value: self._each(lambda b: b.set_opacity(value)))
+        marked, found, files = self.marked_panel, self.candidate_panel, self.files
         marked.mark_button.clicked.connect(self.mark)
         marked.edit_button.clicked.connect(lambda: self.edit(marked.list.currentRow()))
         marked.delete_button.clicked.connect(lambda: self.delete(marked.list.currentRow()))
@@ -113,17 +109,6 @@ class ShowerMaskingWidget(QWidget):
         files.next_button.clicked.connect(self.next_exposure)
         connect_rows(files.list, self._pick_exposure)
         viewer = self.viewer
-        self._events: list[tuple[Any, Callable[..., Any]]] = [
-            (viewer.dims.events.current_step, self._on_step),
-            (viewer.layers.events.inserted, self._on_inserted),
-            (viewer.layers.events.removed, self._on_removed),
-        ]
-        for emitter, callback in self._events:
-            emitter.connect(callback)
-        viewer.dims.events.ndisplay.connect(self._on_ndisplay, position="first")
-        self._events.append((viewer.dims.events.ndisplay, self._on_ndisplay))
-        viewer.mouse_drag_callbacks.append(self._on_mouse)
-        viewer.mouse_move_callbacks.append(self._on_hover)
         for key, method in KEYS.items():
             viewer.bind_key(key, lambda v, method=method: getattr(self, method)(), overwrite=True)
 
@@ -132,129 +117,45 @@ class ShowerMaskingWidget(QWidget):
         if self._closed:
             return
         self._closed = True
-        viewer = self.viewer
-        for emitter, callback in self._events:
-            emitter.disconnect(callback)
+        self.follower.disconnect()
         for callbacks, callback in (
-            (viewer.mouse_drag_callbacks, self._on_mouse),
-            (viewer.mouse_move_callbacks, self._on_hover),
+            (self.viewer.mouse_drag_callbacks, self._on_mouse),
+            (self.viewer.mouse_move_callbacks, self._on_hover),
         ):  # fmt: skip
             if callback in callbacks:
                 callbacks.remove(callback)
         for key in KEYS:
-            viewer.bind_key(key, None)
+            self.viewer.bind_key(key, None)
 
-    def _later(self, function: Callable[[], None]) -> None:
-        """Run after the current event: layers are never changed inside a layer event."""
-        QTimer.singleShot(0, lambda: None if self._closed else function())
+    # the product on screen ---------------------------------------------------------------
+    @property
+    def session(self) -> MaskingSession | None:
+        """The work on the product on screen (None: none); ``sessions`` keeps all."""
+        return self.follower.session
 
-    def _each(self, action: Callable[[ProductBinding], None]) -> None:
-        if self.binding is not None:
-            action(self.binding)
-
-    # binding to products -----------------------------------------------------------------
-    def _on_inserted(self, event: Any) -> None:
-        if role_of(event.value) == "difference":
-            self._later(self._adopt)
-
-    def _on_removed(self, event: Any) -> None:
-        product = product_of(event.value)
-        if product is not None:
-            self._orphans.append(product)
-        self._later(self._check_layers)
-
-    def _check_layers(self) -> None:
-        """After layers went: close products left without layers; unbind or re-add layers."""
-        orphans, self._orphans = self._orphans, []
-        for product in orphans:
-            if all(product_of(layer) is not product for layer in self.viewer.layers):
-                product.close()
-        if self.binding is not None and not self.binding.alive():
-            self._unbind()
-            self._adopt()
-        elif self.binding is not None:
-            self._ensure()
+    @property
+    def binding(self) -> ProductBinding | None:
+        """The product's layers and the widget's overlays (None: no product)."""
+        return self.follower.binding
 
     def _adopt(self) -> None:
-        """Bind to the newest product opened with this plugin, if not bound to it yet."""
-        images = [layer for layer in self.viewer.layers if role_of(layer) == "difference"]
-        if not images:
-            return
-        if self.binding is not None and self.binding.image is images[-1]:
-            return
-        self._bind(images[-1])
-
-    def _bind(self, image: napari.layers.Image) -> None:
-        if self.binding is not None:
-            self._unbind()
-        product = image.data.product
-        path = Path(product.path)
-        session = self.exposures.session_for(product)
-        self.binding = ProductBinding(self.viewer, image, self._on_current_edited)
-        self._follow(session)
-        self.viewer.layers.selection.active = image
-        if len(image.axis_labels) == self.viewer.dims.ndim:
-            self.viewer.dims.axis_labels = image.axis_labels
-        self.viewer.camera.orientation2d = ("up", "right")  # origin lower-left, as DS9
-        self.status.setText(f"{path.name}: {product.kind} {tuple(product.shape)}")
-        self.binding.set_opacity(self.shape_panel.opacity.value)
-        self._later(self._ensure)  # overlays once the product's layers are drawn
-        self._on_step()
-
-    def _ensure(self) -> None:
-        if self.binding is not None and self.binding.alive():
-            self.binding.ensure_layers()
-            self._draw()
+        self.follower.adopt()
 
     def _unbind(self) -> None:
-        if self.binding is not None:
-            self.binding.detach()
-        self.binding = None
-        self._follow(None)
-        self.status.setText(HINT)
+        self.follower.unbind()
 
-    def _follow(self, session: MaskingSession | None) -> None:
-        """Make ``session`` the one shown: panels and drawings follow its signals."""
-        old = self.session
-        pairs = [("marked_changed", self._on_marked), ("current_changed", self._draw)]
-        pairs += [("candidates_changed", self._draw), ("kept_changed", self._show_exposures)]
-        if old is not None:
-            for name, callback in pairs:
-                getattr(old, name).disconnect(callback)
-        self.session = session
-        if session is not None:
-            for name, callback in pairs:
-                getattr(session, name).connect(callback)
+    def _show_session(self, session: MaskingSession | None) -> None:
+        """Show the product now on screen (None: none) in the panels and the status line."""
         for panel in (self.shape_panel, self.marked_panel, self.candidate_panel):
             panel.set_session(session)
         self.preview_panel.set_session(session)  # after the binding: it adds a layer
         self._show_exposures()
-
-    # drawing ----------------------------------------------------------------------------
-    def _on_marked(self) -> None:
-        if self.session is not None:
-            keep(self.session)
-        self._draw()
-        self._show_exposures()
-
-    def _draw(self) -> None:
-        if self._in_edit:
-            self._later(self._draw)  # not inside the current layer's own data event
-        elif self.binding is not None and self.session is not None:
-            self.binding.draw(self.session)
-
-    def _on_step(self, event: Any = None) -> None:
-        if self.binding is not None and self.session is not None:
-            self.binding.contrast(self.session, self.shape_panel.scale.value)
-            self.binding.draw(self.session)
-
-    def _on_ndisplay(self, event: Any) -> None:
-        if self.binding is not None and self.viewer.dims.ndisplay == 3:
-            self.viewer.dims.ndisplay = 2
-            show_info(
-                "Shower Masking works on 2-D planes: 3-D display stays off while a product "
-                "is open (it would read a whole integration)."
-            )
+        product = self.binding.product if self.binding is not None else None
+        if session is None or product is None:
+            self.status.setText(HINT)
+        else:
+            name, shape = Path(product.path).name, tuple(product.shape)
+            self.status.setText(f"{name}: {product.kind} {shape}")
 
     def _show_exposures(self) -> None:
         self.exposures.show(self.session)
@@ -296,25 +197,23 @@ class ShowerMaskingWidget(QWidget):
             return None
         return self.session.place(self.binding.image.world_to_data(position))
 
-    def _on_current_edited(self, layer: napari.layers.Shapes, event: Any) -> None:
+    def _current_edited(self, layer: napari.layers.Shapes, event: Any) -> None:
         """Follow napari's shape tools on the current layer: move, rotate, resize, draw."""
-        session, binding = self.session, self.binding
+        follower = self.follower
+        session, binding = follower.session, follower.binding
         action = str(event.action)  # "changing", "adding"...: before the change: not yet
         if session is None or binding is None or action.endswith("ing"):
             return
-        self._in_edit = True
-        try:
+        with follower.editing():
             if not layer.data:
                 session.discard()  # deleted with napari's tools
             elif action == "added":  # a new ellipse drawn with napari's tool
                 at = binding.slice_now(session)
                 if layer.shape_type[-1] == "ellipse" and at is not None:
                     session.follow_corners(layer.data[-1][:, -2:], at=at)
-                self._later(self._draw)  # keep only the current ellipse
+                follower.later(follower.draw)  # keep only the current ellipse
             else:
                 session.follow_corners(layer.data[-1][:, -2:])
-        finally:
-            self._in_edit = False
 
     # marked showers ---------------------------------------------------------------------
     def mark(self) -> Shower | None:
@@ -344,19 +243,10 @@ class ShowerMaskingWidget(QWidget):
 
     def go_to(self, row: int, showers: Sequence[Shower] | None = None) -> None:
         """Show a marked shower (or one of ``showers``) on its integration and first group."""
-        session, binding = self.session, self.binding
-        if session is None or binding is None:
-            return
-        showers = session.marked if showers is None else showers
-        if not 0 <= row < len(showers):
-            return
-        shower = showers[row]
-        lead = binding.lead(session, shower.integration, shower.group)
-        step = list(self.viewer.dims.current_step)
-        offset = len(step) - binding.image.ndim
-        step[offset : offset + len(lead)] = lead
-        self.viewer.dims.current_step = tuple(step)
-        self.viewer.camera.center = (shower.y, shower.x)
+        if showers is None:
+            showers = self.session.marked if self.session is not None else []
+        if 0 <= row < len(showers):
+            self.follower.go_to(showers[row])
 
     def _candidates(self) -> list[Shower]:
         return self.session.candidates if self.session is not None else []
