@@ -1,4 +1,4 @@
-"""The Shower Masking dock widget: its panels, file actions, viewer follower and the mouse."""
+"""The Shower Masking dock widget: wires its panels, file actions, viewer follower and canvas."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ import napari
 from qtpy.QtWidgets import QDockWidget, QLabel, QMessageBox, QWidget
 
 from .. import _glprograms
-from ..dqdisplay import flag_names
 from ..outputs import same_file
 from ..session import MaskingSession
 from ..shower import Shower
 from .actions import FileActions
 from .binding import ProductBinding
+from .canvas import CanvasTools
 from .exposures import ExposurePanel
 from .follower import ProductFollower
 from .layout import scrolling_column
@@ -40,7 +40,7 @@ class ShowerMaskingWidget(QWidget):
     Attributes
     ----------
     follower : ProductFollower
-        Holds ``session`` and ``binding``, the product on screen.
+        Holds ``session`` and ``binding``, the product on screen; ``canvas`` the mouse.
     exposures : ExposureSessions
         Every exposure's session (``sessions``), in the list's order (``paths``).
     ask : callable
@@ -76,9 +76,7 @@ class ShowerMaskingWidget(QWidget):
             napari_viewer, self.exposures, self.shape_panel,
             on_session=self._show_session, on_current_edited=self._current_edited,
         )  # fmt: skip
-        viewer = napari_viewer
-        viewer.mouse_drag_callbacks.append(self._on_mouse)
-        viewer.mouse_move_callbacks.append(self._on_hover)
+        self.canvas = CanvasTools(napari_viewer, self.follower, self.dq_status)
         self.destroyed.connect(lambda *args, this=self: this.disconnect_viewer())
         self.follower.adopt()
 
@@ -118,12 +116,7 @@ class ShowerMaskingWidget(QWidget):
             return
         self._closed = True
         self.follower.disconnect()
-        for callbacks, callback in (
-            (self.viewer.mouse_drag_callbacks, self._on_mouse),
-            (self.viewer.mouse_move_callbacks, self._on_hover),
-        ):  # fmt: skip
-            if callback in callbacks:
-                callbacks.remove(callback)
+        self.canvas.disconnect()
         for key in KEYS:
             self.viewer.bind_key(key, None)
 
@@ -160,60 +153,12 @@ class ShowerMaskingWidget(QWidget):
     def _show_exposures(self) -> None:
         self.exposures.show(self.session)
 
-    # mouse and napari's shape tools -------------------------------------------------------
-    def _on_mouse(self, viewer: napari.Viewer, event: Any) -> Any:
-        if self.binding is None or event.button != 1 or viewer.dims.ndisplay != 2:
-            return
-        active = viewer.layers.selection.active
-        if isinstance(active, napari.layers.Shapes) and active.mode != "pan_zoom":
-            return  # napari's own shape tools handle it
-        dragged = False
-        yield
-        while event.type == "mouse_move":
-            dragged = True
-            yield
-        if not dragged:
-            self.place(event.position)
-
-    def _on_hover(self, viewer: napari.Viewer, event: Any) -> None:
-        binding, session = self.binding, self.session
-        if binding is None or session is None or not binding.alive():
-            return
-        point = binding.image.world_to_data(event.position)
-        at = session.slice_of(point)
-        y, x = (int(round(v)) for v in point[-2:])
-        ny, nx = session.shape[-2:]
-        if at is None or not (0 <= y < ny and 0 <= x < nx):
-            self.dq_status.setText("")
-            return
-        index = (*binding.lead(session, *at), y, x)
-        value = int(binding.product.read(binding.product.dq_name, index))
-        names = flag_names(value, binding.product.dq_name)
-        self.dq_status.setText(f"DQ at x={x} y={y}: {value} = {names}")
+    def _current_edited(self, layer: napari.layers.Shapes, event: Any) -> None:
+        self.canvas.current_edited(layer, event)
 
     def place(self, position: Sequence[float]) -> Shower | None:
         """Put the current (red) ellipse at a world position on the slice on screen."""
-        if self.binding is None or self.session is None:
-            return None
-        return self.session.place(self.binding.image.world_to_data(position))
-
-    def _current_edited(self, layer: napari.layers.Shapes, event: Any) -> None:
-        """Follow napari's shape tools on the current layer: move, rotate, resize, draw."""
-        follower = self.follower
-        session, binding = follower.session, follower.binding
-        action = str(event.action)  # "changing", "adding"...: before the change: not yet
-        if session is None or binding is None or action.endswith("ing"):
-            return
-        with follower.editing():
-            if not layer.data:
-                session.discard()  # deleted with napari's tools
-            elif action == "added":  # a new ellipse drawn with napari's tool
-                at = binding.slice_now(session)
-                if layer.shape_type[-1] == "ellipse" and at is not None:
-                    session.follow_corners(layer.data[-1][:, -2:], at=at)
-                follower.later(follower.draw)  # keep only the current ellipse
-            else:
-                session.follow_corners(layer.data[-1][:, -2:])
+        return self.canvas.place(position)
 
     # marked showers ---------------------------------------------------------------------
     def mark(self) -> Shower | None:
