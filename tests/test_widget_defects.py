@@ -124,6 +124,24 @@ def test_3d_display_keeps_marking_2d(viewer, qtbot, two):
     assert (widget.session.current.x, widget.session.current.y) == pytest.approx((30, 20), abs=0.6)
 
 
+def test_opening_a_product_while_3d_is_shown(viewer, qtbot, two):
+    # napari 0.9 raises from its status bar when a labels layer with features (the DQ
+    # overlay) becomes active in 3-D before the cursor has a view direction
+    a, b = two
+    widget = open_in(viewer, qtbot, a)
+    viewer.layers.remove(widget.image)  # unbound: 3-D is allowed again, the DQ layer stays
+    qtbot.wait(50)
+    viewer.dims.ndisplay = 3
+    qtbot.wait(50)
+    assert viewer.dims.ndisplay == 3 and widget.session is None
+    viewer.open(str(b), plugin="napari-showermask")  # raised TypeError inside napari
+    qtbot.wait(100)
+    assert viewer.dims.ndisplay == 2
+    assert widget.session is not None and widget.session.path == b
+    names = {layer.name for layer in viewer.layers}
+    assert {"b_jump difference", "b_jump DQ", "b_jump showers"} <= names
+
+
 @pytest.mark.parametrize("shower", [
     Shower(0, 3, 20, 20, 6, 3, -30), Shower(0, 3, 20, 20, 6, 3, 720),
     Shower(0, 3, 20, 20, 6, 3, 250), Shower(0, 3, 20, 20, 6, 0.5, 10),

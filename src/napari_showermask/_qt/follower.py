@@ -87,6 +87,10 @@ class ProductFollower:
     # layers inserted and removed ---------------------------------------------------------
     def _on_inserted(self, event: Any) -> None:
         if role_of(event.value) == "difference":
+            if self.viewer.dims.ndisplay == 3:
+                # now, before the product's DQ layer comes: napari 0.9 raises from its status
+                # bar when a labels layer with features becomes active in 3-D
+                self._back_to_2d()
             self.later(self.adopt)
 
     def _on_removed(self, event: Any) -> None:
@@ -196,6 +200,10 @@ class ProductFollower:
 
     def _on_ndisplay(self, event: Any) -> None:
         if self.binding is not None and self.viewer.dims.ndisplay == 3:
+            self._back_to_2d()
+
+    def _back_to_2d(self) -> None:
+        if self.viewer.dims.ndisplay == 3:
             self.viewer.dims.ndisplay = 2
             show_info(
                 "Shower Masking works on 2-D planes: 3-D display stays off while a product "
