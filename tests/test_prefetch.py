@@ -6,6 +6,7 @@ import time
 import numpy as np
 import pytest
 
+from napari_showermask._layers import frame_contrast, frame_stats, stats_contrast
 from napari_showermask._prefetch import FramePrefetch
 from napari_showermask._reader import read_product
 from napari_showermask.dqdisplay import dq_categories
@@ -112,3 +113,27 @@ def test_napari_one_frame_slices_use_the_frames_computed_ahead(ramp_file):
     assert np.array_equal(
         last[0, 0], product.difference((product.shape[0] - 1, product.shape[1] - 2))
     )
+
+
+def test_frame_statistics_come_with_the_frames_computed_ahead(ramp_file):
+    (image, _, _), _, _ = read_product(str(ramp_file))
+    product = open_product(ramp_file)
+    frames = image._prefetch
+    computed, described = Counting(), []
+    real_compute, real_describe = frames.compute, frames.describe
+    frames.compute = lambda index: (computed(index), real_compute(index))[1]
+    frames.describe = lambda frame: (described.append(1), real_describe(frame))[1]
+    image[0, 2]
+    assert image.frame_stats((0, 2)) == frame_stats(product.difference((0, 2)))
+    wait_for(lambda: (0, 3) in computed.calls and not frames._pending)
+    assert len(described) == 2  # the frame shown when asked, the next one with it
+    image[0, 3]  # as napari and the widget do: the frame, then its statistics
+    assert image.frame_stats((0, 3)) == frame_stats(product.difference((0, 3)))
+    wait_for(lambda: (0, 4) in computed.calls and not frames._pending)
+    assert len(described) == 3  # (0, 3) computed ahead with the frame: not again
+    # paging back, the frame and its statistics asked for: the one before comes next
+    image[0, 1], image.frame_stats((0, 1))
+    wait_for(lambda: (0, 0) in computed.calls and not frames._pending)
+    assert computed.calls.count((0, 2)) == 1, computed.calls  # not the one after it again
+    low, high = stats_contrast(image.frame_stats((0, 1)), 3.0)
+    assert (low, high) == pytest.approx(frame_contrast(product.difference((0, 1)), 3.0))

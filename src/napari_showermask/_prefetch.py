@@ -6,6 +6,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,10 @@ class FramePrefetch:
         The leading shape (e.g. ``(nints, ngroups)``); the last axis is the one paged.
     keep : int
         Frames kept (the one shown, the one before and the one computed ahead).
+    describe : callable, optional
+        ``describe(frame) -> object``, e.g. the frame's statistics for its contrast:
+        computed with each frame computed ahead, so that asking for it (`described`)
+        costs nothing on the main thread.
 
     Notes
     -----
@@ -44,10 +49,16 @@ class FramePrefetch:
     """
 
     def __init__(
-        self, compute: Callable[[Index], np.ndarray], shape: tuple[int, ...], keep: int = 3
+        self,
+        compute: Callable[[Index], np.ndarray],
+        shape: tuple[int, ...],
+        keep: int = 3,
+        describe: Callable[[np.ndarray], Any] | None = None,
     ) -> None:
         self.compute, self.shape, self.keep = compute, tuple(shape), keep
+        self.describe = describe
         self._frames: OrderedDict[Index, np.ndarray] = OrderedDict()
+        self._described: dict[Index, Any] = {}
         self._pending: dict[Index, Future[None]] = {}
         self._lock = threading.Lock()
         self._last: Index | None = None
@@ -80,24 +91,54 @@ class FramePrefetch:
         self._ahead(index)
         return frame
 
+    def described(self, index: Index) -> Any:
+        """Return ``describe(frame)`` of the frame at ``index`` (computed once per frame).
+
+        Parameters
+        ----------
+        index : tuple of int
+
+        Returns
+        -------
+        object
+            What ``describe`` returns; None without ``describe``.
+        """
+        index = tuple(int(k) for k in index)
+        if self.describe is None:
+            return None
+        with self._lock:
+            if index in self._described:
+                return self._described[index]
+        frame = self.get(index)
+        with self._lock:  # the frame's description may have come with it meanwhile
+            if index in self._described:
+                return self._described[index]
+        description = self.describe(frame)
+        self._store(index, frame, description)
+        return description
+
     def close(self) -> None:
         """Drop the frames kept and keep no more (e.g. the product was closed)."""
         with self._lock:
             self._closed = True
             self._frames.clear()
+            self._described.clear()
 
-    def _store(self, index: Index, frame: np.ndarray) -> None:
+    def _store(self, index: Index, frame: np.ndarray, description: Any = None) -> None:
         with self._lock:
             if self._closed:
                 return
             self._frames[index] = frame
             self._frames.move_to_end(index)
+            if description is not None:
+                self._described[index] = description
             while len(self._frames) > self.keep:
-                self._frames.popitem(last=False)
+                gone, _ = self._frames.popitem(last=False)
+                self._described.pop(gone, None)
 
     def _ahead(self, index: Index) -> None:
         """Start computing the neighbour on the last axis, in the direction of travel."""
-        if not index:  # a single frame (rate products): nothing to page to
+        if not index or index == self._last:  # a single frame, or asked for again
             return
         step = -1 if self._last is not None and self._last[:-1] == index[:-1] and (
             self._last[-1] > index[-1]
@@ -115,7 +156,8 @@ class FramePrefetch:
         try:
             frame = self.compute(index)
             frame.flags.writeable = False
-            self._store(index, frame)
+            description = self.describe(frame) if self.describe is not None else None
+            self._store(index, frame, description)
         except Exception:  # e.g. the product was closed: computed again if asked for
             pass
         finally:

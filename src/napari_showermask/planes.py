@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._layers import frame_stats
 from ._prefetch import FramePrefetch
 
 if TYPE_CHECKING:
@@ -34,7 +35,9 @@ class ProductPlanes:
         self.product = product
         self.what = what
         self.shape = product.shape
-        self._prefetch = FramePrefetch(self._plane, self.shape[:-2]) if prefetch else None
+        self._prefetch = (
+            FramePrefetch(self._plane, self.shape[:-2], describe=frame_stats) if prefetch else None
+        )
         if self._prefetch is not None:
             product.on_close(self._prefetch.close)
         self.dtype: np.dtype
@@ -82,6 +85,26 @@ class ProductPlanes:
         if not frames:
             return np.empty(out_shape + (0, 0), self.dtype)
         return np.stack(frames).reshape(out_shape + frames[0].shape)
+
+    def frame_stats(self, index: tuple[int, ...]) -> tuple[float, float]:
+        """Return the sigma-clipped ``(median, sigma)`` of one whole frame, for its contrast.
+
+        With ``prefetch``, computed in background with each frame computed ahead.
+
+        Parameters
+        ----------
+        index : tuple of int
+            Leading indices of the frame.
+
+        Returns
+        -------
+        tuple of float
+            See `napari_showermask._layers.frame_stats`.
+        """
+        if self._prefetch is not None:
+            stats: tuple[float, float] = self._prefetch.described(index)
+            return stats
+        return frame_stats(self[tuple(index)])
 
     def _plane(self, index: tuple[int, ...]) -> np.ndarray:
         if self.what == "difference":

@@ -15,8 +15,10 @@ from .._layers import (
     frame_contrast,
     set_ellipses,
     shower_corners,
+    stats_contrast,
 )
 from .._reader import showers_layer_kwargs
+from ..planes import ProductPlanes
 from ..products import Product
 from ..session import MaskingSession
 
@@ -209,9 +211,12 @@ class ProductBinding:
         at = self.slice_now(session) if self.alive() else None
         if at is None:
             return
-        index = self.lead(session, *at)
-        frame = self.image.data[tuple(index)]  # the frame on screen (computed ahead)
-        low, high = frame_contrast(np.asarray(frame), scale)
+        index = tuple(self.lead(session, *at))
+        data = self.image.data
+        if isinstance(data, ProductPlanes):  # statistics computed ahead with the frame
+            low, high = stats_contrast(data.frame_stats(index), scale)
+        else:
+            low, high = frame_contrast(np.asarray(data[index]), scale)
         old_low, old_high = self.image.contrast_limits
         tolerance = 0.02 * (high - low)  # the same to the eye: spare napari a refresh
         if abs(low - old_low) > tolerance or abs(high - old_high) > tolerance:
