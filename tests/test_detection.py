@@ -204,6 +204,30 @@ def test_an_earlier_shower_keeps_the_edge_a_later_one_spreads_over(tmp_path, nin
         assert np.mean(first[inside] > max(s.group, 1)) <= 0.05  # masked late: at most 5%
 
 
+@pytest.mark.parametrize("seed", [1, 2, 4])
+def test_an_idle_glow_under_a_later_shower_is_masked_from_the_start(tmp_path, seed):
+    # one integration: each pixel's reference is the lowest mean of a few runs of its own
+    # groups; under the bright shower (group 16) that is the run before it, still raised
+    # by the idle glow, so those pixels showed only the later onset (the previous detector
+    # masked 8-14% of the idle shower from group 15 or 16 only); the sky around gives a
+    # lower reference there, and the idle glow's own excursion from the start
+    showers = [
+        shower("idle", group=0, x=56, y=70, a=14, b=8, theta=135, amplitude=10.0,
+               decay_groups=10.0, pre_groups=3.0),
+        shower("bright", group=16, x=63, y=61, a=11, b=9.5, theta=100, amplitude=25.0,
+               decay_groups=8.0),
+    ]  # fmt: skip
+    path, truth = write_ramp(tmp_path / "g_jump.fits", (1, *CROWDED), showers, seed, n_stars=0)
+    with open_product(path) as product:
+        found = detect_showers(product)
+    assert sorted(f.group for f in found) in ([1, 15], [1, 16]), found
+    image = CROWDED[-2:]
+    first = first_masked(found, image)
+    idle, bright = (ellipse_mask(s, image) for s in truth.showers)
+    assert np.mean(first[idle] > 1) <= 0.02  # the idle shower masked from its start
+    assert np.mean(first[bright] > 16) <= 0.05
+
+
 @pytest.mark.parametrize("nints", [1, 2])
 def test_a_thin_bright_shower_is_not_widened_by_the_smoothing(tmp_path, nints):
     # 8 x 3 pixels: the smoothing (2.5 pixels) made its ellipse about 3.5 times its area

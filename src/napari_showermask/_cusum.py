@@ -51,6 +51,8 @@ def cusum(
     drift: float,
     level: float,
     step: Callable[[], None],
+    glow: np.ndarray | None = None,
+    margin: int = 2,
 ) -> Cusum:
     """Return each pixel's CUSUM summary: peak and its onset, first excursion and its onset.
 
@@ -71,6 +73,14 @@ def cusum(
     level : float
         CUSUM value from which an excursion counts as the first one.
     step : callable
+    glow : numpy.ndarray, optional
+        A lower reference (`_background.glow_reference`; inf where unknown). A second
+        CUSUM runs against it: where the first has one excursion only and the second
+        one began earlier and reached ``level`` while the first was still below it (a glow
+        that raised this reference, under a later shower), that earlier excursion becomes
+        the pixel's first one (``early``, ``early_peak``).
+    margin : int
+        Groups by which that excursion must begin before the first one's (onset noise).
 
     Returns
     -------
@@ -86,6 +96,7 @@ def cusum(
     early = np.full(shape, -1, np.int16)
     early_peak = np.zeros(shape, np.float32)
     floor = np.float32(level)
+    second = _Second(shape, mean, sigma, glow, scale, gain) if glow is not None else None
     for g, frame in frames(product, integration, groups, bad):
         excess = np.subtract(frame, mean, out=frame)
         excess /= sigma
@@ -108,5 +119,59 @@ def cusum(
         np.subtract(total, first_value, out=rise, where=better)
         np.copyto(early, start, where=(total >= floor) & (early < 0))
         np.maximum(early_peak, total, out=early_peak, where=early == start)
+        if second is not None:
+            second.update(g, smooth, total >= floor, floor)
         step()
+    if second is not None:
+        second.merge(onset, early, early_peak, floor, margin)
     return Cusum(peak, onset, rise, early, early_peak)
+
+
+class _Second:
+    """The CUSUM of a pixel's excess over a lower reference, run beside the first."""
+
+    def __init__(
+        self,
+        shape: tuple[int, ...],
+        mean: np.ndarray,
+        sigma: np.ndarray,
+        glow: np.ndarray,
+        scale: float,
+        gain: np.float32,
+    ) -> None:
+        known = np.isfinite(glow) & np.isfinite(sigma)
+        lower = np.zeros(shape, np.float32)  # (reference - glow) / noise: a constant excess
+        np.divide(mean - np.where(known, glow, mean), sigma, out=lower, where=known)
+        boost = ndimage.gaussian_filter(lower, scale, truncate=3.5)
+        self.boost = boost * gain  # the smoothed excess it adds in every frame
+        self.total = np.zeros(shape, np.float32)
+        self.start = np.zeros(shape, np.int16)
+        self.early = np.full(shape, -1, np.int16)
+        self.peak = np.zeros(shape, np.float32)
+        self.loud = np.zeros(shape, bool)  # the first CUSUM has reached level
+
+    def update(self, g: int, smooth: np.ndarray, loud: np.ndarray, floor: np.float32) -> None:
+        """Add one frame (``smooth``: the first CUSUM's input, drift taken off)."""
+        was_zero = self.total == 0
+        self.total += smooth
+        self.total += self.boost
+        np.maximum(self.total, 0.0, out=self.total)
+        np.copyto(self.start, g, where=was_zero & (self.total > 0))
+        np.copyto(self.early, self.start, where=(self.total >= floor) & (self.early < 0))
+        self.loud |= loud
+        quiet = (self.early == self.start) & ~self.loud
+        np.maximum(self.peak, self.total, out=self.peak, where=quiet)
+
+    def merge(
+        self,
+        onset: np.ndarray,
+        early: np.ndarray,
+        early_peak: np.ndarray,
+        floor: np.float32,
+        margin: int,
+    ) -> None:
+        """Give the earlier excursion to pixels where the first CUSUM had one only."""
+        single = (early < 0) | (early == onset)
+        use = single & (self.early >= 0) & (self.early + margin < onset) & (self.peak >= floor)
+        np.copyto(early, self.early, where=use)
+        np.copyto(early_peak, self.peak, where=use)

@@ -160,6 +160,7 @@ def runs(
     groups: Sequence[int],
     bad: np.ndarray,
     step: Callable[[], None],
+    first: list[np.ndarray] | None = None,
 ) -> tuple[Sums, Runs]:
     """Return an integration's sums, and the lowest mean of a few runs of its groups.
 
@@ -177,6 +178,8 @@ def runs(
     groups : sequence of int
     bad : numpy.ndarray of bool
     step : callable
+    first : list, optional
+        Gets the first run's mean (float32, NaN where fewer than 2 differences).
 
     Returns
     -------
@@ -215,6 +218,8 @@ def runs(
         np.subtract(squares, total, out=squares)
         within += np.maximum(squares, 0.0, out=squares)
         mean[count < 2] = np.inf
+        if first is not None and not first:
+            first.append(np.where(count < 2, np.nan, mean).astype(np.float32))
         np.minimum(low, mean, out=low)
         np.subtract(count, 1.0, out=count)
         dof += np.maximum(count, 0.0, out=count)

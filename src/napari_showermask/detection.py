@@ -15,7 +15,11 @@ between the two passes (when that fits in 400 MB; otherwise they are read a thir
    charge); where the other integrations' mean is significantly above it, a shower there
    raised it, and i's own runs give the reference, so that it cannot hide a shower of i.
    With one integration the reference is the lowest run mean: a glow that starts in the
-   ramp, or decays from before it, stands out; a constant source does not.
+   ramp, or decays from before it, stands out; a constant source does not. A decaying
+   glow left in that lowest run (under a later shower) would hide: where, on a shower's
+   scale, the first run is above the lowest and the lowest above the sky around
+   (`_background`), a second CUSUM against the sky gives those pixels the glow's earlier
+   excursion (step 3).
 3. Each difference frame of integration i becomes an excess significance
    ``(d - reference) / noise``; flagged pixels count as 0 (ordinary cosmic rays and the
    primary hit of a shower drop out), and the frame's median excess is taken off (offsets
@@ -55,8 +59,9 @@ group because fewer than two usable groups precede it.
 
 Known limits: with one integration, a glow that begins within the first few groups and
 barely decays looks like a constant source and is not found; and a faint or idle glow
-under a later, brighter shower raises the lowest run mean there, so that those pixels take
-the later onset (beyond the band its ellipse grows over). Two showers that begin within
+under a later, brighter shower that decays too little between the first run and the
+lowest raises the lowest run mean there, so that those pixels take the later onset
+(beyond the band its ellipse grows over). Two showers that begin within
 ``tolerance`` groups of each other and touch are one candidate. A later shower on top of
 an earlier one whose glow still lasts is not separated from it (the pixels have one
 excursion): the candidate starts early, never late. Onsets tend to be a group or two early
@@ -72,6 +77,7 @@ from typing import Any
 import numpy as np
 
 from . import _difference_stats as stats
+from ._background import glow_reference
 from ._candidates import candidates
 from ._cusum import Cusum, cusum
 from ._run import Run
@@ -249,9 +255,17 @@ def detect_showers(
 
     def search(share: list[int]) -> None:
         for i in share:
-            own, lowest = kept.pop(i) if keep else stats.runs(product, i, groups, bad, run.step)
+            first: list[np.ndarray] | None = [] if nints == 1 else None
+            if keep:
+                own, lowest = kept.pop(i)
+            else:
+                own, lowest = stats.runs(product, i, groups, bad, run.step, first)
+            glow = None
             if nints == 1:
                 reference = stats.single_reference(lowest)
+                if first:
+                    glow = glow_reference(lowest[0], lowest[1], first[0], scale)
+                del first
             else:
                 others = (pooled[0] - own[0], pooled[1] - own[1], pooled[2] - own[2])
                 reference = stats.leave_one_out_reference(others, lowest)
@@ -267,8 +281,10 @@ def detect_showers(
                 drift,
                 threshold * tuning["level"],
                 run.step,
+                glow,
+                tolerance,
             )
-            del reference
+            del reference, glow
             results[i] = _candidates(i, maps, groups[0], tuning)
 
     if nints > 1:

@@ -1,0 +1,128 @@
+"""Spatial sky reference under decaying glows of a one-integration ramp, for `detection`.
+
+With one integration each pixel's reference rate is the lowest mean of a few runs of its
+own groups (`_difference_stats.runs`). A glow that was already there before the ramp
+(idle) or began in its first run still adds charge in every run, so it raises that
+lowest mean, most where a later shower lies on top of it; those pixels would then show
+only the later shower. The sky (and the dark residual) is smooth on the scale of a
+shower, so a background of the lowest-run plane, taken over large boxes without the
+glows, gives the reference there. It is used only where, on the scale of a shower, both
+
+- the first run is significantly above the lowest one (the charge added decays: a star,
+  an extended source or a bad column adds the same in every run and keeps its own
+  reference), and
+- the lowest run is significantly above the background (glow left in it).
+
+Significances are normalised over the image (median and MAD of the per-pixel difference,
+most pixels being sky) and smoothed by the matched filter of `_cusum`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import ndimage
+
+__all__ = ["glow_reference"]
+
+
+def _normalised(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Return ``values`` in units of their robust spread over ``valid`` pixels, 0 elsewhere."""
+    sample = values[valid][::3]
+    if sample.size < 10:
+        return np.zeros(values.shape, np.float32)
+    centre = float(np.median(sample))
+    spread = 1.4826 * float(np.median(np.abs(sample - centre))) or 1.0
+    return np.where(valid, (values - centre) / spread, 0.0).astype(np.float32)
+
+
+def _smoothed(significance: np.ndarray, scale: float) -> np.ndarray:
+    """Matched-filter a per-pixel significance, keeping unit variance for white noise."""
+    gain = 2 * math.sqrt(math.pi) * scale
+    return ndimage.gaussian_filter(significance, scale, truncate=3.5) * np.float32(gain)
+
+
+def background(plane: np.ndarray, valid: np.ndarray, box: int) -> np.ndarray:
+    """Return a smooth background of ``plane``: clipped medians of boxes, interpolated.
+
+    Parameters
+    ----------
+    plane : numpy.ndarray
+        ``(ny, nx)``.
+    valid : numpy.ndarray of bool
+        Pixels to use (the others are left out of the boxes' medians).
+    box : int
+        Box side in pixels; boxes with fewer than a third of their pixels valid take the
+        median of the whole plane.
+
+    Returns
+    -------
+    numpy.ndarray of float32
+    """
+    ny, nx = plane.shape
+    data = np.where(valid, plane, np.nan).astype(np.float64)
+    overall = float(np.nanmedian(data)) if valid.any() else 0.0
+    my, mx = -(-ny // box), -(-nx // box)
+    padded = np.full((my * box, mx * box), np.nan)
+    padded[:ny, :nx] = data
+    blocks = padded.reshape(my, box, mx, box).transpose(0, 2, 1, 3).reshape(my, mx, -1)
+    enough = np.isfinite(blocks).sum(axis=-1) >= box * box / 3
+    with np.errstate(all="ignore"):
+        for _ in range(2):  # clip what a star or a glow adds, then the median again
+            centre = np.nanmedian(blocks, axis=-1, keepdims=True)
+            spread = 1.4826 * np.nanmedian(np.abs(blocks - centre), axis=-1, keepdims=True)
+            blocks = np.where(np.abs(blocks - centre) > 3 * spread, np.nan, blocks)
+        grid = np.nanmedian(blocks, axis=-1)
+    grid = np.where(enough & np.isfinite(grid), grid, overall)
+    rows = (np.arange(ny) + 0.5) / box - 0.5
+    cols = (np.arange(nx) + 0.5) / box - 0.5
+    coords = np.meshgrid(rows, cols, indexing="ij")
+    return ndimage.map_coordinates(grid, coords, order=1, mode="nearest").astype(np.float32)
+
+
+def glow_reference(
+    low: np.ndarray,
+    variance: np.ndarray,
+    first: np.ndarray,
+    scale: float,
+    significance: float = 5.0,
+    box: int = 32,
+) -> np.ndarray | None:
+    """Return ``low`` with the sky background under decaying glows; None where there are none.
+
+    Parameters
+    ----------
+    low : numpy.ndarray
+        Per-pixel lowest run mean (inf where unknown), from `_difference_stats.runs`.
+    variance : numpy.ndarray
+        Per-pixel variance of a difference within the runs (the differences are scaled
+        by its square root, so that a bright source's noise does not pass for a change).
+    first : numpy.ndarray
+        The first run's mean (NaN where unknown).
+    scale : float
+        Matched-filter width in pixels (the scale of a shower).
+    significance : float
+        Smoothed significance both conditions need.
+    box : int
+        Background box side, in pixels (larger than a shower).
+
+    Returns
+    -------
+    numpy.ndarray of float32 or None
+        ``low`` elsewhere (inf where unknown); None when no pixel takes the background.
+    """
+    finite = np.isfinite(low)
+    if finite.sum() < 10:
+        return None
+    noise = np.sqrt(np.maximum(variance, 1e-12))
+    known = np.where(finite, low, 0.0)
+    first = np.where(np.isfinite(first) & finite, first, known)
+    decaying = _smoothed(_normalised((first - known) / noise, finite), scale) > significance
+    sky = background(low, finite, box)
+    above = _smoothed(_normalised((known - sky) / noise, finite), scale) > significance
+    # the background again without the glows and the constant sources found
+    sky = background(low, finite & ~above & ~decaying, box)
+    above = _smoothed(_normalised((known - sky) / noise, finite), scale) > significance
+    glowing = decaying & above & finite
+    return np.where(glowing, sky, low).astype(np.float32) if glowing.any() else None
