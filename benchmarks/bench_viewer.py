@@ -8,8 +8,10 @@ Each case runs in a fresh process (napari's first layer pays one-time imports):
 - ``plugin``: the Shower Masking widget docked, then ``viewer.open(RAMP, plugin=...)``;
 - ``reader``: the same without the widget (the reader's three layers only);
 - ``baseline``: plain napari showing in-memory numpy arrays of the same frame size (8
-  groups, so it fits in memory) as an image, a labels layer and three shapes layers:
-  the floor that napari and OpenGL set on this machine, with no file reading at all.
+  groups, so it fits in memory) as an image, a labels layer and three shapes layers, the
+  image being the active layer as the widget makes it (napari's status bar then shows its
+  value under the cursor, redrawn at each group): the floor that napari and OpenGL set on
+  this machine, with no file reading at all.
 
 Reported: time from the open call to the first frame drawn, cold (first open in the
 process, target < 2 s) and warm (the same file opened again); RSS growth after opening and
@@ -96,11 +98,12 @@ def measure(case: str, ramp: Path) -> dict:
         if case in ("plugin", "reader"):
             viewer.open(str(ramp), plugin="napari-showermask")
         else:
-            viewer.add_image(frames, name="difference", contrast_limits=(-30, 30))
+            image = viewer.add_image(frames, name="difference", contrast_limits=(-30, 30))
             viewer.add_labels(labels, **dq_style)
             viewer.add_shapes(ndim=4, name="showers")
             viewer.add_shapes(ndim=2, name="current")
             viewer.add_shapes(ndim=2, name="candidates")
+            viewer.layers.selection.active = image  # as the widget does: values in the status
         opened = time.perf_counter()
         canvas.native.update()  # napari may have drawn while adding; draw the whole scene
         drawing = until_drawn(opened)
