@@ -61,10 +61,10 @@ def background(plane: np.ndarray, valid: np.ndarray, box: int) -> np.ndarray:
     numpy.ndarray of float32
     """
     ny, nx = plane.shape
-    data = np.where(valid, plane, np.nan).astype(np.float64)
+    data = np.where(valid, plane, np.nan).astype(np.float32)
     overall = float(np.nanmedian(data)) if valid.any() else 0.0
     my, mx = -(-ny // box), -(-nx // box)
-    padded = np.full((my * box, mx * box), np.nan)
+    padded = np.full((my * box, mx * box), np.nan, np.float32)
     padded[:ny, :nx] = data
     blocks = padded.reshape(my, box, mx, box).transpose(0, 2, 1, 3).reshape(my, mx, -1)
     enough = np.isfinite(blocks).sum(axis=-1) >= box * box / 3
@@ -119,6 +119,8 @@ def glow_reference(
     known = np.where(finite, low, 0.0)
     first = np.where(np.isfinite(first) & finite, first, known)
     decaying = _smoothed(_normalised((first - known) / noise, finite), scale) > significance
+    if not decaying.any():
+        return None
     sky = background(low, finite, box)
     above = _smoothed(_normalised((known - sky) / noise, finite), scale) > significance
     # the background again without the glows and the constant sources found
