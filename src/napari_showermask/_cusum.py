@@ -96,7 +96,7 @@ def cusum(
     early = np.full(shape, -1, np.int16)
     early_peak = np.zeros(shape, np.float32)
     floor = np.float32(level)
-    second = _Second(shape, mean, sigma, glow, scale, gain) if glow is not None else None
+    seconds = _seconds(mean, sigma, glow, scale, gain) if glow is not None else []
     for g, frame in frames(product, integration, groups, bad):
         excess = np.subtract(frame, mean, out=frame)
         excess /= sigma
@@ -119,46 +119,47 @@ def cusum(
         np.subtract(total, first_value, out=rise, where=better)
         np.copyto(early, start, where=(total >= floor) & (early < 0))
         np.maximum(early_peak, total, out=early_peak, where=early == start)
-        if second is not None:
-            second.update(g, smooth, total >= floor, floor)
+        for second in seconds:
+            second.update(g, smooth, total, floor)
         step()
-    if second is not None:
+    for second in seconds:
         second.merge(onset, early, early_peak, floor, margin)
     return Cusum(peak, onset, rise, early, early_peak)
 
 
+def _seconds(
+    mean: np.ndarray, sigma: np.ndarray, glow: np.ndarray, scale: float, gain: np.float32
+) -> list[_Second]:
+    """One second CUSUM per region where the lower reference changes the smoothed excess."""
+    known = np.isfinite(glow) & np.isfinite(sigma)
+    lower = np.zeros(mean.shape, np.float32)  # (reference - glow) / noise: a constant excess
+    np.divide(mean - np.where(known, glow, mean), sigma, out=lower, where=known)
+    boost = ndimage.gaussian_filter(lower, scale, truncate=3.5)
+    boost *= gain  # the smoothed excess it adds in every frame
+    regions, _ = ndimage.label(boost != 0)
+    return [_Second(box, boost[box]) for box in ndimage.find_objects(regions) if box]
+
+
 class _Second:
-    """The CUSUM of a pixel's excess over a lower reference, run beside the first."""
+    """The CUSUM of the excess over a lower reference in one box, run beside the first."""
 
-    def __init__(
-        self,
-        shape: tuple[int, ...],
-        mean: np.ndarray,
-        sigma: np.ndarray,
-        glow: np.ndarray,
-        scale: float,
-        gain: np.float32,
-    ) -> None:
-        known = np.isfinite(glow) & np.isfinite(sigma)
-        lower = np.zeros(shape, np.float32)  # (reference - glow) / noise: a constant excess
-        np.divide(mean - np.where(known, glow, mean), sigma, out=lower, where=known)
-        boost = ndimage.gaussian_filter(lower, scale, truncate=3.5)
-        self.boost = boost * gain  # the smoothed excess it adds in every frame
-        self.total = np.zeros(shape, np.float32)
-        self.start = np.zeros(shape, np.int16)
-        self.early = np.full(shape, -1, np.int16)
-        self.peak = np.zeros(shape, np.float32)
-        self.loud = np.zeros(shape, bool)  # the first CUSUM has reached level
+    def __init__(self, box: tuple[slice, ...], boost: np.ndarray) -> None:
+        self.box, self.boost = box, boost
+        self.total = np.zeros(boost.shape, np.float32)
+        self.start = np.zeros(boost.shape, np.int16)
+        self.early = np.full(boost.shape, -1, np.int16)
+        self.peak = np.zeros(boost.shape, np.float32)
+        self.loud = np.zeros(boost.shape, bool)  # the first CUSUM has reached level
 
-    def update(self, g: int, smooth: np.ndarray, loud: np.ndarray, floor: np.float32) -> None:
-        """Add one frame (``smooth``: the first CUSUM's input, drift taken off)."""
+    def update(self, g: int, smooth: np.ndarray, first: np.ndarray, floor: np.float32) -> None:
+        """Add a frame: ``smooth``, the first CUSUM's input; ``first``, that CUSUM after it."""
         was_zero = self.total == 0
-        self.total += smooth
+        self.total += smooth[self.box]
         self.total += self.boost
         np.maximum(self.total, 0.0, out=self.total)
         np.copyto(self.start, g, where=was_zero & (self.total > 0))
         np.copyto(self.early, self.start, where=(self.total >= floor) & (self.early < 0))
-        self.loud |= loud
+        self.loud |= first[self.box] >= floor
         quiet = (self.early == self.start) & ~self.loud
         np.maximum(self.peak, self.total, out=self.peak, where=quiet)
 
@@ -171,6 +172,7 @@ class _Second:
         margin: int,
     ) -> None:
         """Give the earlier excursion to pixels where the first CUSUM had one only."""
+        onset, early, early_peak = onset[self.box], early[self.box], early_peak[self.box]
         single = (early < 0) | (early == onset)
         use = single & (self.early >= 0) & (self.early + margin < onset) & (self.peak >= floor)
         np.copyto(early, self.early, where=use)
