@@ -6,7 +6,9 @@ the second moments of its persisting pixels, scaled to cover them. Then, where t
 of a later shower reaches over pixels nearer to an earlier one than to its own, the earlier
 shower is widened to cover them: a pixel is never masked only from a later group than the
 shower it most likely belongs to; and an earlier shower grows over the band of a brighter
-later one's ellipse around it (the smoothing spreads the later one over its edge).
+later one's ellipse around it (the smoothing spreads the later one over its edge). A small,
+faint later shower beside a bigger, brighter earlier one takes the pixels of that one next
+to it into its moments (where they overlap, it has no excursion of its own).
 """
 
 from __future__ import annotations
@@ -64,6 +66,44 @@ def _fit_pixels(segment: Segment, tuning: dict[str, Any]) -> tuple[np.ndarray, n
     sizes[0] = 0
     big = sizes[labels[rows - top, cols - left]] >= tuning["min_area"]
     return (rows[big], cols[big]) if big.any() else (rows, cols)
+
+
+def _into_earlier(
+    segments: list[Segment], fits: list, groups: list[int], shape, into: float, tolerance: int
+) -> list:
+    """Add to a later shower's fit pixels those of bigger, brighter earlier ones beside it.
+
+    On such a one's still rising glow it adds no excursion of its own: its segment is the
+    part outside, shifted away. Those segments (onset over ``tolerance`` groups earlier,
+    higher score, more pixels) give their pixels within ``into`` pixels of its own.
+    """
+    owner = np.full(shape, -1, np.int32)
+    for k in sorted(range(len(segments)), key=lambda k: -groups[k]):
+        owner[segments[k].rows, segments[k].cols] = k
+    pad, out = int(math.ceil(into)) + 1, list(fits)
+    for b, later in enumerate(segments):
+        bigger = np.zeros(len(segments) + 1, bool)  # the last is for owner -1
+        for a, earlier in enumerate(segments):
+            bigger[a] = (
+                groups[a] + tolerance < groups[b]
+                and later.score < earlier.score
+                and len(later.rows) < len(earlier.rows)
+            )
+        if not bigger.any():
+            continue
+        top, left = max(later.rows.min() - pad, 0), max(later.cols.min() - pad, 0)
+        box = owner[top : later.rows.max() + pad + 1, left : later.cols.max() + pad + 1]
+        mine = np.zeros(box.shape, bool)
+        mine[later.rows - top, later.cols - left] = True
+        take = bigger[box] & ~mine
+        if take.any():
+            take &= ndimage.distance_transform_edt(~mine) <= into
+            rows, cols = np.nonzero(take)
+            out[b] = (
+                np.concatenate([fits[b][0], rows + top]),
+                np.concatenate([fits[b][1], cols + left]),
+            )
+    return out
 
 
 def _ellipse(
@@ -223,7 +263,7 @@ def candidates(
         First usable difference frame (`_difference_stats.usable_groups`).
     tuning : dict
         ``scale``, ``min_area``, ``cover``, ``early``, ``footprint``, ``reach``,
-        ``widen``, ``cap`` and ``brighter`` of `detection.detect_showers`.
+        ``widen``, ``cap``, ``brighter`` and ``into`` of `detection.detect_showers`.
 
     Returns
     -------
@@ -231,25 +271,33 @@ def candidates(
     """
     kept = [s for s in segments if not _line_like(s, tuning["scale"])]
     fits = [_fit_pixels(s, tuning) for s in kept]
+    groups = [_first_group(segment, first_usable) for segment in kept]
     showers = [
         Shower(
             integration,
-            _first_group(segment, first_usable),
+            group,
             *_ellipse(rows, cols, tuning["cover"], _blur(segment, tuning)),
             extra={"score": round(float(segment.score), 2), "source": "detect"},
         )
-        for segment, (rows, cols) in zip(kept, fits, strict=True)
+        for segment, group, (rows, cols) in zip(kept, groups, fits, strict=True)
     ]
+    grown = fits
+    if tuning.get("into", 0.0) > 0:
+        grown = _into_earlier(kept, fits, groups, shape, tuning["into"], tuning["tolerance"])
+    # earlier showers widen over what the later ones cover as first found
     for k, claimed in enumerate(_claims(showers, kept, shape)):
         flat = np.concatenate(claimed) if claimed else np.zeros(0, np.int64)
+        rows, cols = grown[k]
         if flat.size:
-            rows, cols = np.unravel_index(flat, shape)
-            rows = np.concatenate([fits[k][0], rows])
-            cols = np.concatenate([fits[k][1], cols])
-            x, y, major, minor, theta = _ellipse(rows, cols, tuning["cover"])
-            showers[k] = showers[k].moved(
-                x=x, y=y, semi_major=major, semi_minor=minor, theta=theta
-            )
+            more_rows, more_cols = np.unravel_index(flat, shape)
+            rows, cols = np.concatenate([rows, more_rows]), np.concatenate([cols, more_cols])
+            ellipse = _ellipse(rows, cols, tuning["cover"])
+        elif grown[k] is not fits[k]:
+            ellipse = _ellipse(rows, cols, tuning["cover"], _blur(kept[k], tuning))
+        else:
+            continue
+        x, y, major, minor, theta = ellipse
+        showers[k] = showers[k].moved(x=x, y=y, semi_major=major, semi_minor=minor, theta=theta)
     if tuning.get("reach", 0.0) > 0:
         showers = _edges(showers, shape, tuning)
     return sorted(showers, key=lambda s: -s.extra["score"])

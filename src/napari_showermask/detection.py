@@ -49,7 +49,9 @@ that brightens in one integration only) are dropped. Each piece gives a shower:
   ``cover``; where the ellipse of a later shower reaches over pixels nearer to an earlier
   one, the earlier one is widened to cover them, and an earlier shower grows over the
   band (``reach`` pixels) of a brighter later one's ellipse around it, whose smoothed
-  glow spreads over its edge and gives those pixels the later onset (`_candidates`);
+  glow spreads over its edge and gives those pixels the later onset; a smaller, fainter
+  later shower begun on a bigger one's glow (no excursion of its own where they overlap)
+  takes that one's pixels within ``into`` into its moments (`_candidates`);
 - its score is the peak CUSUM (in units of the smoothed noise).
 
 A glow already there in the first usable difference frame ``g0`` (``SCI[g0] - SCI[g0-1]``;
@@ -135,6 +137,7 @@ def detect_showers(
     brighter: float = 1.0,
     bright: float = 10.0,
     deblur: float = 0.5,
+    into: float = 3.0,
     workers: int = 2,
 ) -> list[Shower]:
     """Propose candidate showers in a ramp product.
@@ -196,6 +199,9 @@ def detect_showers(
         bright glow's footprint most: a thin one would come out far too wide).
     deblur : float
         See ``bright``.
+    into : float
+        A later shower, fainter and smaller than an earlier one beside it, sizes its
+        ellipse also on that one's pixels within this many pixels of its own; 0: off.
     workers : int
         Threads; integrations are shared among them (numpy and scipy release the GIL).
 
@@ -232,6 +238,7 @@ def detect_showers(
         "median_footprint": median_footprint,
         "bright": bright,
         "deblur": deblur,
+        "into": into,
     }
     nints, bad = product.nints, stats.bad_pixels(product)
     # each integration's own statistics (20 bytes a pixel: sums, lowest run mean and its
