@@ -6,13 +6,11 @@ from collections.abc import Callable
 from typing import Any
 
 import napari
-import numpy as np
 
 from .._layers import (
     CANDIDATE_COLOR,
     CURRENT_COLOR,
     MARKED_COLOR,
-    frame_contrast,
     set_ellipses,
     shower_corners,
     stats_contrast,
@@ -211,12 +209,9 @@ class ProductBinding:
         at = self.slice_now(session) if self.alive() else None
         if at is None:
             return
+        planes: ProductPlanes = self.image.data  # the reader's difference frames
         index = tuple(self.lead(session, *at))
-        data = self.image.data
-        if isinstance(data, ProductPlanes):  # statistics computed ahead with the frame
-            low, high = stats_contrast(data.frame_stats(index), scale)
-        else:
-            low, high = frame_contrast(np.asarray(data[index]), scale)
+        low, high = stats_contrast(planes.frame_stats(index), scale)  # computed ahead
         old_low, old_high = self.image.contrast_limits
         tolerance = 0.02 * (high - low)  # the same to the eye: spare napari a refresh
         if abs(low - old_low) > tolerance or abs(high - old_high) > tolerance:
