@@ -13,6 +13,14 @@ glows, gives the reference there. It is used only where, on the scale of a showe
   reference), and
 - the lowest run is significantly above the background (glow left in it).
 
+A glow that began within the first run and barely decays (a persistent one) is in every
+run: the lowest mean holds most of it and it shows only a fraction of itself against that
+reference. Before it began, the first differences were at the pixel's own level: where, on
+the scale of a shower, the lowest run is significantly above the opening mean (the first
+two differences) and above the sky, `rising_reference` takes that step off the lowest run
+(smoothed over a pixel or so, so that a star or an extended source under the glow keeps its
+own level, which a sky reference would not).
+
 Significances are normalised over the image (median and MAD of the per-pixel difference,
 most pixels being sky) and smoothed by the matched filter of `_cusum`.
 """
@@ -24,17 +32,23 @@ import math
 import numpy as np
 from scipy import ndimage
 
-__all__ = ["glow_reference"]
+__all__ = ["glow_reference", "rising_reference"]
+
+
+def _centred(values: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, float]:
+    """Return ``values`` less their median over ``valid`` pixels (0 elsewhere), and their MAD."""
+    sample = values[valid][::3]
+    if sample.size < 10:
+        return np.zeros(values.shape, np.float32), 1.0
+    centre = float(np.median(sample))
+    spread = 1.4826 * float(np.median(np.abs(sample - centre))) or 1.0
+    return np.where(valid, values - centre, 0.0).astype(np.float32), spread
 
 
 def _normalised(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """Return ``values`` in units of their robust spread over ``valid`` pixels, 0 elsewhere."""
-    sample = values[valid][::3]
-    if sample.size < 10:
-        return np.zeros(values.shape, np.float32)
-    centre = float(np.median(sample))
-    spread = 1.4826 * float(np.median(np.abs(sample - centre))) or 1.0
-    return np.where(valid, (values - centre) / spread, 0.0).astype(np.float32)
+    centred, spread = _centred(values, valid)
+    return centred / np.float32(spread)
 
 
 def _smoothed(significance: np.ndarray, scale: float) -> np.ndarray:
@@ -128,3 +142,60 @@ def glow_reference(
     above = _smoothed(_normalised((known - sky) / noise, finite), scale) > significance
     glowing = decaying & above & finite
     return np.where(glowing, sky, low).astype(np.float32) if glowing.any() else None
+
+
+def rising_reference(
+    low: np.ndarray,
+    variance: np.ndarray,
+    opening: np.ndarray,
+    scale: float,
+    significance: float = 5.0,
+    box: int = 32,
+    smooth: float = 2.5,
+) -> np.ndarray | None:
+    """Return ``low`` lowered by the step of glows begun in the first run; None if none.
+
+    Parameters
+    ----------
+    low : numpy.ndarray
+        Per-pixel lowest run mean (inf where unknown), from `_difference_stats.runs`.
+    variance : numpy.ndarray
+        Per-pixel variance of a difference within the runs.
+    opening : numpy.ndarray
+        Mean of the first few differences (NaN where unknown), from the same pass.
+    scale : float
+        Matched-filter width in pixels (the scale of a shower).
+    significance : float
+        Smoothed significance that the step and the excess over the sky both need.
+    box : int
+        Background box side, in pixels (larger than a shower).
+    smooth : float
+        Width in pixels of the Gaussian that smooths the step taken off.
+
+    Returns
+    -------
+    numpy.ndarray of float32 or None
+        ``low`` less the step where a glow rose after the first differences (inf where
+        unknown); None when there is no such pixel.
+    """
+    finite = np.isfinite(low)
+    if finite.sum() < 10:
+        return None
+    noise = np.sqrt(np.maximum(variance, 1e-12))
+    known = np.where(finite, low, 0.0)
+    opening = np.where(np.isfinite(opening) & finite, opening, known)
+    # the step in units of the noise, less its median: the lowest of a few run means is
+    # biased low by the same fraction of the noise everywhere (`single_reference`)
+    step, spread = _centred((known - opening) / noise, finite)
+    rising = _smoothed(step / np.float32(spread), scale) > significance
+    if not rising.any():
+        return None
+    sky = background(low, finite & ~rising, box)
+    above = _smoothed(_normalised((known - sky) / noise, finite), scale) > significance
+    use = rising & above & finite
+    if not use.any():
+        return None
+    weight = ndimage.gaussian_filter(finite.astype(np.float32), smooth)
+    smoothed = ndimage.gaussian_filter(step, smooth) / np.maximum(weight, np.float32(1e-3))
+    lowered = low - np.maximum(smoothed, 0.0) * noise
+    return np.where(use, lowered, low).astype(np.float32)

@@ -53,6 +53,7 @@ def cusum(
     step: Callable[[], None],
     glow: np.ndarray | None = None,
     margin: int = 2,
+    skip: np.ndarray | None = None,
 ) -> Cusum:
     """Return each pixel's CUSUM summary: peak and its onset, first excursion and its onset.
 
@@ -81,6 +82,9 @@ def cusum(
         the pixel's first one (``early``, ``early_peak``).
     margin : int
         Groups by which that excursion must begin before the first one's (onset noise).
+    skip : numpy.ndarray of bool, optional
+        Pixels left out of each frame's median excess (a glow known to be there: a large
+        one would raise that median and take its excess off every other pixel).
 
     Returns
     -------
@@ -97,11 +101,12 @@ def cusum(
     early_peak = np.zeros(shape, np.float32)
     floor = np.float32(level)
     seconds = _seconds(mean, sigma, glow, scale, gain) if glow is not None else []
+    counted = np.ones((1, 1), bool) if skip is None else ~skip[::4, ::4]
     for g, frame in frames(product, integration, groups, bad):
         excess = np.subtract(frame, mean, out=frame)
         excess /= sigma
         sample = excess[::4, ::4]
-        sample = sample[np.isfinite(sample)]
+        sample = sample[np.isfinite(sample) & counted]
         offset = np.float32(np.median(sample)) if sample.size else np.float32(0)
         excess = np.nan_to_num(excess - offset, nan=0.0, posinf=0.0, neginf=0.0, copy=False)
         smooth = ndimage.gaussian_filter(excess, scale, truncate=3.5)

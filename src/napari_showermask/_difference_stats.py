@@ -154,6 +154,10 @@ def _finish(mean: np.ndarray, variance: np.ndarray, valid: np.ndarray) -> Refere
     return np.where(valid, mean, 0.0).astype(np.float32), sigma.astype(np.float32)
 
 
+#: differences in the opening mean of `runs` (before a glow begun in the first run)
+OPENING = 2
+
+
 def runs(
     product: Product,
     integration: int,
@@ -179,7 +183,8 @@ def runs(
     bad : numpy.ndarray of bool
     step : callable
     first : list, optional
-        Gets the first run's mean (float32, NaN where fewer than 2 differences).
+        Gets the first run's mean (float32, NaN where fewer than 2 differences), then the
+        opening mean: that of the first `OPENING` differences (NaN where none is usable).
 
     Returns
     -------
@@ -195,6 +200,7 @@ def runs(
     within, dof = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
     top = np.full(shape, -np.inf, np.float32)  # each run's highest difference, left out
     scratch = np.empty(shape)
+    opening: np.ndarray | None = None
     for g, frame in frames(product, integration, groups, bad):
         ok = np.isfinite(frame)
         np.fmax(top, frame, out=top)
@@ -203,6 +209,8 @@ def runs(
         total += frame
         squares += np.square(frame, out=scratch, dtype=np.float64)
         step()
+        if first is not None and g == groups[min(OPENING, len(groups)) - 1]:
+            opening = np.divide(total, count, out=np.full(shape, np.nan), where=count > 0)
         if g not in ends:
             continue
         own[0] += count
@@ -220,6 +228,9 @@ def runs(
         mean[count < 2] = np.inf
         if first is not None and not first:
             first.append(np.where(count < 2, np.nan, mean).astype(np.float32))
+            if opening is not None:
+                first.append(opening.astype(np.float32))
+            opening = None
         np.minimum(low, mean, out=low)
         np.subtract(count, 1.0, out=count)
         dof += np.maximum(count, 0.0, out=count)

@@ -19,7 +19,10 @@ between the two passes (when that fits in 400 MB; otherwise they are read a thir
    glow left in that lowest run (under a later shower) would hide: where, on a shower's
    scale, the first run is above the lowest and the lowest above the sky around
    (`_background`), a second CUSUM against the sky gives those pixels the glow's earlier
-   excursion (step 3).
+   excursion (step 3). A glow begun within the first run that barely decays is in every
+   run: where, on a shower's scale, the lowest run is above the mean of the first two
+   differences and above the sky, that step is taken off the reference, and those pixels
+   are left out of the frame medians of step 3.
 3. Each difference frame of integration i becomes an excess significance
    ``(d - reference) / noise``; flagged pixels count as 0 (ordinary cosmic rays and the
    primary hit of a shower drop out), and the frame's median excess is taken off (offsets
@@ -59,8 +62,9 @@ A glow already there in the first usable difference frame ``g0`` (``SCI[g0] - SC
 before the integration: it is reported at group ``g0 - 1``, which masks like any earlier
 group because fewer than two usable groups precede it.
 
-Known limits: with one integration, a glow that begins within the first few groups and
-barely decays looks like a constant source and is not found; and a faint or idle glow
+Known limits: with one integration, a glow already there in the first two usable
+differences that barely decays looks like a constant source and is not found; and a faint
+or idle glow
 under a later, brighter shower that decays too little between the first run and the
 lowest raises the lowest run mean there, so that those pixels take the later onset
 (beyond the band its ellipse grows over). Two showers that begin within
@@ -79,7 +83,7 @@ from typing import Any
 import numpy as np
 
 from . import _difference_stats as stats
-from ._background import glow_reference
+from ._background import glow_reference, rising_reference
 from ._candidates import candidates
 from ._cusum import Cusum, cusum
 from ._run import Run
@@ -267,11 +271,15 @@ def detect_showers(
                 own, lowest = kept.pop(i)
             else:
                 own, lowest = stats.runs(product, i, groups, bad, run.step, first)
-            glow = None
+            glow = risen = None
             if nints == 1:
-                reference = stats.single_reference(lowest)
                 if first:
                     glow = glow_reference(lowest[0], lowest[1], first[0], scale)
+                    lowered = rising_reference(lowest[0], lowest[1], first[1], scale)
+                    if lowered is not None:
+                        risen = lowered < lowest[0]
+                        lowest = (lowered, lowest[1])
+                reference = stats.single_reference(lowest)
                 del first
             else:
                 others = (pooled[0] - own[0], pooled[1] - own[1], pooled[2] - own[2])
@@ -290,8 +298,9 @@ def detect_showers(
                 run.step,
                 glow,
                 tolerance,
+                risen,
             )
-            del reference, glow
+            del reference, glow, risen
             results[i] = _candidates(i, maps, groups[0], tuning)
 
     if nints > 1:
