@@ -18,7 +18,7 @@ run: the lowest mean holds most of it and it shows only a fraction of itself aga
 reference. Before it began, the first differences were at the pixel's own level: where, on
 the scale of a shower, the lowest run is significantly above the opening mean (the first
 two differences) and above the sky, `rising_reference` takes that step off the lowest run
-(smoothed over a pixel or so, so that a star or an extended source under the glow keeps its
+(smoothed over a few pixels, so that a star or an extended source under the glow keeps its
 own level, which a sky reference would not).
 
 Significances are normalised over the image (median and MAD of the per-pixel difference,
