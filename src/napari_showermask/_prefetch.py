@@ -14,6 +14,27 @@ Index = tuple[int, ...]
 
 _EXECUTOR: ThreadPoolExecutor | None = None
 _EXECUTOR_LOCK = threading.Lock()
+_GATE: Callable[[Callable[[], None]], bool] | None = None
+
+
+def set_ahead_gate(gate: Callable[[Callable[[], None]], bool] | None) -> None:
+    """Set when frames asked for on the main thread start their neighbour's computation.
+
+    Parameters
+    ----------
+    gate : callable or None
+        ``gate(start) -> bool``: True when it will call ``start()`` later (e.g. once the
+        viewer drew the frame just asked for, so that reading and differencing the next
+        frame does not compete with napari's slicing and drawing for the cores and the
+        GIL); False to start at once. None (the default): always at once.
+    """
+    global _GATE
+    _GATE = gate
+
+
+def ahead_gate() -> Callable[[Callable[[], None]], bool] | None:
+    """Return the gate set with `set_ahead_gate` (None: computations ahead start at once)."""
+    return _GATE
 
 
 def _executor() -> ThreadPoolExecutor:
@@ -44,6 +65,8 @@ class FramePrefetch:
     Notes
     -----
     A frame asked for while it is being computed ahead is waited for, not computed twice.
+    On the main thread, the computation ahead starts when the gate of `set_ahead_gate`
+    says (a viewer's: once it drew); it is dropped if another frame was asked for meanwhile.
     A failed computation ahead (e.g. the file was closed meanwhile) is forgotten; the
     frame is computed again, and its error raised, if it is asked for.
     """
@@ -147,8 +170,16 @@ class FramePrefetch:
         nxt = (*index[:-1], index[-1] + step)
         if not 0 <= nxt[-1] < self.shape[-1]:
             return
+        gate = _GATE
+        if gate is not None and threading.current_thread() is threading.main_thread():
+            if gate(lambda: self._start(nxt, index)):
+                return
+        self._start(nxt, index)
+
+    def _start(self, nxt: Index, after: Index) -> None:
+        """Compute ``nxt`` in background, unless a frame other than ``after`` was asked since."""
         with self._lock:
-            if self._closed or nxt in self._frames or nxt in self._pending:
+            if self._closed or self._last != after or nxt in self._frames or nxt in self._pending:
                 return
             self._pending[nxt] = _executor().submit(self._fill, nxt)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -138,4 +139,16 @@ def read_product(path: str | list[str]) -> list[tuple]:
     """
     if isinstance(path, list):
         path = path[0]
-    return product_layers(open_product(path))
+    layers = product_layers(open_product(path))
+    _hold_ahead_in_viewer()
+    return layers
+
+
+def _hold_ahead_in_viewer() -> None:
+    """In napari, frames computed ahead start once its canvas drew (`_qt.drawn`)."""
+    napari = sys.modules.get("napari")  # never imported here: a script may read without it
+    viewer = napari.current_viewer() if napari is not None else None
+    if viewer is not None:
+        from ._qt.drawn import hold_ahead_until_drawn
+
+        hold_ahead_until_drawn(viewer)

@@ -13,6 +13,7 @@ from qtpy.QtCore import QTimer
 from ..session import MaskingSession
 from ..shower import Shower
 from .binding import ProductBinding, product_of, role_of
+from .drawn import hold_ahead_until_drawn
 from .panels import ShapePanel
 from .sessions import ExposureSessions
 from .store import keep
@@ -73,6 +74,7 @@ class ProductFollower:
         self._events.append((viewer.dims.events.ndisplay, self._on_ndisplay))
         shape.scale.changed.connect(lambda value: self.refresh())
         shape.opacity.changed.connect(self._set_opacity)
+        hold_ahead_until_drawn(viewer)  # frames ahead are read once the frame shown is drawn
 
     def disconnect(self) -> None:
         """Stop following the viewer's events; work deferred until after them is dropped."""
