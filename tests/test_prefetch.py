@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from napari_showermask._layers import frame_contrast, frame_stats, stats_contrast
-from napari_showermask._prefetch import FramePrefetch
+from napari_showermask._prefetch import FramePrefetch, ahead_gate, set_ahead_gate
 from napari_showermask._reader import read_product
 from napari_showermask.dqdisplay import dq_categories
 from napari_showermask.products import open_product
@@ -137,3 +137,36 @@ def test_frame_statistics_come_with_the_frames_computed_ahead(ramp_file):
     assert computed.calls.count((0, 2)) == 1, computed.calls  # not the one after it again
     low, high = stats_contrast(image.frame_stats((0, 1)), 3.0)
     assert (low, high) == pytest.approx(frame_contrast(product.difference((0, 1)), 3.0))
+
+
+def test_a_gate_starts_the_computation_ahead_and_a_stale_one_is_dropped():
+    held = []
+    compute = Counting()
+    frames = FramePrefetch(compute, (2, 6))
+    before = ahead_gate()
+    set_ahead_gate(lambda start: held.append(start) or True)
+    try:
+        frames.get((0, 2))  # asked for on the main thread: its neighbour waits for the gate
+        time.sleep(0.05)
+        assert compute.calls == [(0, 2)] and not frames._pending and len(held) == 1
+        held.pop()()
+        wait_for(lambda: (0, 3) in compute.calls and not frames._pending)
+        frames.get((0, 3))  # computed ahead: not again
+        frames.get((1, 4))  # a jump before the gate opened: (0, 4) is not wanted any more
+        for start in held:
+            start()
+        wait_for(lambda: (1, 5) in compute.calls and not frames._pending)
+        assert compute.calls == [(0, 2), (0, 3), (1, 4), (1, 5)]
+        set_ahead_gate(lambda start: False)  # the gate says now
+        frames.get((1, 2))
+        wait_for(lambda: (1, 1) in compute.calls)
+    finally:
+        set_ahead_gate(before)
+    thread = threading.Thread(target=frames.get, args=((0, 0),))  # off the main thread: no gate
+    set_ahead_gate(lambda start: held.append(start) or True)
+    try:
+        thread.start()
+        thread.join()
+        wait_for(lambda: (0, 1) in compute.calls)
+    finally:
+        set_ahead_gate(before)
