@@ -16,8 +16,9 @@ glows, gives the reference there. It is used only where, on the scale of a showe
 A glow that began within the first run and barely decays (a persistent one) is in every
 run: the lowest mean holds most of it and it shows only a fraction of itself against that
 reference. Before it began, the first differences were at the pixel's own level: where, on
-the scale of a shower, the lowest run is significantly above the opening mean (the first
-two differences) and above the sky, `rising_reference` takes that step off the lowest run
+the scale of a shower, the lowest run is above the opening mean (the first two
+differences) and above the sky, both by 4 sigma, `rising_reference` takes that step off
+the lowest run
 (smoothed over a few pixels, so that a star or an extended source under the glow keeps its
 own level, which a sky reference would not).
 
@@ -149,7 +150,7 @@ def rising_reference(
     variance: np.ndarray,
     opening: np.ndarray,
     scale: float,
-    significance: float = 5.0,
+    significance: float = 4.0,
     box: int = 32,
     smooth: float = 2.5,
 ) -> np.ndarray | None:
@@ -166,7 +167,9 @@ def rising_reference(
     scale : float
         Matched-filter width in pixels (the scale of a shower).
     significance : float
-        Smoothed significance that the step and the excess over the sky both need.
+        Smoothed significance that the step and the excess over the sky both need (lower
+        than `glow_reference`'s: both must pass it, and a step found by noise only lowers
+        the reference by that noise).
     box : int
         Background box side, in pixels (larger than a shower).
     smooth : float
