@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -146,9 +147,9 @@ def read_product(path: str | list[str]) -> list[tuple]:
 
 def _hold_ahead_in_viewer() -> None:
     """In napari, frames computed ahead start once its canvas drew (`_qt.drawn`)."""
-    napari = sys.modules.get("napari")  # never imported here: a script may read without it
-    viewer = napari.current_viewer() if napari is not None else None
-    if viewer is not None:
+    if "napari" not in sys.modules:  # never imported here: a script may read without it
+        return
+    if threading.current_thread() is threading.main_thread():
         from ._qt.drawn import hold_ahead_until_drawn
 
-        hold_ahead_until_drawn(viewer)
+        hold_ahead_until_drawn()

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from qtpy.QtCore import QTimer
+from qtpy.QtOpenGLWidgets import QOpenGLWidget
+from qtpy.QtWidgets import QApplication
 
 from .._prefetch import ahead_gate, set_ahead_gate
 
@@ -67,27 +69,27 @@ def _visible(canvas: Any) -> bool:
         return False
 
 
-def hold_ahead_until_drawn(viewer: Any) -> bool:
-    """Make computations ahead wait until ``viewer``'s canvas has drawn (see module doc).
+def hold_ahead_until_drawn() -> bool:
+    """Make computations ahead wait until a napari canvas has drawn (see module doc).
 
-    Parameters
-    ----------
-    viewer : napari.Viewer
+    Every OpenGL widget of the application is followed (napari's canvases are vispy's
+    QOpenGLWidget): found with Qt's own API, as napari gives plugins no access to them.
 
     Returns
     -------
     bool
-        False when the viewer's canvas could not be found (nothing changed: computations
+        False when the application has no OpenGL widget (nothing changed: computations
         ahead start at once, as without a viewer).
     """
-    try:  # no public napari API gives the canvas
-        canvas = viewer.window._qt_viewer.canvas.native
-        canvas.frameSwapped  # noqa: B018 - a QOpenGLWidget
-    except (AttributeError, RuntimeError):
+    app = QApplication.instance()
+    widgets = QApplication.allWidgets() if app is not None else []
+    canvases = [widget for widget in widgets if isinstance(widget, QOpenGLWidget)]
+    if not canvases:
         return False
     gate = ahead_gate()
     if not isinstance(gate, AfterDraw):
         gate = AfterDraw()
         set_ahead_gate(gate)
-    gate.follow(canvas)
+    for canvas in canvases:
+        gate.follow(canvas)
     return True

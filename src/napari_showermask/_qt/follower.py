@@ -74,7 +74,7 @@ class ProductFollower:
         self._events.append((viewer.dims.events.ndisplay, self._on_ndisplay))
         shape.scale.changed.connect(lambda value: self.refresh())
         shape.opacity.changed.connect(self._set_opacity)
-        hold_ahead_until_drawn(viewer)  # frames ahead are read once the frame shown is drawn
+        hold_ahead_until_drawn()  # frames ahead are read once the frame shown is drawn
 
     def disconnect(self) -> None:
         """Stop following the viewer's events; work deferred until after them is dropped."""
