@@ -71,6 +71,7 @@ def segments(
     weak_ratio: float = 1.0,
     grow: float = 1 / 3,
     quantile: float = 0.1,
+    start: int | None = None,
 ) -> Iterator[Segment]:
     """Yield the showers of one integration's CUSUM maps.
 
@@ -90,6 +91,10 @@ def segments(
         Fraction of ``threshold`` down to which regions are grown.
     quantile : float
         Early quantile of a piece's onsets taken as its start (`Segment.first`).
+    start : int, optional
+        The first usable group: an onset there means a glow already there, begun at or
+        before it (onsets cannot be earlier), so a mode there is one group further from
+        the next than it looks.
 
     Yields
     ------
@@ -104,7 +109,9 @@ def segments(
             continue
         peak, onset, rise, early, early_peak = (plane[box] for plane in cusum)
         maps = (peak, onset, rise, early, early_peak)
-        for segment in _split(inside, *maps, threshold, min_area, tolerance, weak_ratio, quantile):
+        for segment in _split(
+            inside, *maps, threshold, min_area, tolerance, weak_ratio, quantile, start
+        ):
             rows, cols = segment.rows + box[0].start, segment.cols + box[1].start
             yield replace(segment, rows=rows, cols=cols)
 
@@ -141,14 +148,17 @@ def _neighbours(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.concatenate(left), np.concatenate(right)
 
 
-def _cuts(onsets: np.ndarray, min_area: int, tolerance: int) -> np.ndarray:
+def _cuts(
+    onsets: np.ndarray, min_area: int, tolerance: int, start: int | None = None
+) -> np.ndarray:
     """Return the onsets that cut a region's onset histogram between its modes.
 
-    Two neighbouring modes stay one when they are at most ``tolerance`` groups apart, when
-    either has fewer than ``min_area`` events, or when the valley between them is higher
-    than half the lower mode.
+    Two neighbouring modes stay one when they are at most ``tolerance`` groups apart (one
+    less from a mode at ``start``, the first usable group), when either has fewer than
+    ``min_area`` events, or when the valley between them is higher than half the lower mode.
     """
-    counts = np.bincount(onsets - onsets.min()).astype(float)
+    origin = int(onsets.min())
+    counts = np.bincount(onsets - origin).astype(float)
     padded = np.concatenate([[-1.0], counts, [-1.0]])
     modes = [
         k
@@ -161,12 +171,14 @@ def _cuts(onsets: np.ndarray, min_area: int, tolerance: int) -> np.ndarray:
         a, b = modes[k], modes[k + 1]
         valley = a + int(np.argmin(counts[a : b + 1]))
         low = min(counts[a], counts[b])
-        if b - a > tolerance and low >= min_area and counts[valley] < 0.5 * low:
+        at_start = start is not None and a + origin == start
+        apart = tolerance - 1 if at_start else tolerance
+        if b - a > apart and low >= min_area and counts[valley] < 0.5 * low:
             cuts.append(valley)
             k += 1
         else:  # one mode: keep the higher
             modes[k : k + 2] = [a if counts[a] >= counts[b] else b]
-    return np.asarray(cuts, np.int64) + onsets.min()
+    return np.asarray(cuts, np.int64) + origin
 
 
 def _pieces(n: int, left: np.ndarray, right: np.ndarray, side: np.ndarray) -> np.ndarray:
@@ -188,11 +200,12 @@ def _split(
     tolerance: int,
     weak_ratio: float,
     quantile: float,
+    start: int | None = None,
 ) -> list[Segment]:
     """Split one region (box coordinates) into showers."""
     ids, onsets, scores, rises = _events(inside, peak, onset, rise, early, early_peak)
     left, right = _neighbours(ids)
-    cuts = _cuts(onsets, min_area, tolerance)
+    cuts = _cuts(onsets, min_area, tolerance, start)
     side = np.searchsorted(cuts, onsets, side="left")
     # a piece with an onset of its own, in a region that passed the threshold, needs less
     needed = threshold * (weak_ratio if len(cuts) else 1.0)

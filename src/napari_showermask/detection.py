@@ -37,7 +37,9 @@ between the two passes (when that fits in 400 MB; otherwise they are read a thir
 Pixels whose peak CUSUM passes ``threshold`` seed regions grown down to ``threshold / 4``
 (hysteresis), at least ``min_area`` pixels. Showers that touch or overlap share a region:
 `_segmentation` splits it where the onsets of its pixels fall into separate modes (more
-than ``tolerance`` groups apart), so each shower gets its own onset and ellipse (a piece
+than ``tolerance`` groups apart; one less from a mode at the first usable group, where the
+onsets of a glow already there pile up as they cannot be earlier), so each shower gets its
+own onset and ellipse (a piece
 with an onset of its own needs half the threshold: its region passed it). Line-like
 pieces (about a pixel wide under the smoothing and over 4 times longer than wide: a column
 that brightens in one integration only) are dropped. Each piece gives a shower:
@@ -114,6 +116,7 @@ def _candidates(
         tuning["ratio"],
         tuning["grow"],
         tuning["early"],
+        first_usable,
     )
     return candidates(integration, list(found), maps.peak.shape, first_usable, tuning)
 
@@ -169,7 +172,8 @@ def detect_showers(
         Factor applied to the moment ellipse so that it covers the region.
     tolerance : int
         Onsets of one shower's pixels spread over up to this many groups; touching regions
-        whose onsets are further apart are different showers.
+        whose onsets are further apart are different showers (one group less apart from
+        the first usable group: a glow already there has all its onsets on it).
     early : float
         Quantile of a shower's pixel onsets taken as its first group (0 is the earliest).
     footprint : float
