@@ -18,9 +18,8 @@ run: the lowest mean holds most of it and it shows only a fraction of itself aga
 reference. Before it began, the first differences were at the pixel's own level: where, on
 the scale of a shower, the lowest run is above the opening mean (the first two
 differences) and above the sky, both by 4 sigma, `rising_reference` takes that step off
-the lowest run
-(smoothed over a few pixels, so that a star or an extended source under the glow keeps its
-own level, which a sky reference would not).
+the lowest run (smoothed over a few pixels, so that a star or an extended source under the
+glow keeps its own level, which a sky reference would not).
 
 Significances are normalised over the image (median and MAD of the per-pixel difference,
 most pixels being sky) and smoothed by the matched filter of `_cusum`.
@@ -96,6 +95,35 @@ def background(plane: np.ndarray, valid: np.ndarray, box: int) -> np.ndarray:
     return ndimage.map_coordinates(grid, coords, order=1, mode="nearest").astype(np.float32)
 
 
+def _planes(
+    low: np.ndarray, variance: np.ndarray, other: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+    """Return ``(finite, noise, known, other)``: ``low`` 0 and ``other`` ``low`` where unknown.
+
+    None when fewer than 10 pixels of ``low`` are known.
+    """
+    finite = np.isfinite(low)
+    if finite.sum() < 10:
+        return None
+    noise = np.sqrt(np.maximum(variance, 1e-12))
+    known = np.where(finite, low, 0.0)
+    return finite, noise, known, np.where(np.isfinite(other) & finite, other, known)
+
+
+def _above_sky(
+    low: np.ndarray,
+    planes: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    valid: np.ndarray,
+    scale: float,
+    significance: float,
+    box: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the sky (`background` of ``valid`` pixels) and where ``low`` is above it."""
+    finite, noise, known, _ = planes
+    sky = background(low, valid, box)
+    return sky, _smoothed(_normalised((known - sky) / noise, finite), scale) > significance
+
+
 def glow_reference(
     low: np.ndarray,
     variance: np.ndarray,
@@ -127,20 +155,17 @@ def glow_reference(
     numpy.ndarray of float32 or None
         ``low`` elsewhere (inf where unknown); None when no pixel takes the background.
     """
-    finite = np.isfinite(low)
-    if finite.sum() < 10:
+    planes = _planes(low, variance, first)
+    if planes is None:
         return None
-    noise = np.sqrt(np.maximum(variance, 1e-12))
-    known = np.where(finite, low, 0.0)
-    first = np.where(np.isfinite(first) & finite, first, known)
+    finite, noise, known, first = planes
     decaying = _smoothed(_normalised((first - known) / noise, finite), scale) > significance
     if not decaying.any():
         return None
-    sky = background(low, finite, box)
-    above = _smoothed(_normalised((known - sky) / noise, finite), scale) > significance
+    _, above = _above_sky(low, planes, finite, scale, significance, box)
     # the background again without the glows and the constant sources found
-    sky = background(low, finite & ~above & ~decaying, box)
-    above = _smoothed(_normalised((known - sky) / noise, finite), scale) > significance
+    valid = finite & ~above & ~decaying
+    sky, above = _above_sky(low, planes, valid, scale, significance, box)
     glowing = decaying & above & finite
     return np.where(glowing, sky, low).astype(np.float32) if glowing.any() else None
 
@@ -181,20 +206,17 @@ def rising_reference(
         ``low`` less the step where a glow rose after the first differences (inf where
         unknown); None when there is no such pixel.
     """
-    finite = np.isfinite(low)
-    if finite.sum() < 10:
+    planes = _planes(low, variance, opening)
+    if planes is None:
         return None
-    noise = np.sqrt(np.maximum(variance, 1e-12))
-    known = np.where(finite, low, 0.0)
-    opening = np.where(np.isfinite(opening) & finite, opening, known)
+    finite, noise, known, opening = planes
     # the step in units of the noise, less its median: the lowest of a few run means is
     # biased low by the same fraction of the noise everywhere (`single_reference`)
     step, spread = _centred((known - opening) / noise, finite)
     rising = _smoothed(step / np.float32(spread), scale) > significance
     if not rising.any():
         return None
-    sky = background(low, finite & ~rising, box)
-    above = _smoothed(_normalised((known - sky) / noise, finite), scale) > significance
+    _, above = _above_sky(low, planes, finite & ~rising, scale, significance, box)
     use = rising & above & finite
     if not use.any():
         return None

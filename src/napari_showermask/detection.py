@@ -39,10 +39,10 @@ Pixels whose peak CUSUM passes ``threshold`` seed regions grown down to ``thresh
 `_segmentation` splits it where the onsets of its pixels fall into separate modes (more
 than ``tolerance`` groups apart; one less from a mode at the first usable group, where the
 onsets of a glow already there pile up as they cannot be earlier), so each shower gets its
-own onset and ellipse (a piece
-with an onset of its own needs half the threshold: its region passed it). Line-like
-pieces (about a pixel wide under the smoothing and over 4 times longer than wide: a column
-that brightens in one integration only) are dropped. Each piece gives a shower:
+own onset and ellipse (a piece with an onset of its own needs half the threshold: its
+region passed it). Line-like pieces (about a pixel wide under the smoothing and over 4
+times longer than wide: a column that brightens in one integration only) are dropped. Each
+piece gives a shower:
 
 - its first group is an early quantile (``early``) of the onsets of its pixels, never
   their median: masking must start where the glow first appears;
@@ -66,14 +66,13 @@ group because fewer than two usable groups precede it.
 
 Known limits: with one integration, a glow already there in the first two usable
 differences that barely decays looks like a constant source and is not found; and a faint
-or idle glow
-under a later, brighter shower that decays too little between the first run and the
-lowest raises the lowest run mean there, so that those pixels take the later onset
-(beyond the band its ellipse grows over). Two showers that begin within
-``tolerance`` groups of each other and touch are one candidate. A later shower on top of
-an earlier one whose glow still lasts is not separated from it (the pixels have one
-excursion): the candidate starts early, never late. Onsets tend to be a group or two early
-(masking a group more, never one less).
+or idle glow under a later, brighter shower that decays too little between the first run
+and the lowest raises the lowest run mean there, so that those pixels take the later onset
+(beyond the band its ellipse grows over). Two showers that begin within ``tolerance``
+groups of each other and touch are one candidate. A later shower on top of an earlier one
+whose glow still lasts is not separated from it (the pixels have one excursion): the
+candidate starts early, never late. Onsets tend to be a group or two early (masking a
+group more, never one less).
 """
 
 from __future__ import annotations
