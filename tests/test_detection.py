@@ -128,6 +128,14 @@ TOUCHING = {  # showers that touch or overlap, with different onsets
 }  # fmt: skip
 
 
+def best_match(found, truth_shower, shape):
+    """The candidate covering most of a truth shower, the shower's pixels, and their IoU."""
+    inside = ellipse_mask(truth_shower, shape)
+    best = max(found, key=lambda f: (ellipse_mask(f, shape) & inside).sum())
+    mask = ellipse_mask(best, shape)
+    return best, inside, (mask & inside).sum() / (mask | inside).sum()
+
+
 def first_masked(found, shape):
     """Per pixel, the group from which the candidates mask it (inf where none does)."""
     first = np.full(shape, np.inf)
@@ -151,11 +159,9 @@ def test_touching_showers_are_split_by_onset_and_never_start_late(tmp_path, show
     image = CROWDED[-2:]
     first = first_masked(found, image)
     for s in truth.showers:
-        inside = ellipse_mask(s, image)
-        best = max(found, key=lambda f: (ellipse_mask(f, image) & inside).sum())
+        best, inside, iou = best_match(found, s, image)
         assert s.group - 2 <= best.group <= max(s.group, 1), (s, best)
-        union = (ellipse_mask(best, image) | inside).sum()
-        assert (ellipse_mask(best, image) & inside).sum() / union > 0.5
+        assert iou > 0.5
         # every pixel of it masked, from its onset on (the earliest covering candidate)
         assert np.mean(first[inside] <= max(s.group, 1)) > 0.97
 
@@ -197,10 +203,8 @@ def test_an_earlier_shower_keeps_the_edge_a_later_one_spreads_over(tmp_path, nin
     image = CROWDED[-2:]
     first = first_masked(found, image)
     for s in truth.showers:
-        inside = ellipse_mask(s, image)
-        best = max(found, key=lambda f: (ellipse_mask(f, image) & inside).sum())
-        union = (ellipse_mask(best, image) | inside).sum()
-        assert (ellipse_mask(best, image) & inside).sum() / union > 0.5
+        _, inside, iou = best_match(found, s, image)
+        assert iou > 0.5
         assert np.mean(first[inside] > max(s.group, 1)) <= 0.05  # masked late: at most 5%
 
 
@@ -327,10 +331,8 @@ def test_an_idle_glow_touching_a_shower_begun_at_group_4_is_its_own_candidate(
     first = first_masked(found, image)
     matched = []
     for s in truth.showers:  # each its own candidate, matched as the evaluation does
-        inside = ellipse_mask(s, image)
-        best = max(found, key=lambda f: (ellipse_mask(f, image) & inside).sum())
-        mask = ellipse_mask(best, image)
-        assert (mask & inside).sum() / (mask | inside).sum() >= 0.3, (s, found)
+        best, inside, iou = best_match(found, s, image)
+        assert iou >= 0.3, (s, found)
         assert s.group - 2 <= best.group <= max(s.group, 1), (s, best)
         assert np.mean(first[inside] <= max(s.group, 1)) > 0.97
         matched.append(best)
