@@ -41,7 +41,7 @@ print(f"{{elapsed:.6f}} {{peak:.1f}}")
 
 APPLY_SETUP = """
 from napari_showermask.cli import main
-import napari_showermask.catalog, napari_showermask.writer
+import napari_showermask.io.catalog, napari_showermask.io.masked
 """
 APPLY = """
 rc = main(["apply", sys.argv[1], "--showers", sys.argv[2], "-o", sys.argv[3]])
@@ -50,7 +50,7 @@ assert rc == 0
 
 FRAME = """
 import numpy as np
-from napari_showermask.products import open_product
+from napari_showermask.core.products import open_product
 times = []
 with open_product(sys.argv[1]) as product:
     rng = np.random.default_rng(0)

@@ -29,7 +29,7 @@ from bigramp import big_ramp  # noqa: E402
 
 DETECT = """
 import importlib, resource, sys, time
-from napari_showermask.products import open_product
+from napari_showermask.core.products import open_product
 detect_showers = importlib.import_module(sys.argv[2]).detect_showers
 start = time.perf_counter()
 with open_product(sys.argv[1]) as product:
@@ -48,7 +48,7 @@ def jump_time(ramp: Path, rows: int = 256, cols: int = 258) -> tuple[float, floa
     from jwst.jump import JumpStep
     from stdatamodels.jwst import datamodels
 
-    from napari_showermask.synthetic import _describe, reference_models
+    from napari_showermask.synthetic.demo import _describe, reference_models
 
     with fits.open(ramp, memmap=True) as hdul:
         sci = np.array(hdul["SCI"].section[:, :, :rows, :cols], dtype=np.float32)
@@ -89,7 +89,7 @@ def main() -> None:
     parser.add_argument("--no-jump", action="store_true", help="skip JumpStep")
     args = parser.parse_args()
     ramp = big_ramp(args.ramp)
-    modules = {"showermask detect": "napari_showermask.detection"}
+    modules = {"showermask detect": "napari_showermask.detect.detector"}
     if args.baseline:
         modules["baseline detect"] = args.baseline
     order = list(modules) * 3  # interleaved, so that both see the same machine load

@@ -39,7 +39,7 @@ def peak_mb() -> float:
 
 def showers(shape: tuple[int, int], count: int = 10) -> list:
     """Random showers of integration 0, of the sizes seen on MIRI full frames."""
-    from napari_showermask.shower import Shower
+    from napari_showermask.core.shower import Shower
 
     rng = np.random.default_rng(3)
     out = []
@@ -61,7 +61,7 @@ def showers(shape: tuple[int, int], count: int = 10) -> list:
 
 def case_preview(ramp: Path, engine: str, workers: int = 1) -> dict:
     """First preview of integration 0, then mark / edit / delete refits."""
-    from napari_showermask.preview import RatePreview
+    from napari_showermask.fit.preview import RatePreview
 
     start = time.perf_counter()
     preview = RatePreview(ramp, engine=engine, workers=workers)
@@ -87,7 +87,7 @@ def case_preview(ramp: Path, engine: str, workers: int = 1) -> dict:
 
 def case_io(ramp: Path) -> dict:
     """Read integration 0's SCI and GROUPDQ in the preview's blocks, nothing else."""
-    from napari_showermask.products import open_product
+    from napari_showermask.core.products import open_product
 
     start = time.perf_counter()
     with open_product(ramp) as product:
@@ -100,8 +100,8 @@ def case_io(ramp: Path) -> dict:
 
 def case_eager(ramp: Path) -> dict:
     """Load the whole integration, then fit it in one stcal call."""
-    from napari_showermask.products import open_product
-    from napari_showermask.ratefit import RampFitter, fit_integration
+    from napari_showermask.core.products import open_product
+    from napari_showermask.fit.ratefit import RampFitter, fit_integration
 
     start = time.perf_counter()
     with open_product(ramp) as product:

@@ -81,7 +81,7 @@ def measure(case: str, ramp: Path) -> dict:
                 raise RuntimeError("nothing was drawn within 30 s")
         return min(t for t in drawn if t > start) - start
 
-    from napari_showermask.dqdisplay import CATEGORY_COLORS, category_names
+    from napari_showermask.viewer.dqdisplay import CATEGORY_COLORS, category_names
 
     codes = np.arange(16)  # the plugin's DQ overlay: the same colours and features
     dq_style = {

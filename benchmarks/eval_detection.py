@@ -62,11 +62,11 @@ from eval_scenes import crowded_showers, random_showers  # noqa: E402
 from skimage.measure import label, regionprops  # noqa: E402
 from stdatamodels.jwst.datamodels import dqflags  # noqa: E402
 
-from napari_showermask.catalog import Shower  # noqa: E402
-from napari_showermask.detection import detect_showers  # noqa: E402
-from napari_showermask.geometry import ellipse_mask  # noqa: E402
-from napari_showermask.products import open_product  # noqa: E402
-from napari_showermask.synthetic import make_ramp, reference_models  # noqa: E402
+from napari_showermask.core.geometry import ellipse_mask  # noqa: E402
+from napari_showermask.core.products import open_product  # noqa: E402
+from napari_showermask.detect.detector import detect_showers  # noqa: E402
+from napari_showermask.io.catalog import Shower  # noqa: E402
+from napari_showermask.synthetic.demo import make_ramp, reference_models  # noqa: E402
 
 JUMP = dqflags.group["JUMP_DET"]
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from napari_showermask.shower import Shower
+from napari_showermask.core.shower import Shower
 
 #: label: (generator kind, amplitude DN/s, decay groups, groups of glow before group 0)
 KINDS = {

@@ -44,7 +44,7 @@ def main() -> int:
     parser.add_argument("--log", help="append each action's name to this file (crash hunting)")
     args = parser.parse_args()
     faulthandler.enable()  # a crash prints where each thread was
-    from soak import Soak, write_products
+    from support.soak import Soak, write_products
 
     errors: list[BaseException] = []
     sys.excepthook = lambda kind, value, tb: errors.append(value)  # Qt callbacks' errors

@@ -18,8 +18,8 @@ from qtpy.QtCore import Qt
 from qtpy.QtWidgets import QApplication, QScrollArea
 
 from napari_showermask._widget import launch
-from napari_showermask.catalog import read_catalog
-from napari_showermask.synthetic import write_demo
+from napari_showermask.io.catalog import read_catalog
+from napari_showermask.synthetic.demo import write_demo
 
 HERE = Path(__file__).resolve().parent
 

@@ -17,8 +17,8 @@ from napari._qt.dialogs.qt_notification import NapariQtNotification
 from qtpy.QtWidgets import QApplication
 
 from napari_showermask._widget import launch
-from napari_showermask.catalog import read_catalog
-from napari_showermask.synthetic import write_demo, write_ramp
+from napari_showermask.io.catalog import read_catalog
+from napari_showermask.synthetic.demo import write_demo, write_ramp
 
 HERE = Path(__file__).resolve().parent
 

@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import os
 from pathlib import Path
 
-import numpy as np
 import pytest
-from stdatamodels.jwst import datamodels
-from stdatamodels.jwst.datamodels import dqflags
+from support.files import LINUX_ONLY_CALLS, PORTABLE_ONLY, file_digest, write_product
 
-# SHOWERMASK_PORTABLE_ONLY=1 runs the tests as on a system without Linux's file calls
-# (macOS, Windows): the writer must then take its portable path, byte for byte the same.
-PORTABLE_ONLY = bool(os.environ.get("SHOWERMASK_PORTABLE_ONLY"))
-LINUX_ONLY_CALLS = ("copy_file_range", "sendfile", "pread", "pwrite", "O_TMPFILE")
-if PORTABLE_ONLY:
-    for _name in LINUX_ONLY_CALLS:
-        if hasattr(os, _name):
-            delattr(os, _name)
-
-DNU = dqflags.group["DO_NOT_USE"]
-SAT = dqflags.group["SATURATED"]
-JUMP = dqflags.group["JUMP_DET"]
+__all__ = ["LINUX_ONLY_CALLS", "PORTABLE_ONLY", "file_digest", "write_product"]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -33,41 +18,6 @@ def _offline_crds(tmp_path_factory: pytest.TempPathFactory) -> None:
     mp.setenv("CRDS_SERVER_URL", "http://127.0.0.1:9")
     yield
     mp.undo()
-
-
-def file_digest(path: Path) -> str:
-    """SHA-256 of a file, to show it was not modified."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def write_product(path: Path, kind: str, shape: tuple[int, ...], seed: int = 1) -> Path:
-    """Write a ramp, rateints or rate product with random SCI and realistic DQ bits."""
-    rng = np.random.default_rng(seed)
-    sci = rng.normal(100, 5, shape).astype(np.float32)
-    if kind == "ramp":
-        sci = np.cumsum(sci, axis=1, dtype=np.float32)
-        groupdq = np.zeros(shape, np.uint8)
-        groupdq[:, 0] |= DNU
-        groupdq[:, -1] |= DNU
-        groupdq[:, 3:, 5, 6] |= SAT  # saturates from group 3
-        groupdq[0, 2, 7, 7] |= JUMP  # an ordinary cosmic ray
-        pixeldq = np.zeros(shape[-2:], np.uint32)
-        pixeldq[:, 0] |= dqflags.pixel["REFERENCE_PIXEL"] | DNU
-        model = datamodels.RampModel(data=sci, groupdq=groupdq, pixeldq=pixeldq)
-        model.meta.exposure.ngroups = shape[1]
-        model.meta.exposure.nints = shape[0]
-    else:
-        dq = np.zeros(shape, np.uint32)
-        dq[..., 0] |= dqflags.pixel["REFERENCE_PIXEL"] | dqflags.pixel["DO_NOT_USE"]
-        dq[..., 3, 3] |= dqflags.pixel["SATURATED"]
-        cls = datamodels.CubeModel if kind == "rateints" else datamodels.ImageModel
-        model = cls(data=sci, dq=dq, err=np.ones(shape, np.float32))
-    model.meta.instrument.name = "MIRI"
-    model.meta.instrument.detector = "MIRIMAGE"
-    model.meta.exposure.type = "MIR_IMAGE"
-    model.save(path)
-    model.close()
-    return Path(path)
 
 
 @pytest.fixture

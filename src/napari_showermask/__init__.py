@@ -21,28 +21,28 @@ __version__ = "0.1.0"
 
 # Public name -> the module (under this package) that defines it.
 _EXPORTS: dict[str, str] = {
-    "Product": "products",
-    "open_product": "products",
-    "Shower": "shower",
-    "read_catalog": "catalog",
-    "write_catalog": "catalog",
-    "mask_array": "masking",
-    "detect_showers": "detection",
-    "DetectionCancelled": "detection",
-    "write_masked": "writer",
-    "default_output": "writer",
-    "sidecar_path": "outputs",
-    "candidates_path": "outputs",
-    "write_demo": "synthetic",
-    "ShowerMaskError": "errors",
-    "apply_files": "batch",
-    "detect_files": "batch",
-    "FileResult": "batch",
-    "BatchProgress": "batch",
-    "RatePreview": "preview",
-    "PreviewCancelled": "preview",
-    "shower_residuals": "residuals",
-    "ShowerResidual": "residuals",
+    "Product": "core.products",
+    "open_product": "core.products",
+    "Shower": "core.shower",
+    "read_catalog": "io.catalog",
+    "write_catalog": "io.catalog",
+    "mask_array": "core.masking",
+    "detect_showers": "detect.detector",
+    "DetectionCancelled": "detect.detector",
+    "write_masked": "io.masked",
+    "default_output": "io.masked",
+    "sidecar_path": "io.outputs",
+    "candidates_path": "io.outputs",
+    "write_demo": "synthetic.demo",
+    "ShowerMaskError": "core.errors",
+    "apply_files": "pipeline.batch",
+    "detect_files": "pipeline.batch",
+    "FileResult": "pipeline.batch",
+    "BatchProgress": "pipeline.batch",
+    "RatePreview": "fit.preview",
+    "PreviewCancelled": "fit.preview",
+    "shower_residuals": "fit.residuals",
+    "ShowerResidual": "fit.residuals",
 }
 
 __all__ = [
@@ -88,15 +88,20 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from .batch import BatchProgress, FileResult, apply_files, detect_files
-    from .catalog import read_catalog, write_catalog
-    from .detection import DetectionCancelled, detect_showers
-    from .errors import ShowerMaskError
-    from .masking import mask_array
-    from .outputs import candidates_path, sidecar_path
-    from .preview import PreviewCancelled, RatePreview
-    from .products import Product, open_product
-    from .residuals import ShowerResidual, shower_residuals
-    from .shower import Shower
-    from .synthetic import write_demo
-    from .writer import default_output, write_masked
+    from napari_showermask.core.errors import ShowerMaskError
+    from napari_showermask.core.masking import mask_array
+    from napari_showermask.core.products import Product, open_product
+    from napari_showermask.core.shower import Shower
+    from napari_showermask.detect.detector import DetectionCancelled, detect_showers
+    from napari_showermask.fit.preview import PreviewCancelled, RatePreview
+    from napari_showermask.fit.residuals import ShowerResidual, shower_residuals
+    from napari_showermask.io.catalog import read_catalog, write_catalog
+    from napari_showermask.io.masked import default_output, write_masked
+    from napari_showermask.io.outputs import candidates_path, sidecar_path
+    from napari_showermask.pipeline.batch import (
+        BatchProgress,
+        FileResult,
+        apply_files,
+        detect_files,
+    )
+    from napari_showermask.synthetic.demo import write_demo

@@ -6,19 +6,14 @@ import sys
 import threading
 from collections.abc import Callable
 
-import numpy as np
+from napari_showermask.core.products import open_product, product_kind
+from napari_showermask.viewer.layerdata import (
+    AXIS_LABELS,
+    product_layers,
+    showers_layer_kwargs,
+)
 
-from . import _glprograms
-from ._layers import frame_contrast
-from .dqdisplay import CATEGORY_COLORS, DQCategories, category_names
-from .planes import ProductPlanes
-from .products import Product, open_product, product_kind, stem
-
-AXIS_LABELS = {
-    "ramp": ("integration", "group", "y", "x"),
-    "rateints": ("integration", "y", "x"),
-    "rate": ("y", "x"),
-}
+__all__ = ["AXIS_LABELS", "get_reader", "product_layers", "read_product", "showers_layer_kwargs"]
 
 
 def get_reader(path: str | list[str]) -> Callable[[str | list[str]], list[tuple]] | None:
@@ -33,92 +28,14 @@ def get_reader(path: str | list[str]) -> Callable[[str | list[str]], list[tuple]
     -------
     callable or None
         `read_product`, or None for anything else (other FITS files included). Never
-        raises: only the headers are looked at, with `napari_showermask.products.product_kind`.
+        raises: only the headers are looked at, with
+        `napari_showermask.core.products.product_kind`.
     """
     if isinstance(path, list):
         path = path[0] if len(path) == 1 else ""
     if not str(path).lower().endswith((".fits", ".fit", ".fits.gz")):
         return None
     return read_product if product_kind(path) is not None else None
-
-
-def product_layers(product: Product) -> list[tuple]:
-    """Return napari layer data tuples for an open product, all read lazily.
-
-    Parameters
-    ----------
-    product : Product
-        An open product; its file stays open for the layers (closed with them by the
-        Shower Masking widget).
-
-    Returns
-    -------
-    list of tuple
-        ``(data, kwargs, layer_type)`` for ``<stem> difference`` (image, contrast from one
-        frame), ``<stem> DQ`` (labels: flag categories of `napari_showermask.dqdisplay`)
-        and ``<stem> showers`` (empty shapes layer of the product's dimensionality).
-    """
-    _glprograms.install()  # removing some of these layers later must not crash napari
-    name = stem(product.path)
-    labels = AXIS_LABELS[product.kind]
-    # contrast from one plane only: the first difference of a ramp, else the first plane
-    first = {"ramp": (0, min(1, product.ngroups - 1)), "rateints": (0,), "rate": ()}
-    meta = {"showermask_path": str(product.path), "showermask_kind": product.kind}
-    image = {
-        "name": f"{name} difference",
-        "contrast_limits": frame_contrast(product.difference(first[product.kind]), 3.0),
-        "colormap": "gray",
-        "multiscale": False,
-        "axis_labels": labels,
-        "metadata": {**meta, "showermask_role": "difference"},
-    }
-    codes = np.arange(16)
-    dq = {
-        "name": f"{name} DQ",
-        "opacity": 0.4,
-        "colormap": CATEGORY_COLORS,
-        "features": {"index": codes, "flags": [category_names(int(c)) for c in codes]},
-        "axis_labels": labels,
-        "multiscale": False,
-        "metadata": {**meta, "showermask_role": "dq"},
-    }
-    return [
-        (ProductPlanes(product, "difference", prefetch=True), image, "image"),
-        (DQCategories(product.dq, prefetch=True), dq, "labels"),
-        (
-            [],
-            showers_layer_kwargs(product),
-            "shapes",
-        ),  # not None: napari drops None data from sample data
-    ]
-
-
-def showers_layer_kwargs(product: Product) -> dict:
-    """Return the keyword arguments of a product's (empty) ``<stem> showers`` shapes layer.
-
-    Parameters
-    ----------
-    product : Product
-
-    Returns
-    -------
-    dict
-        For `napari.Viewer.add_shapes` or a layer data tuple.
-    """
-    return {
-        "name": f"{stem(product.path)} showers",
-        "ndim": len(product.shape),
-        "shape_type": "ellipse",
-        "edge_color": "lime",
-        "face_color": "transparent",
-        "edge_width": 1.5,
-        "axis_labels": AXIS_LABELS[product.kind],
-        "metadata": {
-            "showermask_path": str(product.path),
-            "showermask_kind": product.kind,
-            "showermask_role": "showers",
-        },
-    }
 
 
 def read_product(path: str | list[str]) -> list[tuple]:
@@ -150,6 +67,6 @@ def _hold_ahead_in_viewer() -> None:
     if "napari" not in sys.modules:  # never imported here: a script may read without it
         return
     if threading.current_thread() is threading.main_thread():
-        from ._qt.drawn import hold_ahead_until_drawn
+        from napari_showermask.viewer._qt.drawn import hold_ahead_until_drawn
 
         hold_ahead_until_drawn()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import tempfile
 
-from ._reader import read_product
-from .synthetic import write_demo
+from napari_showermask._reader import read_product
+from napari_showermask.synthetic.demo import write_demo
 
 
 def synthetic_miri_showers() -> list[tuple]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import napari
 
-from ._qt.widget import ShowerMaskingWidget
+from napari_showermask.viewer._qt.dock import ShowerMaskingWidget
 
 __all__ = ["ShowerMaskingWidget", "launch"]
 

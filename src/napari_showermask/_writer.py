@@ -6,8 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from .catalog import Shower, write_catalog
-from .geometry import corners_to_ellipse
+from napari_showermask.core.geometry import corners_to_ellipse
+from napari_showermask.core.shower import Shower
+from napari_showermask.io.catalog import write_catalog
 
 
 def layer_showers(data: list[np.ndarray], shape_types: list[str] | None = None) -> list[Shower]:

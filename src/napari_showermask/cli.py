@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__
-from .errors import ShowerMaskError
-from .outputs import interrupts_on_signals
+from napari_showermask import __version__
+from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.io.outputs import interrupts_on_signals
 
 __all__ = ["main"]
 
@@ -134,10 +134,10 @@ def _output(args: argparse.Namespace) -> Path | None:
 
 
 def _apply(args: argparse.Namespace) -> Path:
-    from .catalog import read_catalog
-    from .outputs import sidecar_path
-    from .products import open_product
-    from .writer import write_masked
+    from napari_showermask.core.products import open_product
+    from napari_showermask.io.catalog import read_catalog
+    from napari_showermask.io.masked import write_masked
+    from napari_showermask.io.outputs import sidecar_path
 
     output = _output(args)
     (args.input,) = args.input
@@ -153,7 +153,7 @@ def _apply(args: argparse.Namespace) -> Path:
     showers = read_catalog(catalog, kind=kind)
     report = []
     if args.report:
-        from .residuals import residual_report
+        from napari_showermask.fit.residuals import residual_report
 
         report = residual_report(args.input, showers)
     path = write_masked(
@@ -170,7 +170,7 @@ def _apply(args: argparse.Namespace) -> Path:
 
 
 def _demo(args: argparse.Namespace) -> Path:
-    from .synthetic import write_demo
+    from napari_showermask.synthetic.demo import write_demo
 
     try:
         args.directory.mkdir(parents=True, exist_ok=True)
@@ -179,17 +179,17 @@ def _demo(args: argparse.Namespace) -> Path:
         raise ShowerMaskError(f"{args.directory}: cannot write ({exc.strerror or exc})") from None
     if args.gui:
         print(path, flush=True)
-        from ._widget import launch
+        from napari_showermask._widget import launch
 
         launch(str(path))
     return path
 
 
 def _detect(args: argparse.Namespace) -> Path:
-    from .catalog import write_catalog
-    from .detection import detect_showers
-    from .outputs import candidates_path, check_output, sidecar_path
-    from .products import open_product
+    from napari_showermask.core.products import open_product
+    from napari_showermask.detect.detector import detect_showers
+    from napari_showermask.io.catalog import write_catalog
+    from napari_showermask.io.outputs import candidates_path, check_output, sidecar_path
 
     output = _output(args)
     (args.input,) = args.input
@@ -253,7 +253,7 @@ def _check_many(parser: argparse.ArgumentParser, args: argparse.Namespace) -> No
 
 def _many(args: argparse.Namespace) -> int:
     """Run apply or detect over many files; one line per file; 2 if any failed."""
-    from .batch import apply_files, detect_files
+    from napari_showermask.pipeline.batch import apply_files, detect_files
 
     common = {"jobs": args.jobs, "client": args.scheduler, "overwrite": args.overwrite}
     bar = _Bar(len(args.input))

@@ -5,7 +5,7 @@ stpipe finds the step through the ``stpipe.steps`` entry point (`get_steps`), so
 ``strun showermask``, ``stpipe list`` and ``napari_showermask::showermask`` know it.
 
 Which showers are masked, when ``showers`` is not given: the input's sidecar catalog
-``<stem>_showers.ecsv`` (`napari_showermask.outputs.sidecar_path`). A step run as a
+``<stem>_showers.ecsv`` (`napari_showermask.io.outputs.sidecar_path`). A step run as a
 post-hook of ``jump`` in ``calwebb_detector1`` receives a model that is not on disk yet
 (named after the pipeline's input, e.g. ``x_uncal.fits``): it also looks for the sidecar
 of that exposure's jump product, ``<root>_jump_showers.ecsv``, in the input directory.
@@ -13,7 +13,7 @@ So the catalogs reviewed on ``x_jump.fits`` apply when the whole pipeline is re-
 ``x_uncal.fits``. With no catalog the step is skipped (``meta.cal_step.showermask =
 'SKIPPED'``) unless ``detect`` is on.
 
-The masking is `napari_showermask.masking.mask_array`, the same rules and code as
+The masking is `napari_showermask.core.masking.mask_array`, the same rules and code as
 ``showermask apply``, so the output's DQ plane equals the ``apply`` output's.
 """
 
@@ -30,12 +30,12 @@ from jwst.lib.suffix import remove_suffix
 from jwst.stpipe import Step
 from stdatamodels.jwst import datamodels
 
-from . import __version__
-from .catalog import read_catalog
-from .masking import check_showers, mask_array
-from .outputs import sidecar_path
-from .products import KIND_BY_MODEL, open_product, stem
-from .shower import Shower
+from napari_showermask import __version__
+from napari_showermask.core.masking import check_showers, mask_array
+from napari_showermask.core.products import KIND_BY_MODEL, open_product, stem
+from napari_showermask.core.shower import Shower
+from napari_showermask.io.catalog import read_catalog
+from napari_showermask.io.outputs import sidecar_path
 
 __all__ = ["ShowerMaskStep", "get_steps"]
 
@@ -145,7 +145,7 @@ def _name(model: datamodels.JwstDataModel) -> str:
 
 def _detect(model: datamodels.RampModel, source: Path | None) -> list[Shower]:
     """Detect showers in a ramp: in its file, or in a temporary copy of an in-memory model."""
-    from .detection import detect_showers
+    from napari_showermask.detect.detector import detect_showers
 
     if source is not None:
         with open_product(source) as product:

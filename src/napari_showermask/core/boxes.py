@@ -1,0 +1,70 @@
+"""Read boxes of a ramp's SCI and GROUPDQ one band of rows per group, straight from the file."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from napari_showermask.core.products import Product, is_gzip
+
+__all__ = ["BandReader"]
+
+_DTYPES = {8: "u1", 16: ">i2", 32: ">i4", -32: ">f4", -64: ">f8"}
+
+
+class BandReader:
+    """Read 4-D boxes ``(integration, groups, rows, columns)`` of SCI and GROUPDQ.
+
+    astropy's ``section`` reads such a box one row of one group at a time (tens of
+    thousands of reads for a shower's box); here each group's band of rows is one read, of
+    which only the box's columns are kept. Whole-row blocks (contiguous already), other
+    extensions, gzipped files and tile-compressed or scaled data go through
+    `Product.read`.
+
+    Parameters
+    ----------
+    product : Product
+    """
+
+    def __init__(self, product: Product) -> None:
+        self.product = product
+        #: ``{extname: (dtype, data offset, shape)}`` of the extensions read here
+        self.layout: dict[str, tuple[str, int, tuple[int, ...]]] = {}
+        if is_gzip(product.path):
+            return
+        for hdu in product.layout():
+            header = hdu.header
+            scaled = header.get("BZERO", 0) != 0 or header.get("BSCALE", 1) != 1
+            if hdu.name not in ("SCI", "GROUPDQ") or hdu.compressed or scaled:
+                continue
+            shape = tuple(int(header[f"NAXIS{n}"]) for n in range(header["NAXIS"], 0, -1))
+            self.layout[hdu.name] = (_DTYPES[int(header["BITPIX"])], hdu.data_start, shape)
+
+    def read(self, extname: str, key: tuple) -> np.ndarray:
+        """Return ``extname[key]`` in native byte order.
+
+        Parameters
+        ----------
+        extname : str
+        key : tuple
+            Basic index; ``(integration, slice, slice, slice)`` with normalised slices
+            (step 1, non-negative bounds) is read band by band.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        full_rows = key[-1] == slice(0, self.product.image_shape[1])
+        if extname not in self.layout or full_rows or len(key) != 4:
+            return self.product.read(extname, key)
+        dtype, offset, shape = self.layout[extname]
+        integration, groups, rows, cols = key
+        ngroups, ny, nx = shape[1:]
+        group_range = range(ngroups)[groups]
+        out = np.empty((len(group_range), rows.stop - rows.start, cols.stop - cols.start), dtype)
+        with open(self.product.path, "rb") as stream:
+            for n, g in enumerate(group_range):
+                start = ((integration * ngroups + g) * ny + rows.start) * nx
+                stream.seek(offset + start * out.itemsize)
+                band = np.fromfile(stream, dtype, (rows.stop - rows.start) * nx)
+                out[n] = band.reshape(-1, nx)[:, cols]
+        return out.astype(out.dtype.newbyteorder("="), copy=False)

@@ -1,0 +1,67 @@
+"""The DQ vocabulary: flag values from stdatamodels and what each product kind's DQ plane is.
+
+Flags are bits: they are only ever OR-ed in (see `napari_showermask.core.masking`). Values
+come from `stdatamodels.jwst.datamodels.dqflags`, never written by hand.
+"""
+
+from __future__ import annotations
+
+from stdatamodels.jwst.datamodels import dqflags
+
+__all__ = [
+    "DO_NOT_USE",
+    "JUMP_DET",
+    "PERSISTENCE",
+    "PIXEL_DO_NOT_USE",
+    "RATE_FLAGS",
+    "REFERENCE_PIXEL",
+    "SATURATED",
+    "UNUSABLE",
+    "dq_extname",
+    "mask_flag_names",
+]
+
+#: GROUPDQ flags (uint8 plane of ramps).
+DO_NOT_USE: int = dqflags.group["DO_NOT_USE"]
+SATURATED: int = dqflags.group["SATURATED"]
+JUMP_DET: int = dqflags.group["JUMP_DET"]
+PERSISTENCE: int = dqflags.group["PERSISTENCE"]
+#: A group that ramp fitting does not use.
+UNUSABLE: int = DO_NOT_USE | SATURATED
+
+#: DQ / PIXELDQ flags (uint32 planes).
+PIXEL_DO_NOT_USE: int = dqflags.pixel["DO_NOT_USE"]
+REFERENCE_PIXEL: int = dqflags.pixel["REFERENCE_PIXEL"]
+#: What a shower ORs into a rate or rateints DQ plane.
+RATE_FLAGS: int = dqflags.pixel["DO_NOT_USE"] | dqflags.pixel["JUMP_DET"]
+
+
+def dq_extname(kind: str) -> str:
+    """Return the EXTNAME of the DQ plane that masking changes for a product kind.
+
+    Parameters
+    ----------
+    kind : {'ramp', 'rateints', 'rate'}
+
+    Returns
+    -------
+    str
+        ``'GROUPDQ'`` for ramps, ``'DQ'`` otherwise.
+    """
+    return "GROUPDQ" if kind == "ramp" else "DQ"
+
+
+def mask_flag_names(kind: str) -> str:
+    """Return the flags a shower ORs in for a product kind, as written in HISTORY cards.
+
+    Parameters
+    ----------
+    kind : {'ramp', 'rateints', 'rate'}
+
+    Returns
+    -------
+    str
+        ``'JUMP_DET'`` for ramps (DO_NOT_USE too where too few usable groups precede the
+        shower), ``'DO_NOT_USE|JUMP_DET'`` otherwise.
+    """
+    return "JUMP_DET" if kind == "ramp" else "DO_NOT_USE|JUMP_DET"

@@ -1,0 +1,426 @@
+"""Open JWST ramp, rate and rateints products lazily, plane by plane.
+
+A *product* is a FITS file written by the JWST pipeline (or by stdatamodels) whose data
+model (primary ``DATAMODL``) is a ramp (``RampModel``: ``SCI`` is ``nints, ngroups, ny,
+nx``), rateints (``CubeModel``: ``nints, ny, nx``) or rate (``ImageModel``,
+``IFUImageModel``: ``ny, nx``); its data-quality plane is ``GROUPDQ`` for ramps and ``DQ``
+otherwise. Other models (an IFU cube ``_s3d`` is 3-D too) are declined. Compression is
+recognised by content (gzip magic bytes), not by name. Extensions are found by EXTNAME,
+never by index. Nothing here reads more than the planes asked for: arrays are read
+through astropy's ``section`` (which also applies the ``BZERO`` of uint32 DQ planes), so a
+many-GB ramp costs a few planes of memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import threading
+import warnings
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from astropy.io import fits
+from astropy.utils.exceptions import AstropyUserWarning
+
+from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.core.planes import ProductPlanes
+
+__all__ = [
+    "DQ_EXTENSION",
+    "HDULayout",
+    "KIND_BY_MODEL",
+    "Product",
+    "ProductKind",
+    "ProductPlanes",
+    "is_gzip",
+    "open_product",
+    "product_kind",
+    "stem",
+]
+
+ProductKind = Literal["ramp", "rateints", "rate"]
+
+_KIND_BY_NDIM: dict[int, ProductKind] = {4: "ramp", 3: "rateints", 2: "rate"}
+#: Product kind of each stdatamodels data model this package masks.
+KIND_BY_MODEL: dict[str, ProductKind] = {
+    "RampModel": "ramp",
+    "CubeModel": "rateints",
+    "ImageModel": "rate",
+    "IFUImageModel": "rate",
+}
+#: The DQ extension of each kind.
+DQ_EXTENSION: dict[ProductKind, str] = {"ramp": "GROUPDQ", "rateints": "DQ", "rate": "DQ"}
+_GZIP_MAGIC = b"\x1f\x8b"
+_FITS_SUFFIXES = (".fits.gz", ".fits", ".fit")
+
+
+def stem(path: str | os.PathLike[str]) -> str:
+    """Return the file name without ``.fits``, ``.fit`` or ``.fits.gz``.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    str
+        ``"x_jump"`` for ``.../x_jump.fits``.
+    """
+    name = Path(path).name
+    for suffix in _FITS_SUFFIXES:
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
+def product_kind(path: str | os.PathLike[str]) -> ProductKind | None:
+    """Tell from the headers alone whether a file is a ramp, rateints or rate product.
+
+    Never raises: anything that is not a readable FITS file whose data model (``DATAMODL``)
+    is one of `KIND_BY_MODEL`, with a ``SCI`` of the matching dimensions and its DQ
+    extension, gives None.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    {'ramp', 'rateints', 'rate'} or None
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with fits.open(path, memmap=False, lazy_load_hdus=True) as hdul:
+                kind = _kind(hdul)
+                return kind if isinstance(kind, str) and kind in DQ_EXTENSION else None
+    except Exception:  # any unreadable file is simply "not ours"
+        return None
+
+
+def _kind(hdul: fits.HDUList) -> ProductKind | str:
+    """Return the product kind, or a one-line reason why the file is not a product."""
+    names = {hdu.name for hdu in hdul}
+    if "SCI" not in names:
+        return "no SCI extension (not a JWST product)"
+    model = str(hdul[0].header.get("DATAMODL", "")).strip()
+    ndim = int(hdul["SCI"].header.get("NAXIS", 0))
+    if not model:
+        return "no DATAMODL keyword in the primary header (not a JWST pipeline product)"
+    kind = KIND_BY_MODEL.get(model)
+    if kind is None:
+        return (
+            f"data model {model} is not a ramp (RampModel), rateints (CubeModel) or rate "
+            "(ImageModel) product"
+        )
+    expected = {v: k for k, v in _KIND_BY_NDIM.items()}[kind]
+    if ndim != expected:
+        return f"SCI has {ndim} dimension(s); a {kind} product ({model}) has {expected}"
+    if DQ_EXTENSION[kind] not in names:
+        return f"{kind} product has no {DQ_EXTENSION[kind]} extension"
+    return kind
+
+
+def is_gzip(path: str | os.PathLike[str]) -> bool:
+    """Tell whether a file is gzip-compressed, from its first bytes (not its name).
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    bool
+    """
+    with open(path, "rb") as stream:
+        return stream.read(2) == _GZIP_MAGIC
+
+
+@dataclass(frozen=True)
+class HDULayout:
+    """Where one HDU lies in a FITS file.
+
+    Attributes
+    ----------
+    name : str
+        EXTNAME (``PRIMARY`` for the first).
+    header_start, data_start : int
+        Byte offsets of the header and of the data unit.
+    data_span : int
+        Bytes of the data unit, padding included.
+    header : astropy.io.fits.Header
+    compressed : bool
+        A tile-compressed image (its data is a binary table on disk).
+    """
+
+    name: str
+    header_start: int
+    data_start: int
+    data_span: int
+    header: fits.Header
+    compressed: bool
+
+
+@dataclass
+class Product:
+    """An open JWST product: its kind, shape and lazily read planes.
+
+    Use `open_product` to make one, and close it (or use it as a context manager).
+
+    Attributes
+    ----------
+    path : pathlib.Path
+    kind : {'ramp', 'rateints', 'rate'}
+    shape : tuple of int
+        Shape of ``SCI``.
+    dq_name : str
+        ``'GROUPDQ'`` for ramps, ``'DQ'`` otherwise.
+    """
+
+    path: Path
+    kind: ProductKind
+    shape: tuple[int, ...]
+    dq_name: str
+    _hdul: fits.HDUList = field(repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _raw: tuple[Any, ...] = field(default=(), repr=False)  # the last two SCI frames read
+    _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
+
+    @property
+    def nints(self) -> int:
+        """Number of integrations (1 for rate products)."""
+        return self.shape[0] if self.kind != "rate" else 1
+
+    @property
+    def ngroups(self) -> int:
+        """Number of groups per integration (1 for rate and rateints products)."""
+        return self.shape[1] if self.kind == "ramp" else 1
+
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        """``(ny, nx)`` of one plane."""
+        return self.shape[-2], self.shape[-1]
+
+    @property
+    def header(self) -> fits.Header:
+        """The primary header."""
+        return self._hdul[0].header
+
+    def read(self, extname: str, key: Any) -> np.ndarray:
+        """Read ``extname[key]`` from the file (native byte order, scaled).
+
+        Parameters
+        ----------
+        extname : str
+            ``'SCI'``, ``'GROUPDQ'``, ``'DQ'``, ``'PIXELDQ'``...
+        key : index
+            Any basic (int / slice) index; only that part of the file is read.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
+        with self._lock:
+            data = self._hdul[extname].section[key]
+        data = np.asarray(data)
+        return data.astype(data.dtype.newbyteorder("="), copy=False)
+
+    def difference(self, index: Sequence[int] = ()) -> np.ndarray:
+        """Return one difference frame as float32.
+
+        Parameters
+        ----------
+        index : sequence of int
+            ``(i, g)`` for ramps, ``(i,)`` for rateints, ``()`` for rate.
+
+        Returns
+        -------
+        numpy.ndarray
+            For ramps, ``SCI[i, g] - SCI[i, g-1]`` (``SCI[i, 0]`` for g = 0); otherwise
+            ``SCI[index]``.
+        """
+        index = tuple(int(k) for k in index)
+        frame = self._sci(index)
+        if self.kind == "ramp" and index[1] > 0:
+            difference: np.ndarray = frame - self._sci((index[0], index[1] - 1))
+            return difference
+        return frame.copy()  # the SCI frame kept for the next difference stays unchanged
+
+    def _sci(self, index: tuple[int, ...]) -> np.ndarray:
+        """One SCI frame as float32; paging a ramp reads each frame once, not twice."""
+        for raw_index, kept in self._raw:
+            if raw_index == index:
+                return np.asarray(kept, np.float32)
+        raw = self.read("SCI", index).astype(np.float32, copy=False)
+        self._raw = ((index, raw), *self._raw[:1])
+        return raw
+
+    @property
+    def differences(self) -> ProductPlanes:
+        """Lazy array of difference frames (the shape of ``SCI``)."""
+        return ProductPlanes(self, "difference")
+
+    @property
+    def dq(self) -> ProductPlanes:
+        """Lazy array of the DQ plane (``GROUPDQ`` or ``DQ``), unsigned integers."""
+        return ProductPlanes(self, self.dq_name)
+
+    def extension_header(self, extname: str) -> fits.Header:
+        """Return a copy of one extension's header.
+
+        Parameters
+        ----------
+        extname : str
+
+        Returns
+        -------
+        astropy.io.fits.Header
+        """
+        with self._lock:
+            return self._hdul[extname].header.copy()
+
+    def layout(self) -> list[HDULayout]:
+        """Where each HDU lies in the (decompressed) file, in file order.
+
+        Returns
+        -------
+        list of HDULayout
+        """
+        with self._lock:
+            return [
+                HDULayout(
+                    hdu.name,
+                    hdu.fileinfo()["hdrLoc"],
+                    hdu.fileinfo()["datLoc"],
+                    hdu.fileinfo()["datSpan"],
+                    hdu.header.copy(),
+                    isinstance(hdu, fits.CompImageHDU),
+                )
+                for hdu in self._hdul
+            ]
+
+    def close(self) -> None:
+        """Close the file (after a read in progress in another thread) and drop frames kept.
+
+        Layers napari keeps after they were removed then hold no frame of this product.
+        """
+        with self._lock:
+            self._hdul.close()
+            self._raw = ()
+            callbacks, self._on_close = self._on_close, []
+        for callback in callbacks:
+            callback()
+
+    def on_close(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` when the product is closed (e.g. to drop cached frames).
+
+        Parameters
+        ----------
+        callback : callable
+        """
+        with self._lock:
+            self._on_close.append(callback)
+
+    def __enter__(self) -> Product:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_product(path: str | os.PathLike[str]) -> Product:
+    """Open a JWST ramp, rateints or rate product for lazy reading.
+
+    Parameters
+    ----------
+    path : str or path-like
+        ``.fits``, ``.fit`` or ``.fits.gz``.
+
+    Returns
+    -------
+    Product
+
+    Raises
+    ------
+    ShowerMaskError
+        The file is missing, not FITS, truncated, has no ``SCI`` or no DQ extension, or
+        ``SCI`` is not 2-, 3- or 4-dimensional.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ShowerMaskError(f"{path}: no such file")
+    with warnings.catch_warnings():
+        # damage is reported by the checks below, as one line naming the file
+        warnings.simplefilter("ignore", AstropyUserWarning)
+        warnings.simplefilter("error", fits.verify.VerifyWarning)
+        try:
+            hdul = fits.open(path, memmap=False, lazy_load_hdus=False)
+        except Exception as exc:  # astropy raises OSError, ValueError, warnings...
+            raise ShowerMaskError(f"{path}: {_unreadable(path, exc)}") from None
+        try:
+            return _product_from(path, hdul)
+        except ShowerMaskError:
+            hdul.close()
+            raise
+        except Exception as exc:  # damage found while reading the headers' data
+            hdul.close()
+            raise ShowerMaskError(f"{path}: {_unreadable(path, exc)}") from None
+
+
+def _product_from(path: Path, hdul: fits.HDUList) -> Product:
+    _check_complete(path, hdul)
+    kind = _kind(hdul)
+    if kind not in DQ_EXTENSION:
+        raise ShowerMaskError(f"{path}: {kind}")
+    shape = tuple(hdul["SCI"].shape or ())
+    dq_name = DQ_EXTENSION[kind]
+    dq_shape = tuple(hdul[dq_name].shape or ())
+    if dq_shape != shape:
+        raise ShowerMaskError(f"{path}: {dq_name} shape {dq_shape} differs from SCI {shape}")
+    return Product(path, kind, shape, dq_name, hdul)
+
+
+def _check_complete(path: Path, hdul: fits.HDUList) -> None:
+    """Raise if the file ends before the last HDU's data does, or its compression is broken."""
+    if is_gzip(path):
+        try:
+            with gzip.open(path, "rb") as stream:
+                size = stream.seek(0, os.SEEK_END)  # also checks the CRC at the end
+        except (OSError, EOFError, zlib.error) as exc:
+            raise ShowerMaskError(f"{path}: damaged gzip file ({_one_line(exc)})") from None
+    else:
+        size = path.stat().st_size
+    for hdu in hdul:
+        info = hdu.fileinfo()
+        needed = info["datLoc"] + hdu._data_size
+        if needed > size:
+            raise ShowerMaskError(
+                f"{path}: truncated ({size} bytes; extension {hdu.name} needs {needed})"
+            )
+
+
+def _unreadable(path: Path, exc: BaseException) -> str:
+    """Say why astropy could not open a file: not FITS at all, or a damaged FITS file."""
+    try:
+        compressed = is_gzip(path)
+        with (gzip.open if compressed else open)(path, "rb") as stream:
+            start = stream.read(30)
+    except (OSError, EOFError, zlib.error) as err:
+        if compressed:
+            return f"damaged gzip file ({_one_line(err)})"
+        return f"cannot read ({_one_line(err)})"
+    if not start.startswith(b"SIMPLE  ="):
+        return "not a FITS file (no SIMPLE card at the start)"
+    if compressed:
+        return f"damaged gzip file or truncated FITS inside it ({_one_line(exc)})"
+    return f"truncated or corrupt FITS file ({_one_line(exc)})"
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

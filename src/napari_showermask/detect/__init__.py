@@ -1,0 +1,1 @@
+"""Automatic detection of candidate showers in ramp products."""

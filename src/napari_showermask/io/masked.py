@@ -1,0 +1,276 @@
+"""Write a masked copy of a product: same bytes, plus the shower DQ bits and HISTORY cards.
+
+The copy is made at the byte level, not through astropy's writer: the primary header gets
+HISTORY cards before its END card (in the header's blank padding when they fit, so every
+later byte keeps its offset; other cards keep their exact images), every other byte is
+copied as it is, except the DQ extension's data, which is masked on its way through, a
+block of planes at a time (`napari_showermask.io.dqstream`): one pass over every byte.
+``CHECKSUM`` and ``DATASUM`` cards, where the input has them, are updated from the bits
+added alone (`napari_showermask.io.checksums`). Memory stays at one block whatever the
+file size.
+
+The bytes before and after the DQ data are copied in the kernel where it can
+(`napari_showermask.io.filecopy`), with byte-identical output on every platform. The file
+is published by `napari_showermask.io.outputs.atomic_output`: complete or not at all, never
+onto an input, exclusive unless overwriting. Like ``cp`` and astropy's ``writeto``, data
+are left to the operating system to flush (no fsync).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import textwrap
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from astropy.io import fits
+
+from napari_showermask import __version__
+from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.core.masking import check_showers
+from napari_showermask.core.products import HDULayout, is_gzip, open_product, stem
+from napari_showermask.core.shower import Shower
+from napari_showermask.io.checksums import DataSum, checksum_string
+from napari_showermask.io.dqstream import DQStream
+from napari_showermask.io.filecopy import copy_until, read_at, write_at
+from napari_showermask.io.outputs import atomic_output, check_output
+
+__all__ = ["default_output", "write_masked"]
+
+BLOCK = 2880
+CARD = 80
+
+Progress = Callable[[float], None]
+
+
+def default_output(path: str | os.PathLike[str]) -> Path:
+    """Return ``<dir>/<stem>_showers_masked.fits`` for an input path.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    path = Path(path)
+    return path.with_name(f"{stem(path)}_showers_masked.fits")
+
+
+def write_masked(
+    input_path: str | os.PathLike[str],
+    showers: Sequence[Shower],
+    output: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    progress: Progress | None = None,
+    catalog_name: str | os.PathLike[str] = "catalog",
+    inputs: Iterable[str | os.PathLike[str]] = (),
+) -> Path:
+    """Write a copy of a product with the showers masked in its DQ plane.
+
+    Parameters
+    ----------
+    input_path : str or path-like
+        A ramp, rateints or rate product (plain or gzip-compressed FITS); never modified.
+    showers : sequence of Shower
+        The showers to mask (rules in `napari_showermask.core.masking`).
+    output : str or path-like, optional
+        Defaults to `default_output`; an uncompressed FITS file (a ``.gz`` name is refused).
+    overwrite : bool
+        Replace an existing output (never an input).
+    progress : callable, optional
+        Called with the fraction done, from 0 to 1.
+    catalog_name : str or path-like
+        Named in error messages about catalog rows.
+    inputs : iterable of str or path-like
+        Other files the caller reads (the catalog): the output may not be one of them.
+
+    Returns
+    -------
+    pathlib.Path
+        The output path.
+
+    Raises
+    ------
+    ShowerMaskError
+        Bad input, a shower outside the data, a DQ plane that cannot be masked in place,
+        an output that is an input, exists (without ``overwrite``) or cannot be written.
+    """
+    input_path = Path(input_path)
+    output = Path(output) if output is not None else default_output(input_path)
+    sources = [input_path, *inputs]
+    if output.name.lower().endswith(".gz"):
+        raise ShowerMaskError(
+            f"{output}: compressed output is not written; give a .fits name (gzip it after)"
+        )
+    check_output(output, sources, overwrite)
+    showers = list(showers)
+    report = progress or (lambda fraction: None)
+    with open_product(input_path) as product:
+        check_showers(showers, product.kind, product.shape, catalog_name)
+        kind, shape, layout = product.kind, product.shape, product.layout()
+    primary = layout[0]
+    dq = _dq_layout(input_path, layout, "GROUPDQ" if kind == "ramp" else "DQ", shape)
+    datasum = None
+    if "DATASUM" in dq.header or "CHECKSUM" in dq.header:
+        datasum = DataSum(_datasum_card(dq) or 0)
+    dtype = np.dtype(f">u{dq.header['BITPIX'] // 8}")
+    stream = DQStream(showers, kind, shape, dtype, datasum)
+    with atomic_output(output, sources, overwrite) as handle:
+        try:
+            with _open_raw(input_path) as source:
+                total = _size(source, layout)
+
+                def done(position: int) -> None:
+                    report(0.95 * position / max(total, 1))
+
+                header = _with_history(source.read(primary.data_start), showers, kind)
+                shift = len(header) - primary.data_start
+                handle.write(_with_checksum(header, primary))
+                copy_until(source, handle, dq.data_start, done)
+                stream.copy(source, handle, report=lambda n: done(dq.data_start + n))
+                copy_until(source, handle, None, done)
+        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+            raise ShowerMaskError(f"{input_path}: damaged gzip file ({exc})") from None
+        handle.flush()
+        _update_sums(handle, dq, shift, datasum)
+        report(1.0)
+    return output
+
+
+def _size(source: BinaryIO, layout: list[HDULayout]) -> int:
+    """Bytes of the (decompressed) input, for progress."""
+    if isinstance(source, gzip.GzipFile):
+        return layout[-1].data_start + layout[-1].data_span
+    return os.fstat(source.fileno()).st_size
+
+
+def _dq_layout(
+    path: Path, layout: list[HDULayout], name: str, shape: tuple[int, ...]
+) -> HDULayout:
+    """Return the DQ extension's layout, refusing one that cannot be masked byte-wise."""
+    found = next((hdu for hdu in layout if hdu.name == name), None)
+    if found is None:
+        raise ShowerMaskError(f"{path}: no {name} extension")
+    if found.compressed:
+        raise ShowerMaskError(
+            f"{path}: {name} is tile-compressed; decompress the file first (e.g. funpack)"
+        )
+    header = found.header
+    bitpix, bzero, bscale = header["BITPIX"], header.get("BZERO", 0), header.get("BSCALE", 1)
+    # unsigned integers, stored as is (uint8) or signed with BZERO = 2**(bits-1); the flags
+    # OR-ed in lie below the top bit, so OR-ing into the stored integers is exact.
+    if bitpix not in (8, 16, 32) or bscale != 1 or bzero not in (0, 2 ** (bitpix - 1)):
+        raise ShowerMaskError(
+            f"{path}: {name} is not an unsigned integer plane (BITPIX {bitpix}, "
+            f"BZERO {bzero}, BSCALE {bscale})"
+        )
+    axes = tuple(header.get(f"NAXIS{n}", 0) for n in range(header.get("NAXIS", 0), 0, -1))
+    if axes != tuple(shape) or found.data_span < np.prod(shape) * bitpix // 8:
+        raise ShowerMaskError(f"{path}: {name} has shape {axes}, SCI has {tuple(shape)}")
+    return found
+
+
+def _open_raw(path: Path) -> BinaryIO:
+    if is_gzip(path):
+        return gzip.open(path, "rb")  # type: ignore[return-value]
+    return open(path, "rb")
+
+
+def _history_cards(showers: Sequence[Shower], kind: str) -> list[str]:
+    plane = "GROUPDQ" if kind == "ramp" else "DQ"
+    flags = "JUMP_DET" if kind == "ramp" else "DO_NOT_USE|JUMP_DET"
+    lines = [
+        f"napari-showermask {__version__}: {len(showers)} shower(s) masked, "
+        f"{flags} OR-ed into {plane}"
+    ]
+    if kind == "ramp":
+        lines.append(
+            "from each shower's first group to the end of its integration; "
+            "DO_NOT_USE too where < 2 usable groups precede it"
+        )
+    for s in showers:
+        lines.append(
+            f"shower int={s.integration} grp={s.group} x={s.x:.2f} y={s.y:.2f} "
+            f"a={s.semi_major:.2f} b={s.semi_minor:.2f} theta={s.theta:.1f}"
+        )
+    cards = []
+    for line in lines:
+        for piece in textwrap.wrap(line, 70, subsequent_indent="  "):
+            cards.append(fits.Card("HISTORY", piece).image)
+    return cards
+
+
+def _with_history(header: bytes, showers: Sequence[Shower], kind: str) -> bytes:
+    """Insert HISTORY cards before the END card of a raw header.
+
+    They go into the blank cards after END when there is room (the header keeps its
+    size); otherwise the header grows by whole 2880-byte blocks.
+    """
+    cards = [header[n : n + CARD] for n in range(0, len(header), CARD)]
+    end = next((n for n, c in enumerate(cards) if c.rstrip() == b"END"), None)
+    if end is None:
+        raise ShowerMaskError("primary header has no END card")
+    new = [c.encode("ascii") for c in _history_cards(showers, kind)]
+    body = b"".join(cards[:end] + new + [cards[end]])
+    if all(not c.strip() for c in cards[end + 1 :]) and len(body) <= len(header):
+        return body + b" " * (len(header) - len(body))
+    return body + b" " * (-len(body) % BLOCK)
+
+
+def _card_index(header: bytes, keyword: str) -> int | None:
+    key = keyword.encode("ascii").ljust(8) + b"="
+    for n in range(0, len(header), CARD):
+        if header[n : n + 9] == key:
+            return n
+        if header[n : n + CARD].rstrip() == b"END":
+            return None
+    return None
+
+
+def _set_card(header: bytes, keyword: str, value: str) -> bytes:
+    """Give a header's string card a new value, keeping its comment."""
+    at = _card_index(header, keyword)
+    if at is None:
+        return header
+    card = fits.Card.fromstring(header[at : at + CARD].decode("ascii"))
+    image = str(fits.Card(keyword, value, card.comment).image).encode("ascii")
+    return header[:at] + image + header[at + CARD :]
+
+
+def _with_checksum(header: bytes, hdu: HDULayout) -> bytes:
+    """Recompute a header's ``CHECKSUM`` (if it has one) for its unchanged data unit."""
+    if _card_index(header, "CHECKSUM") is None:
+        return header
+    datasum = _datasum_card(hdu)
+    if datasum is None:
+        return header  # cannot know the data's sum without reading it: leave as it was
+    header = _set_card(header, "CHECKSUM", "0" * 16)
+    return _set_card(header, "CHECKSUM", checksum_string(header, datasum))
+
+
+def _datasum_card(hdu: HDULayout) -> int | None:
+    if hdu.data_span == 0:
+        return 0
+    try:
+        return int(str(hdu.header["DATASUM"]).strip())
+    except (KeyError, ValueError):
+        return None
+
+
+def _update_sums(handle: BinaryIO, dq: HDULayout, shift: int, datasum: DataSum | None) -> None:
+    """Write the DQ extension's new ``DATASUM`` and ``CHECKSUM`` into the output."""
+    if datasum is None:
+        return
+    start, size = dq.header_start + shift, dq.data_start - dq.header_start
+    header = read_at(handle, size, start)
+    header = _set_card(header, "DATASUM", str(datasum.current))
+    if _card_index(header, "CHECKSUM") is not None:
+        header = _set_card(header, "CHECKSUM", "0" * 16)
+        header = _set_card(header, "CHECKSUM", checksum_string(header, datasum.current))
+    write_at(handle, header, start)

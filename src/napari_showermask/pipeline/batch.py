@@ -1,0 +1,358 @@
+"""Many files at once: apply catalogs or detect showers over a whole program, one result each.
+
+Each file is one task, run in a local process pool (``jobs`` processes, default: the
+cores) or on a dask.distributed cluster (``client=``: a ``distributed.Client`` or a
+scheduler address; the ``cluster`` extra). A worker handles one file at a time, with the
+same lazy, chunked reading and writing as a single-file run, so its memory stays what one
+file needs (on a cluster, start workers with ``--nthreads 1`` for the same bound). On a
+cluster the paths must name the same files on every worker (a shared filesystem).
+
+A bad file never stops the others: its `FileResult` carries a one-line ``error``
+naming the file and the reason, and every other file is still done. A progress callback
+gets a `BatchProgress` after each file (files done, bytes of input done, bytes/s).
+Outputs are exactly what the single-file functions write, byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.pipeline.pool import (
+    exit_if_interrupted,
+    exit_if_stopping,
+    in_processes,
+    on_cluster,
+)
+
+__all__ = ["BatchProgress", "FileResult", "apply_files", "default_jobs", "detect_files"]
+
+PathLike = str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one input file.
+
+    Attributes
+    ----------
+    input : pathlib.Path
+    output : pathlib.Path or None
+        The file written (masked product or catalog); None when it failed.
+    error : str or None
+        One line ``<file>: <reason>`` when it failed.
+    showers : int
+        Showers masked (apply) or found (detect).
+    nbytes : int
+        Size of the input file.
+    """
+
+    input: Path
+    output: Path | None = None
+    error: str | None = None
+    showers: int = 0
+    nbytes: int = 0
+
+    @property
+    def ok(self) -> bool:
+        """True when the file was done."""
+        return self.error is None
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """Progress of a batch, given to the callback after each file.
+
+    Attributes
+    ----------
+    done, failed, total : int
+        Files finished (including failed ones), failed, and in the batch.
+    nbytes_done, nbytes_total : int
+        Bytes of input finished and in the batch.
+    elapsed : float
+        Seconds since the batch started.
+    last : FileResult
+        The file that just finished.
+    """
+
+    done: int
+    failed: int
+    total: int
+    nbytes_done: int
+    nbytes_total: int
+    elapsed: float
+    last: FileResult
+
+    @property
+    def bytes_per_second(self) -> float:
+        """Input bytes finished per second of wall time."""
+        return self.nbytes_done / self.elapsed if self.elapsed > 0 else 0.0
+
+
+Progress = Callable[[BatchProgress], None]
+
+
+def default_jobs() -> int:
+    """Return the number of local worker processes used by default: the usable cores.
+
+    Returns
+    -------
+    int
+    """
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def apply_files(
+    inputs: Iterable[PathLike],
+    showers: PathLike | None = None,
+    output: PathLike | None = None,
+    overwrite: bool = False,
+    jobs: int | None = None,
+    client: Any = None,
+    progress: Progress | None = None,
+) -> list[FileResult]:
+    """Write a masked copy of each product, as `napari_showermask.io.masked.write_masked` does.
+
+    Parameters
+    ----------
+    inputs : iterable of str or path-like
+        Ramp, rateints or rate products.
+    showers : str or path-like, optional
+        The catalog, only with one input; by default each input's sidecar
+        ``<stem>_showers.ecsv`` (`napari_showermask.io.outputs.sidecar_path`).
+    output : str or path-like, optional
+        Only with one input; by default ``<stem>_showers_masked.fits`` next to each input.
+    overwrite : bool
+        Replace existing outputs (never an input).
+    jobs : int, optional
+        Local worker processes (default `default_jobs`, at most one per file); ignored
+        with ``client``.
+    client : distributed.Client or str, optional
+        Run the files on this dask.distributed cluster (a scheduler address is connected
+        to and disconnected from).
+    progress : callable, optional
+        Called with a `BatchProgress` after each file, in the calling thread.
+
+    Returns
+    -------
+    list of FileResult
+        One per input, in input order.
+
+    Raises
+    ------
+    ShowerMaskError
+        ``showers`` or ``output`` given with more than one input.
+    """
+    paths = _paths(inputs, client, showers=showers, output=output)
+    catalog, output = _path(showers, client), _path(output, client)
+    one = [(p, catalog, output, overwrite) for p in paths]
+    return _run(_apply_one, one, jobs, client, progress)
+
+
+def detect_files(
+    inputs: Iterable[PathLike],
+    output: PathLike | None = None,
+    accept: bool = False,
+    overwrite: bool = False,
+    jobs: int | None = None,
+    client: Any = None,
+    progress: Progress | None = None,
+    threads: int | None = None,
+) -> list[FileResult]:
+    """Detect showers in each ramp and write its catalog.
+
+    Parameters
+    ----------
+    inputs : iterable of str or path-like
+        Ramp products.
+    output : str or path-like, optional
+        Only with one input; by default each input's ``<stem>_candidates.ecsv`` (with
+        ``accept``: its sidecar ``<stem>_showers.ecsv``).
+    accept : bool
+        Write the proposals as the showers to mask (the sidecar).
+    overwrite : bool
+        Replace existing catalogs (an existing sidecar is kept without it).
+    jobs, client, progress
+        As in `apply_files`.
+    threads : int, optional
+        Threads of `napari_showermask.detect.detector.detect_showers` within one file (default:
+        the cores shared among the local jobs; 1 on a cluster).
+
+    Returns
+    -------
+    list of FileResult
+        One per input, in input order; ``showers`` is the number of candidates.
+
+    Raises
+    ------
+    ShowerMaskError
+        ``output`` given with more than one input.
+    """
+    paths = _paths(inputs, client, output=output)
+    jobs = _jobs(jobs, len(paths))
+    if threads is None:
+        threads = 1 if client is not None else max(1, default_jobs() // jobs)
+    one = [(p, _path(output, client), accept, overwrite, threads) for p in paths]
+    return _run(_detect_one, one, jobs, client, progress)
+
+
+def _path(path: PathLike | None, client: Any) -> Path | None:
+    """Return a path as given, or absolute for a cluster (its workers have their own cwd)."""
+    if path is None:
+        return None
+    return Path(os.path.abspath(path)) if client is not None else Path(path)
+
+
+def _paths(inputs: Iterable[PathLike], client: Any, **single: PathLike | None) -> list[Path]:
+    paths = [Path(p) for p in inputs]
+    for name, value in single.items():
+        if value is not None and len(paths) != 1:
+            raise ShowerMaskError(f"{name} can be given with one input only ({len(paths)} given)")
+    return [_path(p, client) or p for p in paths]
+
+
+def _jobs(jobs: int | None, files: int) -> int:
+    jobs = default_jobs() if jobs is None else int(jobs)
+    if jobs < 1:
+        raise ShowerMaskError(f"jobs must be at least 1 (got {jobs})")
+    return max(1, min(jobs, files))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _failed(path: Path, exc: BaseException) -> FileResult:
+    """Return a failed result whose one-line error names the file."""
+    if isinstance(exc, ShowerMaskError):
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else "failed"
+    else:  # a defect or a lost worker: still one line, the others go on
+        lines = str(exc).strip().splitlines()
+        text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
+    if not text.startswith(str(path)):
+        text = f"{path}: {text}"
+    return FileResult(path, error=text, nbytes=_size(path))
+
+
+def _apply_one(
+    path: Path, catalog: Path | None, output: Path | None, overwrite: bool
+) -> FileResult:
+    """Apply one file's catalog (the task run by a worker)."""
+    from napari_showermask.core.products import open_product
+    from napari_showermask.io.catalog import read_catalog
+    from napari_showermask.io.masked import write_masked
+    from napari_showermask.io.outputs import sidecar_path
+
+    exit_if_stopping()
+    try:
+        with open_product(path) as product:
+            kind = product.kind
+        if catalog is None:
+            catalog = sidecar_path(path)
+            if not catalog.is_file():
+                raise ShowerMaskError(f"{path}: no sidecar catalog {catalog.name}")
+        showers = read_catalog(catalog, kind=kind)
+        written = write_masked(
+            path, showers, output, overwrite=overwrite, catalog_name=catalog, inputs=[catalog]
+        )
+    except Exception as exc:  # one line per bad file; the batch goes on
+        return _failed(path, exc)
+    except KeyboardInterrupt as exc:  # its partial output is already removed
+        exit_if_interrupted(exc)
+    return FileResult(path, written, showers=len(showers), nbytes=_size(path))
+
+
+def _detect_one(
+    path: Path, output: Path | None, accept: bool, overwrite: bool, threads: int
+) -> FileResult:
+    """Detect showers in one file and write its catalog (the task run by a worker)."""
+    from napari_showermask.core.products import open_product
+    from napari_showermask.detect.detector import detect_showers
+    from napari_showermask.io.catalog import write_catalog
+    from napari_showermask.io.outputs import candidates_path, check_output, sidecar_path
+
+    exit_if_stopping()
+    try:
+        if output is None:
+            output = sidecar_path(path) if accept else candidates_path(path)
+        check_output(output, [path], overwrite)  # before the long work
+        with open_product(path) as product:
+            showers = detect_showers(product, workers=threads)
+        written = write_catalog(showers, output, overwrite=overwrite, inputs=[path])
+    except Exception as exc:  # one line per bad file; the batch goes on
+        return _failed(path, exc)
+    except KeyboardInterrupt as exc:  # its partial output is already removed
+        exit_if_interrupted(exc)
+    return FileResult(path, written, showers=len(showers), nbytes=_size(path))
+
+
+def _run(
+    task: Callable[..., FileResult],
+    calls: Sequence[tuple[Any, ...]],
+    jobs: int | None,
+    client: Any,
+    progress: Progress | None,
+) -> list[FileResult]:
+    """Run ``task(*call)`` for each call, in order of completion; results in call order."""
+    results: list[FileResult | None] = [None] * len(calls)
+    sizes = [_size(call[0]) for call in calls]
+    start = time.perf_counter()
+    state = {"done": 0, "failed": 0, "nbytes": 0}
+
+    def finished(n: int, result: FileResult) -> None:
+        results[n] = result
+        state["done"] += 1
+        state["failed"] += not result.ok
+        state["nbytes"] += sizes[n]
+        if progress is not None:
+            elapsed = time.perf_counter() - start
+            progress(
+                BatchProgress(
+                    state["done"], state["failed"], len(calls), state["nbytes"], sum(sizes),
+                    elapsed, result,
+                )
+            )  # fmt: skip
+
+    def failed(n: int, exc: BaseException) -> FileResult:
+        return _failed(calls[n][0], exc)
+
+    if client is not None:
+        on_cluster(task, calls, client, finished, failed)
+    elif _jobs(jobs, len(calls)) == 1:
+        for n, call in enumerate(calls):
+            finished(n, task(*call))
+    else:
+        if task is _apply_one:
+            # imported once, before the workers start: forked workers (Linux) begin with
+            # astropy and stdatamodels loaded instead of each importing them again
+            from napari_showermask.io import masked as writer  # noqa: F401
+        # a file lost with a worker may have been published meanwhile by another worker:
+        # its retry may replace what this batch wrote (the same bytes), never an older file
+        retries = [
+            (*call[:3], call[3] or not _output_of(task, call).exists(), *call[4:])
+            for call in calls
+        ]
+        in_processes(task, calls, retries, _jobs(jobs, len(calls)), finished, failed)
+    return [r for r in results if r is not None]
+
+
+def _output_of(task: Callable[..., FileResult], call: tuple[Any, ...]) -> Path:
+    """Return the file a task writes (calls hold path, ..., overwrite at index 3, ...)."""
+    from napari_showermask.io.masked import default_output
+    from napari_showermask.io.outputs import candidates_path, sidecar_path
+
+    if task is _apply_one:
+        return call[2] or default_output(call[0])
+    path, output, accept = call[:3]
+    return output or (sidecar_path(path) if accept else candidates_path(path))

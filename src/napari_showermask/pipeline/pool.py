@@ -1,0 +1,164 @@
+"""Where batch tasks run: local worker processes that survive a lost worker, or a cluster.
+
+Generic over the task: `napari_showermask.pipeline.batch` gives each call's task, what to do with a
+result (``finished(n, result)``) and how to turn an exception into one (``failed(n, exc)``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, NoReturn
+
+from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.io.outputs import Interrupted
+
+__all__ = ["exit_if_interrupted", "exit_if_stopping", "in_processes", "on_cluster"]
+
+Finished = Callable[[int, Any], None]
+Failed = Callable[[int, BaseException], Any]
+
+
+def in_processes(
+    task: Callable[..., Any],
+    calls: Sequence[tuple[Any, ...]],
+    retries: Sequence[tuple[Any, ...]],
+    jobs: int,
+    finished: Finished,
+    failed: Failed,
+) -> None:
+    """Run the calls in a pool of processes (the platform's default way of starting them).
+
+    A worker that dies (killed, out of memory) breaks the pool and fails every file not yet
+    done; those files are then run again one by one, each in a fresh process, so only a
+    file that kills its worker again fails ("the worker process died"). ``retries[n]`` is
+    the call used then (a surviving worker may have published the file meanwhile).
+    """
+    lost = _in_pool(task, calls, range(len(calls)), jobs, finished, failed)
+    for n in lost:
+        if _in_pool(task, retries, [n], 1, finished, failed):
+            finished(n, failed(n, ShowerMaskError("the worker process died")))
+
+
+def _in_pool(
+    task: Callable[..., Any],
+    calls: Sequence[tuple[Any, ...]],
+    indices: Iterable[int],
+    jobs: int,
+    finished: Finished,
+    failed: Failed,
+) -> list[int]:
+    """Run some of the calls in a new pool; return the indices lost to a broken pool."""
+    pool = ProcessPoolExecutor(jobs, initializer=_worker_started)
+    lost = []
+    try:
+        futures = {pool.submit(task, *calls[n]): n for n in indices}
+        for future in as_completed(futures):
+            n = futures[future]
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                lost.append(n)
+                continue
+            except Exception as exc:  # e.g. a result that cannot be sent back
+                result = failed(n, exc)
+            finished(n, result)
+    except BaseException:  # Ctrl-C, SIGTERM: stop the workers; they remove partial files
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
+    return sorted(lost)
+
+
+_IN_WORKER = False  # True in the processes of the local pool
+_STOP_SIGNAL = 0  # in a pool worker: the first signal received
+
+
+def _worker_started() -> None:
+    """In a pool worker, SIGINT, SIGTERM and SIGHUP raise `Interrupted`.
+
+    The file being written is then removed as the exception unwinds, and the worker exits
+    (`exit_if_interrupted`) instead of going on with the files queued for it, also when
+    the signal came between two files (`exit_if_stopping`).
+    """
+    global _IN_WORKER
+    _IN_WORKER = True
+
+    def handler(signum: int, frame: object) -> None:
+        global _STOP_SIGNAL
+        _STOP_SIGNAL = _STOP_SIGNAL or signum
+        raise Interrupted(signum)
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) != signal.SIG_IGN:  # nohup, &
+            signal.signal(number, handler)
+
+
+def exit_if_stopping() -> None:
+    """End a pool worker that got a signal before this file started."""
+    if _STOP_SIGNAL:
+        os._exit(128 + _STOP_SIGNAL)
+
+
+def exit_if_interrupted(exc: KeyboardInterrupt) -> NoReturn:
+    """End a pool worker at once once its file is cleaned up; elsewhere, re-raise."""
+    if _IN_WORKER:
+        os._exit(128 + int(getattr(exc, "signum", signal.SIGINT)))
+    raise exc
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel the files not started, send the workers SIGTERM and wait for them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=10)
+        if process.is_alive():  # stuck outside Python code: no cleanup possible anyway
+            process.kill()
+            process.join()
+
+
+def on_cluster(
+    task: Callable[..., Any],
+    calls: Sequence[tuple[Any, ...]],
+    client: Any,
+    finished: Finished,
+    failed: Failed,
+) -> None:
+    """Run the calls as tasks on a dask.distributed cluster, one file per task."""
+    try:
+        from distributed import Client
+        from distributed import as_completed as completed
+    except ImportError:
+        raise ShowerMaskError(
+            "running on a cluster needs dask.distributed: pip install 'napari-showermask[cluster]'"
+        ) from None
+    own = not isinstance(client, Client)
+    if own:
+        try:
+            client = Client(client, timeout=10)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ShowerMaskError(f"cannot connect to the scheduler {client} ({exc})") from None
+    try:
+        futures = {client.submit(task, *call, pure=False): n for n, call in enumerate(calls)}
+        try:
+            for future in completed(futures):
+                n = futures[future]
+                try:
+                    result = future.result()
+                except Exception as exc:  # a lost worker (KilledWorker) or a missing package
+                    result = failed(n, exc)
+                finished(n, result)
+        except BaseException:
+            client.cancel(list(futures))
+            raise
+    finally:
+        if own:
+            client.close()

@@ -1,0 +1,1 @@
+"""Synthetic MIRI ramps with showers: the demo ramp and realistic scenes with per-pixel truth."""
