@@ -36,7 +36,7 @@ from pathlib import Path
 from bigramp import DATA, big_catalog, big_ramp
 
 from napari_showermask.io.masked import default_output
-from napari_showermask.io.outputs import candidates_path, sidecar_path
+from napari_showermask.io.paths import candidates_path, sidecar_path
 
 EXE = shutil.which("showermask") or str(Path(sys.executable).with_name("showermask"))
 

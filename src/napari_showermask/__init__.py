@@ -31,8 +31,8 @@ _EXPORTS: dict[str, str] = {
     "DetectionCancelled": "detect.detector",
     "write_masked": "io.masked",
     "default_output": "io.masked",
-    "sidecar_path": "io.outputs",
-    "candidates_path": "io.outputs",
+    "sidecar_path": "io.paths",
+    "candidates_path": "io.paths",
     "write_demo": "synthetic.demo",
     "ShowerMaskError": "core.errors",
     "apply_files": "pipeline.batch",
@@ -97,7 +97,7 @@ if TYPE_CHECKING:
     from napari_showermask.fit.residuals import ShowerResidual, shower_residuals
     from napari_showermask.io.catalog import read_catalog, write_catalog
     from napari_showermask.io.masked import default_output, write_masked
-    from napari_showermask.io.outputs import candidates_path, sidecar_path
+    from napari_showermask.io.paths import candidates_path, sidecar_path
     from napari_showermask.pipeline.batch import (
         BatchProgress,
         FileResult,

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 from napari_showermask import __version__
 from napari_showermask.core.errors import ShowerMaskError
-from napari_showermask.io.outputs import interrupts_on_signals
+from napari_showermask.io.interrupts import interrupts_on_signals
 
 __all__ = ["main"]
 
@@ -134,23 +134,12 @@ def _output(args: argparse.Namespace) -> Path | None:
 
 
 def _apply(args: argparse.Namespace) -> Path:
-    from napari_showermask.core.products import open_product
-    from napari_showermask.io.catalog import read_catalog
     from napari_showermask.io.masked import write_masked
-    from napari_showermask.io.outputs import sidecar_path
+    from napari_showermask.pipeline.task import showers_of
 
     output = _output(args)
     (args.input,) = args.input
-    with open_product(args.input) as product:
-        kind = product.kind
-    catalog = args.showers
-    if catalog is None:
-        catalog = sidecar_path(args.input)
-        if not catalog.is_file():
-            raise ShowerMaskError(
-                f"{args.input}: no --showers given and no sidecar catalog {catalog.name}"
-            )
-    showers = read_catalog(catalog, kind=kind)
+    showers, catalog = showers_of(args.input, args.showers, "--showers")
     report = []
     if args.report:
         from napari_showermask.fit.residuals import residual_report
@@ -186,19 +175,11 @@ def _demo(args: argparse.Namespace) -> Path:
 
 
 def _detect(args: argparse.Namespace) -> Path:
-    from napari_showermask.core.products import open_product
-    from napari_showermask.detect.detector import detect_showers
-    from napari_showermask.io.catalog import write_catalog
-    from napari_showermask.io.outputs import candidates_path, check_output, sidecar_path
+    from napari_showermask.pipeline.task import detect_file
 
-    output = _output(args)
     (args.input,) = args.input
-    if output is None:
-        output = sidecar_path(args.input) if args.accept else candidates_path(args.input)
-    check_output(output, [args.input], args.overwrite)  # before the long work
-    with open_product(args.input) as product:
-        showers = detect_showers(product)
-    return write_catalog(showers, output, overwrite=args.overwrite, inputs=[args.input])
+    written, _ = detect_file(args.input, _output(args), args.accept, args.overwrite)
+    return written
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,7 +5,7 @@ stpipe finds the step through the ``stpipe.steps`` entry point (`get_steps`), so
 ``strun showermask``, ``stpipe list`` and ``napari_showermask::showermask`` know it.
 
 Which showers are masked, when ``showers`` is not given: the input's sidecar catalog
-``<stem>_showers.ecsv`` (`napari_showermask.io.outputs.sidecar_path`). A step run as a
+``<stem>_showers.ecsv`` (`napari_showermask.io.paths.sidecar_path`). A step run as a
 post-hook of ``jump`` in ``calwebb_detector1`` receives a model that is not on disk yet
 (named after the pipeline's input, e.g. ``x_uncal.fits``): it also looks for the sidecar
 of that exposure's jump product, ``<root>_jump_showers.ecsv``, in the input directory.
@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +31,11 @@ from stdatamodels.jwst import datamodels
 
 from napari_showermask import __version__
 from napari_showermask.core.masking import check_showers, mask_array
-from napari_showermask.core.products import KIND_BY_MODEL, open_product, stem
+from napari_showermask.core.products import KIND_BY_MODEL, stem
 from napari_showermask.core.shower import Shower
 from napari_showermask.io.catalog import read_catalog
-from napari_showermask.io.outputs import sidecar_path
+from napari_showermask.io.history import history_lines
+from napari_showermask.io.paths import sidecar_path
 
 __all__ = ["ShowerMaskStep", "get_steps"]
 
@@ -108,7 +108,8 @@ class ShowerMaskStep(Step):
         dropped = mask_array(dq, showers, kind)
         log.info("%d (integration, pixel) pair(s) also got DO_NOT_USE", dropped)
         software = {"name": "napari-showermask", "version": __version__}
-        for line in _history(showers, kind, origin):
+        named = origin if origin == "detection" else Path(origin).name
+        for line in history_lines(showers, kind, named):
             result.add_history_entry(line, software=software)
         result.meta.cal_step.showermask = "COMPLETE"
         return result
@@ -145,31 +146,11 @@ def _name(model: datamodels.JwstDataModel) -> str:
 
 def _detect(model: datamodels.RampModel, source: Path | None) -> list[Shower]:
     """Detect showers in a ramp: in its file, or in a temporary copy of an in-memory model."""
-    from napari_showermask.detect.detector import detect_showers
+    from napari_showermask.pipeline.task import find_showers
 
     if source is not None:
-        with open_product(source) as product:
-            return detect_showers(product)
+        return find_showers(source)
     with tempfile.TemporaryDirectory(prefix="showermask-") as directory:
         path = Path(directory) / "detect_jump.fits"
         model.save(path)
-        with open_product(path) as product:
-            return detect_showers(product)
-
-
-def _history(showers: list[Shower], kind: str, origin: str) -> list[str]:
-    """HISTORY lines (at most 70 characters, as FITS cards keep them) for the showers applied."""
-    plane = "GROUPDQ" if kind == "ramp" else "DQ"
-    flags = "JUMP_DET" if kind == "ramp" else "DO_NOT_USE|JUMP_DET"
-    source = origin if origin == "detection" else Path(origin).name
-    lines = [
-        f"napari-showermask {__version__} showermask step: {len(showers)} shower(s)",
-        f"from {source}",
-        f"{flags} OR-ed into {plane}",
-    ]
-    lines += [
-        f"shower int={s.integration} grp={s.group} x={s.x:.2f} y={s.y:.2f} "
-        f"a={s.semi_major:.2f} b={s.semi_minor:.2f} theta={s.theta:.1f}"
-        for s in showers
-    ]
-    return [piece for line in lines for piece in textwrap.wrap(line, 70)]
+        return find_showers(path)

@@ -171,7 +171,7 @@ def test_apply_many_files_one_error_line_per_bad_file(tmp_path, ramp_file):
     from test_batch import make_program
 
     from napari_showermask.io.masked import default_output
-    from napari_showermask.io.outputs import sidecar_path
+    from napari_showermask.io.paths import sidecar_path
 
     inputs, cut = make_program(tmp_path / "program")
     bad = {cut: "truncated"}
@@ -202,7 +202,7 @@ def test_apply_many_files_one_error_line_per_bad_file(tmp_path, ramp_file):
 def test_detect_many_files_with_two_jobs_equals_one_by_one(tmp_path):
     from test_batch import make_program
 
-    from napari_showermask.io.outputs import candidates_path
+    from napari_showermask.io.paths import candidates_path
 
     inputs, cut = make_program(tmp_path / "program", ramps=2)
     ramps = [p for p in inputs if p.name.endswith("_jump.fits")]
@@ -223,7 +223,7 @@ def test_detect_many_files_with_two_jobs_equals_one_by_one(tmp_path):
 def test_detect_many_accept_keeps_existing_sidecars(tmp_path):
     from test_batch import make_program
 
-    from napari_showermask.io.outputs import sidecar_path
+    from napari_showermask.io.paths import sidecar_path
 
     inputs, cut = make_program(tmp_path / "program", ramps=2)
     first, second = inputs[0], inputs[1]

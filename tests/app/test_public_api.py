@@ -32,8 +32,9 @@ def test_import_is_light_and_names_load_on_use() -> None:
 def test_public_api() -> None:
     from napari_showermask.core import masking, products
     from napari_showermask.detect import detector as detection
-    from napari_showermask.io import catalog, outputs
+    from napari_showermask.io import catalog
     from napari_showermask.io import masked as writer
+    from napari_showermask.io import paths as outputs
 
     exports = napari_showermask._EXPORTS
     assert set(napari_showermask.__all__) == {"__version__", *exports}

@@ -21,7 +21,7 @@ from napari_showermask.core.products import open_product
 from napari_showermask.detect.detector import detect_showers
 from napari_showermask.io.catalog import write_catalog
 from napari_showermask.io.masked import write_masked
-from napari_showermask.io.outputs import sidecar_path
+from napari_showermask.io.paths import sidecar_path
 from napari_showermask.synthetic.demo import reference_models, write_ramp
 
 jwst = pytest.importorskip("jwst")
@@ -101,7 +101,11 @@ def test_strun_through_the_console_script_offline(exposure, tmp_path):
     with datamodels.open(output) as model:
         assert model.meta.cal_step.showermask == "COMPLETE"
     history = [str(card) for card in fits.getheader(output)["HISTORY"]]
-    assert f"napari-showermask {__version__} showermask step: 3 shower(s)" in history
+    # the same HISTORY text as `showermask apply`, with the catalog it came from
+    assert (
+        history[0] == f"napari-showermask {__version__}: 3 shower(s) masked, JUMP_DET OR-ed into"
+    )
+    assert "from x_jump_showers.ecsv" in history
     assert file_digest(ramp) == before
 
 

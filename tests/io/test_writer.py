@@ -10,9 +10,9 @@ from support.files import file_digest
 from support.reference import reference_mask
 
 from napari_showermask import __version__
+from napari_showermask.core.dq import DO_NOT_USE as DNU
+from napari_showermask.core.dq import SATURATED as SAT
 from napari_showermask.core.errors import ShowerMaskError
-from napari_showermask.core.masking import DO_NOT_USE as DNU
-from napari_showermask.core.masking import SATURATED as SAT
 from napari_showermask.core.masking import mask_array
 from napari_showermask.io.catalog import Shower
 from napari_showermask.io.checksums import DataSum, ones_sum

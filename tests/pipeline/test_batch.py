@@ -17,7 +17,7 @@ from napari_showermask.core.shower import Shower
 from napari_showermask.detect.detector import detect_showers
 from napari_showermask.io.catalog import read_catalog, write_catalog
 from napari_showermask.io.masked import default_output, write_masked
-from napari_showermask.io.outputs import candidates_path, sidecar_path
+from napari_showermask.io.paths import candidates_path, sidecar_path
 from napari_showermask.pipeline.batch import apply_files, detect_files
 from napari_showermask.synthetic.demo import write_ramp
 

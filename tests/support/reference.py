@@ -10,7 +10,7 @@ SAT = dqflags.group["SATURATED"]
 
 
 def inside_image(shower, shape):
-    """The pixel-centre set, from astropy's Ellipse2D (DOMAIN.md, geometry)."""
+    """The pixel-centre set, from astropy's Ellipse2D (see `napari_showermask.core.geometry`)."""
     yy, xx = np.mgrid[0 : shape[0], 0 : shape[1]]
     s = shower
     model = Ellipse2D(1, s.x, s.y, s.semi_major, s.semi_minor, np.deg2rad(s.theta))

@@ -20,7 +20,7 @@ from napari_showermask.core.geometry import ellipse_to_corners
 from napari_showermask.core.masking import mask_array
 from napari_showermask.io.catalog import read_catalog
 from napari_showermask.io.masked import default_output
-from napari_showermask.io.outputs import sidecar_path
+from napari_showermask.io.paths import sidecar_path
 from napari_showermask.synthetic.demo import write_ramp
 
 PLUGIN = "napari-showermask"

@@ -8,7 +8,7 @@ from support.gui import click, colour_pixels, dock, open_in, screen_xy, shown, s
 from napari_showermask.core.masking import mask_array
 from napari_showermask.io.catalog import Shower
 from napari_showermask.io.masked import default_output
-from napari_showermask.io.outputs import sidecar_path
+from napari_showermask.io.paths import sidecar_path
 from napari_showermask.synthetic.demo import write_ramp
 
 pytestmark = pytest.mark.gui

@@ -5,7 +5,7 @@ import pytest
 from support.gui import click, messages, n_messages, open_in, ready, shown, small_ramp
 
 from napari_showermask.io.catalog import Shower, read_catalog, write_catalog
-from napari_showermask.io.outputs import sidecar_path
+from napari_showermask.io.paths import sidecar_path
 
 pytestmark = pytest.mark.gui
 

@@ -9,7 +9,7 @@ from support.gui import dock, open_in, ready, shown, small_ramp
 
 from napari_showermask.io.catalog import Shower, read_catalog, write_catalog
 from napari_showermask.io.masked import default_output
-from napari_showermask.io.outputs import sidecar_path
+from napari_showermask.io.paths import sidecar_path
 
 pytestmark = pytest.mark.gui
 

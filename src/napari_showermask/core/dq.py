@@ -1,4 +1,4 @@
-"""The DQ vocabulary: flag values from stdatamodels and what each product kind's DQ plane is.
+"""The DQ vocabulary and per-kind facts: flag values, product kinds and their DQ planes.
 
 Flags are bits: they are only ever OR-ed in (see `napari_showermask.core.masking`). Values
 come from `stdatamodels.jwst.datamodels.dqflags`, never written by hand.
@@ -6,9 +6,14 @@ come from `stdatamodels.jwst.datamodels.dqflags`, never written by hand.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from stdatamodels.jwst.datamodels import dqflags
 
 __all__ = [
+    "DQ_EXTENSION",
+    "KIND_BY_MODEL",
+    "ProductKind",
     "DO_NOT_USE",
     "JUMP_DET",
     "PERSISTENCE",
@@ -20,6 +25,19 @@ __all__ = [
     "dq_extname",
     "mask_flag_names",
 ]
+
+ProductKind = Literal["ramp", "rateints", "rate"]
+
+_KIND_BY_NDIM: dict[int, ProductKind] = {4: "ramp", 3: "rateints", 2: "rate"}
+#: Product kind of each stdatamodels data model this package masks.
+KIND_BY_MODEL: dict[str, ProductKind] = {
+    "RampModel": "ramp",
+    "CubeModel": "rateints",
+    "ImageModel": "rate",
+    "IFUImageModel": "rate",
+}
+#: The DQ extension of each kind.
+DQ_EXTENSION: dict[ProductKind, str] = {"ramp": "GROUPDQ", "rateints": "DQ", "rate": "DQ"}
 
 #: GROUPDQ flags (uint8 plane of ramps).
 DO_NOT_USE: int = dqflags.group["DO_NOT_USE"]
@@ -48,7 +66,7 @@ def dq_extname(kind: str) -> str:
     str
         ``'GROUPDQ'`` for ramps, ``'DQ'`` otherwise.
     """
-    return "GROUPDQ" if kind == "ramp" else "DQ"
+    return DQ_EXTENSION[kind]  # type: ignore[index]
 
 
 def mask_flag_names(kind: str) -> str:

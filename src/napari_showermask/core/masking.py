@@ -21,20 +21,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 import numpy as np
-from stdatamodels.jwst.datamodels import dqflags
 
+from napari_showermask.core.dq import DO_NOT_USE, JUMP_DET, RATE_FLAGS, SATURATED
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.geometry import shower_pixels
+from napari_showermask.core.onsets import Box, onset_maps
 from napari_showermask.core.shower import Shower
 
 __all__ = ["check_showers", "mask_array", "showers_by_integration"]
-
-JUMP_DET = dqflags.group["JUMP_DET"]
-DO_NOT_USE = dqflags.group["DO_NOT_USE"]
-SATURATED = dqflags.group["SATURATED"]
-RATE_FLAGS = dqflags.pixel["DO_NOT_USE"] | dqflags.pixel["JUMP_DET"]
-
-Box = tuple[slice, slice]
 
 
 def check_showers(
@@ -96,59 +90,6 @@ def showers_by_integration(showers: Iterable[Shower], kind: str) -> dict[int, li
     return dict(sorted(out.items()))
 
 
-Found = tuple[Shower, tuple[Box, np.ndarray]]
-
-
-def _clusters(found: list[Found]) -> list[list[Found]]:
-    """Group showers whose boxes overlap, so that each group can be masked in its own box."""
-    parent = list(range(len(found)))
-
-    def root(n: int) -> int:
-        while parent[n] != n:
-            parent[n] = parent[parent[n]]
-            n = parent[n]
-        return n
-
-    for m, (_, ((rows_m, cols_m), _)) in enumerate(found):
-        for n in range(m):
-            (rows_n, cols_n), _ = found[n][1]
-            if (
-                rows_m.start < rows_n.stop
-                and rows_n.start < rows_m.stop
-                and cols_m.start < cols_n.stop
-                and cols_n.start < cols_m.stop
-            ):
-                parent[root(m)] = root(n)
-    groups: dict[int, list[Found]] = defaultdict(list)
-    for n, item in enumerate(found):
-        groups[root(n)].append(item)
-    return list(groups.values())
-
-
-def _onset_maps(
-    showers: Sequence[Shower], shape: tuple[int, int], no_shower: int, use_group: bool
-) -> list[tuple[Box, np.ndarray]]:
-    """Return, for each cluster of overlapping showers, its box and each pixel's earliest group.
-
-    Pixels of the box that no shower covers hold ``no_shower``. With ``use_group`` False
-    (rate products, which have no groups) every shower counts as starting at 0.
-    """
-    found = [(s, f) for s in showers if (f := shower_pixels(s, shape)) is not None]
-    maps = []
-    for cluster in _clusters(found):
-        y0 = min(f[0][0].start for _, f in cluster)
-        y1 = max(f[0][0].stop for _, f in cluster)
-        x0 = min(f[0][1].start for _, f in cluster)
-        x1 = max(f[0][1].stop for _, f in cluster)
-        onset = np.full((y1 - y0, x1 - x0), no_shower, dtype=np.int32)
-        for shower, ((rows, cols), mask) in cluster:
-            sub = onset[rows.start - y0 : rows.stop - y0, cols.start - x0 : cols.stop - x0]
-            start = shower.group if use_group else 0
-            np.minimum(sub, np.where(mask, start, no_shower), out=sub)
-        maps.append(((slice(y0, y1), slice(x0, x1)), onset))
-    return maps
-
-
 def mask_array(dq: np.ndarray, showers: Sequence[Shower], kind: str | None = None) -> int:
     """Apply the masking rules in place to a DQ array.
 
@@ -177,7 +118,7 @@ def mask_array(dq: np.ndarray, showers: Sequence[Shower], kind: str | None = Non
     ngroups = dq.shape[1] if kind == "ramp" else 1
     dropped = 0
     for integration, group in showers_by_integration(showers, kind).items():
-        for box, onset in _onset_maps(group, dq.shape[-2:], ngroups, kind == "ramp"):
+        for box, onset in onset_maps(group, dq.shape[-2:], ngroups, kind == "ramp"):
             rows, cols = box
             if kind == "ramp":
                 dropped += _mask_ramp_box(dq, integration, box, onset)

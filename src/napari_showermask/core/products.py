@@ -13,21 +13,28 @@ many-GB ramp costs a few planes of memory.
 
 from __future__ import annotations
 
-import gzip
 import os
 import threading
 import warnings
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyUserWarning
 
+from napari_showermask.core.dq import DQ_EXTENSION, KIND_BY_MODEL, ProductKind
 from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.core.identify import (
+    check_complete,
+    is_gzip,
+    kind_or_reason,
+    product_kind,
+    stem,
+    unreadable_reason,
+)
 from napari_showermask.core.planes import ProductPlanes
 
 __all__ = [
@@ -42,103 +49,6 @@ __all__ = [
     "product_kind",
     "stem",
 ]
-
-ProductKind = Literal["ramp", "rateints", "rate"]
-
-_KIND_BY_NDIM: dict[int, ProductKind] = {4: "ramp", 3: "rateints", 2: "rate"}
-#: Product kind of each stdatamodels data model this package masks.
-KIND_BY_MODEL: dict[str, ProductKind] = {
-    "RampModel": "ramp",
-    "CubeModel": "rateints",
-    "ImageModel": "rate",
-    "IFUImageModel": "rate",
-}
-#: The DQ extension of each kind.
-DQ_EXTENSION: dict[ProductKind, str] = {"ramp": "GROUPDQ", "rateints": "DQ", "rate": "DQ"}
-_GZIP_MAGIC = b"\x1f\x8b"
-_FITS_SUFFIXES = (".fits.gz", ".fits", ".fit")
-
-
-def stem(path: str | os.PathLike[str]) -> str:
-    """Return the file name without ``.fits``, ``.fit`` or ``.fits.gz``.
-
-    Parameters
-    ----------
-    path : str or path-like
-
-    Returns
-    -------
-    str
-        ``"x_jump"`` for ``.../x_jump.fits``.
-    """
-    name = Path(path).name
-    for suffix in _FITS_SUFFIXES:
-        if name.lower().endswith(suffix):
-            return name[: -len(suffix)]
-    return name
-
-
-def product_kind(path: str | os.PathLike[str]) -> ProductKind | None:
-    """Tell from the headers alone whether a file is a ramp, rateints or rate product.
-
-    Never raises: anything that is not a readable FITS file whose data model (``DATAMODL``)
-    is one of `KIND_BY_MODEL`, with a ``SCI`` of the matching dimensions and its DQ
-    extension, gives None.
-
-    Parameters
-    ----------
-    path : str or path-like
-
-    Returns
-    -------
-    {'ramp', 'rateints', 'rate'} or None
-    """
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with fits.open(path, memmap=False, lazy_load_hdus=True) as hdul:
-                kind = _kind(hdul)
-                return kind if isinstance(kind, str) and kind in DQ_EXTENSION else None
-    except Exception:  # any unreadable file is simply "not ours"
-        return None
-
-
-def _kind(hdul: fits.HDUList) -> ProductKind | str:
-    """Return the product kind, or a one-line reason why the file is not a product."""
-    names = {hdu.name for hdu in hdul}
-    if "SCI" not in names:
-        return "no SCI extension (not a JWST product)"
-    model = str(hdul[0].header.get("DATAMODL", "")).strip()
-    ndim = int(hdul["SCI"].header.get("NAXIS", 0))
-    if not model:
-        return "no DATAMODL keyword in the primary header (not a JWST pipeline product)"
-    kind = KIND_BY_MODEL.get(model)
-    if kind is None:
-        return (
-            f"data model {model} is not a ramp (RampModel), rateints (CubeModel) or rate "
-            "(ImageModel) product"
-        )
-    expected = {v: k for k, v in _KIND_BY_NDIM.items()}[kind]
-    if ndim != expected:
-        return f"SCI has {ndim} dimension(s); a {kind} product ({model}) has {expected}"
-    if DQ_EXTENSION[kind] not in names:
-        return f"{kind} product has no {DQ_EXTENSION[kind]} extension"
-    return kind
-
-
-def is_gzip(path: str | os.PathLike[str]) -> bool:
-    """Tell whether a file is gzip-compressed, from its first bytes (not its name).
-
-    Parameters
-    ----------
-    path : str or path-like
-
-    Returns
-    -------
-    bool
-    """
-    with open(path, "rb") as stream:
-        return stream.read(2) == _GZIP_MAGIC
 
 
 @dataclass(frozen=True)
@@ -361,7 +271,7 @@ def open_product(path: str | os.PathLike[str]) -> Product:
         try:
             hdul = fits.open(path, memmap=False, lazy_load_hdus=False)
         except Exception as exc:  # astropy raises OSError, ValueError, warnings...
-            raise ShowerMaskError(f"{path}: {_unreadable(path, exc)}") from None
+            raise ShowerMaskError(f"{path}: {unreadable_reason(path, exc)}") from None
         try:
             return _product_from(path, hdul)
         except ShowerMaskError:
@@ -369,12 +279,12 @@ def open_product(path: str | os.PathLike[str]) -> Product:
             raise
         except Exception as exc:  # damage found while reading the headers' data
             hdul.close()
-            raise ShowerMaskError(f"{path}: {_unreadable(path, exc)}") from None
+            raise ShowerMaskError(f"{path}: {unreadable_reason(path, exc)}") from None
 
 
 def _product_from(path: Path, hdul: fits.HDUList) -> Product:
-    _check_complete(path, hdul)
-    kind = _kind(hdul)
+    check_complete(path, hdul)
+    kind = kind_or_reason(hdul)
     if kind not in DQ_EXTENSION:
         raise ShowerMaskError(f"{path}: {kind}")
     shape = tuple(hdul["SCI"].shape or ())
@@ -383,44 +293,3 @@ def _product_from(path: Path, hdul: fits.HDUList) -> Product:
     if dq_shape != shape:
         raise ShowerMaskError(f"{path}: {dq_name} shape {dq_shape} differs from SCI {shape}")
     return Product(path, kind, shape, dq_name, hdul)
-
-
-def _check_complete(path: Path, hdul: fits.HDUList) -> None:
-    """Raise if the file ends before the last HDU's data does, or its compression is broken."""
-    if is_gzip(path):
-        try:
-            with gzip.open(path, "rb") as stream:
-                size = stream.seek(0, os.SEEK_END)  # also checks the CRC at the end
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ShowerMaskError(f"{path}: damaged gzip file ({_one_line(exc)})") from None
-    else:
-        size = path.stat().st_size
-    for hdu in hdul:
-        info = hdu.fileinfo()
-        needed = info["datLoc"] + hdu._data_size
-        if needed > size:
-            raise ShowerMaskError(
-                f"{path}: truncated ({size} bytes; extension {hdu.name} needs {needed})"
-            )
-
-
-def _unreadable(path: Path, exc: BaseException) -> str:
-    """Say why astropy could not open a file: not FITS at all, or a damaged FITS file."""
-    try:
-        compressed = is_gzip(path)
-        with (gzip.open if compressed else open)(path, "rb") as stream:
-            start = stream.read(30)
-    except (OSError, EOFError, zlib.error) as err:
-        if compressed:
-            return f"damaged gzip file ({_one_line(err)})"
-        return f"cannot read ({_one_line(err)})"
-    if not start.startswith(b"SIMPLE  ="):
-        return "not a FITS file (no SIMPLE card at the start)"
-    if compressed:
-        return f"damaged gzip file or truncated FITS inside it ({_one_line(exc)})"
-    return f"truncated or corrupt FITS file ({_one_line(exc)})"
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -26,14 +26,14 @@ only (and the slope not at all).
 from __future__ import annotations
 
 import numpy as np
-from stdatamodels.jwst.datamodels import dqflags
 
 __all__ = ["ols_fit"]
 
-_DNU = dqflags.group["DO_NOT_USE"]
-_SAT = dqflags.group["SATURATED"]
-_JUMP = dqflags.group["JUMP_DET"]
-_PERS = dqflags.group["PERSISTENCE"]
+from napari_showermask.core.dq import DO_NOT_USE as _DNU
+from napari_showermask.core.dq import JUMP_DET as _JUMP
+from napari_showermask.core.dq import PERSISTENCE as _PERS
+from napari_showermask.core.dq import SATURATED as _SAT
+
 _SNR_STEPS = np.array([5.0, 10.0, 20.0, 50.0, 100.0])
 _POWERS = np.array([0.0, 0.4, 1.0, 3.0, 6.0, 10.0])
 

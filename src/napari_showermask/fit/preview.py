@@ -17,6 +17,7 @@ from collections.abc import Callable, Generator, Iterable
 import numpy as np
 
 from napari_showermask.core.geometry import shower_pixels
+from napari_showermask.core.onsets import onset_in_box
 from napari_showermask.core.products import Product, is_gzip, open_product
 from napari_showermask.core.shower import Shower
 from napari_showermask.fit.processes import fit_in_processes
@@ -267,16 +268,8 @@ class RatePreview:
     def _onsets(self, integration: int, box: Box, showers: Iterable[Shower]) -> np.ndarray:
         """Each box pixel's first masked group (0 for rate products), ``_NONE`` if none."""
         shape = (box[0].stop - box[0].start, box[1].stop - box[1].start)
-        onset = np.full(shape, _NONE, np.int64)
-        for shower in self.fitter.local_showers(integration, box, showers):
-            found = shower_pixels(shower, shape)
-            if found is None:
-                continue
-            (rows, cols), inside = found
-            group = shower.group if self.kind == "ramp" else 0
-            sub = onset[rows, cols]
-            np.minimum(sub, np.where(inside, group, _NONE), out=sub)
-        return onset
+        local = self.fitter.local_showers(integration, box, showers)
+        return onset_in_box(local, shape, _NONE, use_group=self.kind == "ramp")
 
     def _own_showers(self, integration: int, showers: Iterable[Shower]) -> list[Shower]:
         if self.kind == "rate":

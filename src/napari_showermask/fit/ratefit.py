@@ -30,9 +30,11 @@ import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
 
 from napari_showermask.core.boxes import BandReader
+from napari_showermask.core.dq import DO_NOT_USE, JUMP_DET, PIXEL_DO_NOT_USE
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.geometry import shower_pixels
 from napari_showermask.core.masking import mask_array
+from napari_showermask.core.onsets import onset_in_box
 from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
 from napari_showermask.fit.numpy_ols import ols_fit
@@ -52,8 +54,6 @@ Engine = Literal["auto", "stcal", "numpy"]
 
 DEFAULT_GAIN = 3.1  # e-/DN
 DEFAULT_READNOISE = 10.0 * 2**0.5  # DN, difference of two reads (jwst's reference form)
-_DNU = dqflags.group["DO_NOT_USE"]
-_JUMP = dqflags.group["JUMP_DET"]
 
 
 def stcal_available() -> bool:
@@ -249,15 +249,7 @@ class RampFitter:
         local = self.local_showers(integration, box, showers)
         stop = self.groups.stop if kind == "ramp" else None
         if kind == "ramp" and local:
-            onset = np.full(shape, self.product.ngroups)
-            for shower in local:
-                found = shower_pixels(shower, shape)
-                if found is None:  # local showers cover the box: never, but be exact
-                    continue
-                (r, c), inside = found
-                np.minimum(
-                    onset[r, c], np.where(inside, shower.group, onset[r, c]), out=onset[r, c]
-                )
+            onset = onset_in_box(local, shape, self.product.ngroups)
             stop = min(stop, max(int(onset[where].max(initial=0)), self.groups.start + 2))
             local = [s for s in local if s.group < stop]
         lead = {"ramp": (integration, slice(0, stop)), "rateints": (integration,)}.get(kind, ())
@@ -268,12 +260,12 @@ class RampFitter:
         sci = self._bands.read("SCI", lead + box).astype(np.float32, copy=False)
         if kind != "ramp":
             err = self._optional("ERR", lead + box, np.full(sci.shape, np.nan, np.float32))
-            bad = ((dq & dqflags.pixel["DO_NOT_USE"]) != 0) | ~where
+            bad = ((dq & PIXEL_DO_NOT_USE) != 0) | ~where
             return np.where(bad, np.nan, sci), np.where(bad, np.nan, err).astype(np.float32)
         kept = slice(self.groups.start, stop)
         sci, dq = sci[kept][:, where][:, None], np.array(dq[kept][:, where][:, None])
         if self.groups.start:  # stcal clears JUMP_DET on the new first group
-            dq[0] &= np.uint8(~_JUMP & 0xFF)
+            dq[0] &= np.uint8(~JUMP_DET & 0xFF)
         if self._pixeldq is None:  # 4 bytes a pixel, read once
             default = np.zeros(self.product.image_shape, np.uint32)
             self._pixeldq = self._optional("PIXELDQ", (), default).astype(np.uint32)
@@ -311,7 +303,7 @@ class RampFitter:
             return slice(0, ngroups)
 
         def all_dnu(group: int) -> bool:
-            return bool(np.all(self.product.read("GROUPDQ", (slice(None), group)) & _DNU))
+            return bool(np.all(self.product.read("GROUPDQ", (slice(None), group)) & DO_NOT_USE))
 
         first = 0
         while first < ngroups and all_dnu(first):

@@ -35,8 +35,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from stdatamodels.jwst.datamodels import dqflags
 
+from napari_showermask.core.dq import JUMP_DET, UNUSABLE
 from napari_showermask.core.geometry import ellipse_bbox, shower_pixels
 from napari_showermask.core.masking import check_showers
 from napari_showermask.core.products import open_product
@@ -48,8 +48,6 @@ __all__ = ["Excess", "ShowerResidual", "residual_report", "shower_residuals"]
 
 GLOW_OUTSIDE = "check: glow outside the ellipse"
 STARTS_EARLIER = "check: starts earlier"
-_UNUSABLE = dqflags.group["DO_NOT_USE"] | dqflags.group["SATURATED"]
-_JUMP = dqflags.group["JUMP_DET"]
 
 
 @dataclass(frozen=True)
@@ -194,7 +192,7 @@ def shower_residuals(
                 rise,
                 tuple(flags),
                 fitter.product.kind,
-            )  # fmt: skip
+            )
         )
     return out
 
@@ -265,7 +263,7 @@ def _rise(
     sci = fitter.product.read("SCI", key).astype(np.float64)[:, inside]
     dq = fitter.product.read("GROUPDQ", key)[:, inside]
     diff = sci[1:] - sci[:-1]
-    bad = ((dq[1:] | dq[:-1]) & _UNUSABLE).astype(bool) | (dq[1:] & _JUMP).astype(bool)
+    bad = ((dq[1:] | dq[:-1]) & UNUSABLE).astype(bool) | (dq[1:] & JUMP_DET).astype(bool)
     diff[bad] = np.nan
     with np.errstate(all="ignore"), np.testing.suppress_warnings() as sup:
         sup.filter(RuntimeWarning)

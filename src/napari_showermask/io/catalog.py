@@ -15,7 +15,7 @@ import numpy as np
 
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.shower import COLUMNS, Shower
-from napari_showermask.io.outputs import atomic_output
+from napari_showermask.io.publish import atomic_output
 
 if TYPE_CHECKING:
     from astropy.table import Table
@@ -164,7 +164,7 @@ def write_catalog(
 ) -> Path:
     """Write showers as ECSV, or as DS9 regions when the name ends in ``.reg``.
 
-    The file appears complete or not at all (`napari_showermask.io.outputs.atomic_output`).
+    The file appears complete or not at all (`napari_showermask.io.publish.atomic_output`).
 
     Parameters
     ----------

@@ -81,13 +81,6 @@ class DataSum:
         self._residue = self.value % _MODULUS
         self._changed = False
 
-    def replace(self, old: bytes | np.ndarray, new: bytes | np.ndarray, position: int) -> None:
-        """Account for bytes ``old`` at ``position`` in the data unit becoming ``new``."""
-        self._residue = (self._residue + ones_sum(new, position) - ones_sum(old, position)) % (
-            _MODULUS
-        )
-        self._changed = True
-
     def add(self, change: int) -> None:
         """Account for the words of the data unit summing to ``change`` more than before."""
         self._residue = (self._residue + int(change)) % _MODULUS

@@ -15,14 +15,9 @@ from typing import BinaryIO
 
 import numpy as np
 
-from napari_showermask.core.masking import (
-    DO_NOT_USE,
-    JUMP_DET,
-    RATE_FLAGS,
-    SATURATED,
-    showers_by_integration,
-)
-from napari_showermask.core.masking import _onset_maps as onset_maps
+from napari_showermask.core.dq import DO_NOT_USE, JUMP_DET, RATE_FLAGS, SATURATED
+from napari_showermask.core.masking import showers_by_integration
+from napari_showermask.core.onsets import onset_maps
 from napari_showermask.core.shower import Shower
 from napari_showermask.io.checksums import DataSum, word_weights
 

@@ -11,7 +11,7 @@ file size.
 
 The bytes before and after the DQ data are copied in the kernel where it can
 (`napari_showermask.io.filecopy`), with byte-identical output on every platform. The file
-is published by `napari_showermask.io.outputs.atomic_output`: complete or not at all, never
+is published by `napari_showermask.io.publish.atomic_output`: complete or not at all, never
 onto an input, exclusive unless overwriting. Like ``cp`` and astropy's ``writeto``, data
 are left to the operating system to flush (no fsync).
 """
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import gzip
 import os
-import textwrap
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -29,7 +28,6 @@ from typing import BinaryIO
 import numpy as np
 from astropy.io import fits
 
-from napari_showermask import __version__
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.masking import check_showers
 from napari_showermask.core.products import HDULayout, is_gzip, open_product, stem
@@ -37,7 +35,9 @@ from napari_showermask.core.shower import Shower
 from napari_showermask.io.checksums import DataSum, checksum_string
 from napari_showermask.io.dqstream import DQStream
 from napari_showermask.io.filecopy import copy_until, read_at, write_at
-from napari_showermask.io.outputs import atomic_output, check_output
+from napari_showermask.io.history import history_lines
+from napari_showermask.io.paths import check_output
+from napari_showermask.io.publish import atomic_output
 
 __all__ = ["default_output", "write_masked"]
 
@@ -183,27 +183,7 @@ def _open_raw(path: Path) -> BinaryIO:
 
 
 def _history_cards(showers: Sequence[Shower], kind: str) -> list[str]:
-    plane = "GROUPDQ" if kind == "ramp" else "DQ"
-    flags = "JUMP_DET" if kind == "ramp" else "DO_NOT_USE|JUMP_DET"
-    lines = [
-        f"napari-showermask {__version__}: {len(showers)} shower(s) masked, "
-        f"{flags} OR-ed into {plane}"
-    ]
-    if kind == "ramp":
-        lines.append(
-            "from each shower's first group to the end of its integration; "
-            "DO_NOT_USE too where < 2 usable groups precede it"
-        )
-    for s in showers:
-        lines.append(
-            f"shower int={s.integration} grp={s.group} x={s.x:.2f} y={s.y:.2f} "
-            f"a={s.semi_major:.2f} b={s.semi_minor:.2f} theta={s.theta:.1f}"
-        )
-    cards = []
-    for line in lines:
-        for piece in textwrap.wrap(line, 70, subsequent_indent="  "):
-            cards.append(fits.Card("HISTORY", piece).image)
-    return cards
+    return [fits.Card("HISTORY", line).image for line in history_lines(showers, kind)]
 
 
 def _with_history(header: bytes, showers: Sequence[Shower], kind: str) -> bytes:

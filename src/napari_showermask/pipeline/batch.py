@@ -18,7 +18,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,69 +28,11 @@ from napari_showermask.pipeline.pool import (
     in_processes,
     on_cluster,
 )
+from napari_showermask.pipeline.results import BatchProgress, FileResult
 
 __all__ = ["BatchProgress", "FileResult", "apply_files", "default_jobs", "detect_files"]
 
 PathLike = str | os.PathLike[str]
-
-
-@dataclass(frozen=True)
-class FileResult:
-    """What happened to one input file.
-
-    Attributes
-    ----------
-    input : pathlib.Path
-    output : pathlib.Path or None
-        The file written (masked product or catalog); None when it failed.
-    error : str or None
-        One line ``<file>: <reason>`` when it failed.
-    showers : int
-        Showers masked (apply) or found (detect).
-    nbytes : int
-        Size of the input file.
-    """
-
-    input: Path
-    output: Path | None = None
-    error: str | None = None
-    showers: int = 0
-    nbytes: int = 0
-
-    @property
-    def ok(self) -> bool:
-        """True when the file was done."""
-        return self.error is None
-
-
-@dataclass(frozen=True)
-class BatchProgress:
-    """Progress of a batch, given to the callback after each file.
-
-    Attributes
-    ----------
-    done, failed, total : int
-        Files finished (including failed ones), failed, and in the batch.
-    nbytes_done, nbytes_total : int
-        Bytes of input finished and in the batch.
-    elapsed : float
-        Seconds since the batch started.
-    last : FileResult
-        The file that just finished.
-    """
-
-    done: int
-    failed: int
-    total: int
-    nbytes_done: int
-    nbytes_total: int
-    elapsed: float
-    last: FileResult
-
-    @property
-    def bytes_per_second(self) -> float:
-        """Input bytes finished per second of wall time."""
-        return self.nbytes_done / self.elapsed if self.elapsed > 0 else 0.0
 
 
 Progress = Callable[[BatchProgress], None]
@@ -127,7 +68,7 @@ def apply_files(
         Ramp, rateints or rate products.
     showers : str or path-like, optional
         The catalog, only with one input; by default each input's sidecar
-        ``<stem>_showers.ecsv`` (`napari_showermask.io.outputs.sidecar_path`).
+        ``<stem>_showers.ecsv`` (`napari_showermask.io.paths.sidecar_path`).
     output : str or path-like, optional
         Only with one input; by default ``<stem>_showers_masked.fits`` next to each input.
     overwrite : bool
@@ -235,66 +176,41 @@ def _size(path: Path) -> int:
 
 def _failed(path: Path, exc: BaseException) -> FileResult:
     """Return a failed result whose one-line error names the file."""
-    if isinstance(exc, ShowerMaskError):
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else "failed"
-    else:  # a defect or a lost worker: still one line, the others go on
-        lines = str(exc).strip().splitlines()
-        text = f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__
-    if not text.startswith(str(path)):
-        text = f"{path}: {text}"
-    return FileResult(path, error=text, nbytes=_size(path))
+    from napari_showermask.pipeline.task import error_line
+
+    return FileResult(path, error=error_line(path, exc), nbytes=_size(path))
 
 
 def _apply_one(
     path: Path, catalog: Path | None, output: Path | None, overwrite: bool
 ) -> FileResult:
     """Apply one file's catalog (the task run by a worker)."""
-    from napari_showermask.core.products import open_product
-    from napari_showermask.io.catalog import read_catalog
-    from napari_showermask.io.masked import write_masked
-    from napari_showermask.io.outputs import sidecar_path
+    from napari_showermask.pipeline.task import apply_file
 
     exit_if_stopping()
     try:
-        with open_product(path) as product:
-            kind = product.kind
-        if catalog is None:
-            catalog = sidecar_path(path)
-            if not catalog.is_file():
-                raise ShowerMaskError(f"{path}: no sidecar catalog {catalog.name}")
-        showers = read_catalog(catalog, kind=kind)
-        written = write_masked(
-            path, showers, output, overwrite=overwrite, catalog_name=catalog, inputs=[catalog]
-        )
+        written, count = apply_file(path, catalog, output, overwrite)
     except Exception as exc:  # one line per bad file; the batch goes on
         return _failed(path, exc)
     except KeyboardInterrupt as exc:  # its partial output is already removed
         exit_if_interrupted(exc)
-    return FileResult(path, written, showers=len(showers), nbytes=_size(path))
+    return FileResult(path, written, showers=count, nbytes=_size(path))
 
 
 def _detect_one(
     path: Path, output: Path | None, accept: bool, overwrite: bool, threads: int
 ) -> FileResult:
     """Detect showers in one file and write its catalog (the task run by a worker)."""
-    from napari_showermask.core.products import open_product
-    from napari_showermask.detect.detector import detect_showers
-    from napari_showermask.io.catalog import write_catalog
-    from napari_showermask.io.outputs import candidates_path, check_output, sidecar_path
+    from napari_showermask.pipeline.task import detect_file
 
     exit_if_stopping()
     try:
-        if output is None:
-            output = sidecar_path(path) if accept else candidates_path(path)
-        check_output(output, [path], overwrite)  # before the long work
-        with open_product(path) as product:
-            showers = detect_showers(product, workers=threads)
-        written = write_catalog(showers, output, overwrite=overwrite, inputs=[path])
+        written, count = detect_file(path, output, accept, overwrite, workers=threads)
     except Exception as exc:  # one line per bad file; the batch goes on
         return _failed(path, exc)
     except KeyboardInterrupt as exc:  # its partial output is already removed
         exit_if_interrupted(exc)
-    return FileResult(path, written, showers=len(showers), nbytes=_size(path))
+    return FileResult(path, written, showers=count, nbytes=_size(path))
 
 
 def _run(
@@ -319,10 +235,15 @@ def _run(
             elapsed = time.perf_counter() - start
             progress(
                 BatchProgress(
-                    state["done"], state["failed"], len(calls), state["nbytes"], sum(sizes),
-                    elapsed, result,
+                    state["done"],
+                    state["failed"],
+                    len(calls),
+                    state["nbytes"],
+                    sum(sizes),
+                    elapsed,
+                    result,
                 )
-            )  # fmt: skip
+            )
 
     def failed(n: int, exc: BaseException) -> FileResult:
         return _failed(calls[n][0], exc)
@@ -350,7 +271,7 @@ def _run(
 def _output_of(task: Callable[..., FileResult], call: tuple[Any, ...]) -> Path:
     """Return the file a task writes (calls hold path, ..., overwrite at index 3, ...)."""
     from napari_showermask.io.masked import default_output
-    from napari_showermask.io.outputs import candidates_path, sidecar_path
+    from napari_showermask.io.paths import candidates_path, sidecar_path
 
     if task is _apply_one:
         return call[2] or default_output(call[0])

@@ -14,7 +14,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NoReturn
 
 from napari_showermask.core.errors import ShowerMaskError
-from napari_showermask.io.outputs import Interrupted
+from napari_showermask.io.interrupts import Interrupted
 
 __all__ = ["exit_if_interrupted", "exit_if_stopping", "in_processes", "on_cluster"]
 

@@ -17,14 +17,14 @@ from napari_showermask.core.shower import Shower
 from napari_showermask.detect.detector import detect_showers
 from napari_showermask.io.catalog import read_catalog, write_catalog
 from napari_showermask.io.masked import write_masked
-from napari_showermask.io.outputs import candidates_path, check_output, sidecar_path
+from napari_showermask.io.paths import candidates_path, check_output, sidecar_path
 
 __all__ = ["apply_file", "catalog_of", "detect_file", "error_line", "find_showers", "showers_of"]
 
 PathLike = str | os.PathLike[str]
 
 
-def catalog_of(path: PathLike, catalog: PathLike | None = None) -> Path:
+def catalog_of(path: PathLike, catalog: PathLike | None = None, option: str = "") -> Path:
     """Return the catalog to apply to a product: the one given, else its sidecar.
 
     Parameters
@@ -33,6 +33,8 @@ def catalog_of(path: PathLike, catalog: PathLike | None = None) -> Path:
         The product.
     catalog : str or path-like, optional
         A catalog the user named.
+    option : str
+        How the user names a catalog (e.g. ``'--showers'``), said in the error.
 
     Returns
     -------
@@ -47,11 +49,14 @@ def catalog_of(path: PathLike, catalog: PathLike | None = None) -> Path:
         return Path(catalog)
     sidecar = sidecar_path(path)
     if not sidecar.is_file():
-        raise ShowerMaskError(f"{path}: no --showers given and no sidecar catalog {sidecar.name}")
+        given = f"no {option} given and " if option else ""
+        raise ShowerMaskError(f"{path}: {given}no sidecar catalog {sidecar.name}")
     return sidecar
 
 
-def showers_of(path: PathLike, catalog: PathLike | None = None) -> tuple[list[Shower], Path]:
+def showers_of(
+    path: PathLike, catalog: PathLike | None = None, option: str = ""
+) -> tuple[list[Shower], Path]:
     """Read the showers to apply to a product, checked against its kind.
 
     Parameters
@@ -60,6 +65,8 @@ def showers_of(path: PathLike, catalog: PathLike | None = None) -> tuple[list[Sh
         The product.
     catalog : str or path-like, optional
         A catalog; the product's sidecar when omitted (see `catalog_of`).
+    option : str
+        How the user names a catalog, said in the error when there is none.
 
     Returns
     -------
@@ -68,7 +75,7 @@ def showers_of(path: PathLike, catalog: PathLike | None = None) -> tuple[list[Sh
     """
     with open_product(path) as product:
         kind = product.kind
-    source = catalog_of(path, catalog)
+    source = catalog_of(path, catalog, option)
     return read_catalog(source, kind=kind), source
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import numpy as np
 from stdatamodels.jwst import datamodels
-from stdatamodels.jwst.datamodels import dqflags
 
+from napari_showermask.core.dq import DO_NOT_USE, JUMP_DET, SATURATED
 from napari_showermask.core.shower import Shower
 from napari_showermask.io.catalog import write_catalog
 
@@ -37,10 +37,6 @@ KIND_DEFAULTS = {  # amplitude (DN/s at onset), decay (groups), groups of glow b
     "idle": (12.0, 15.0, 4),
     "faint": (5.0, 25.0, 0),
 }
-
-_JUMP = dqflags.group["JUMP_DET"]
-_DNU = dqflags.group["DO_NOT_USE"]
-_SAT = dqflags.group["SATURATED"]
 
 
 @dataclass(frozen=True)
@@ -236,7 +232,7 @@ def make_ramp(
                     # the primary hit, on the central pixels (at least the brightest one)
                     core = glow > min(math.exp(-0.15), 0.999 * glow.max())
                     charge += np.where(core, rng.uniform(800, 2000), 0.0)
-                    groupdq[i, g][core] |= _JUMP
+                    groupdq[i, g][core] |= JUMP_DET
             electrons = np.clip(signal, 0, None) * GROUP_TIME * GAIN
             charge += rng.poisson(electrons) / GAIN
             data[i, g] = bias + charge + rng.normal(0, READ_NOISE, (ny, nx))
@@ -244,14 +240,14 @@ def make_ramp(
         i, g = int(rng.integers(nints)), int(rng.integers(1, ngroups - 1))
         y, x = int(rng.integers(2, ny - 2)), int(rng.integers(2, nx - 2))
         data[i, g:, y, x] += rng.uniform(300, 3000)
-        groupdq[i, g, y, x] |= _JUMP
+        groupdq[i, g, y, x] |= JUMP_DET
         cosmic_rays.append((i, g, y, x))
     saturated = data >= SATURATION
     saturated = np.maximum.accumulate(saturated, axis=1)
     data[saturated] = SATURATION
-    groupdq[saturated] |= _SAT
-    groupdq[:, 0] |= _DNU
-    groupdq[:, -1] |= _DNU
+    groupdq[saturated] |= SATURATED
+    groupdq[:, 0] |= DO_NOT_USE
+    groupdq[:, -1] |= DO_NOT_USE
     model = datamodels.RampModel(data=data, groupdq=groupdq, pixeldq=np.zeros((ny, nx), np.uint32))
     _describe(model, shape)
     truth = SyntheticTruth(showers, rate.astype(np.float32), stars, cosmic_rays)

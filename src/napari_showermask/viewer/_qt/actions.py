@@ -18,7 +18,7 @@ from napari_showermask.core.products import open_product
 from napari_showermask.detect.detector import DetectionCancelled, detect_showers
 from napari_showermask.io.catalog import read_catalog, write_catalog
 from napari_showermask.io.masked import default_output, write_masked
-from napari_showermask.io.outputs import check_output, sidecar_path
+from napari_showermask.io.paths import check_output, sidecar_path
 from napari_showermask.viewer._qt.exposures import products_in
 from napari_showermask.viewer._qt.jobs import start_job
 from napari_showermask.viewer._qt.store import record_masked

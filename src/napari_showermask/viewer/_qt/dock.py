@@ -11,7 +11,7 @@ import napari
 from qtpy.QtWidgets import QDockWidget, QLabel, QMessageBox, QWidget
 
 from napari_showermask.core.shower import Shower
-from napari_showermask.io.outputs import same_file
+from napari_showermask.io.paths import same_file
 from napari_showermask.viewer import glprograms as _glprograms
 from napari_showermask.viewer._qt.actions import FileActions
 from napari_showermask.viewer._qt.binding import ProductBinding

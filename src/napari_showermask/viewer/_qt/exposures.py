@@ -11,7 +11,7 @@ from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.products import product_kind
 from napari_showermask.io.catalog import read_catalog
 from napari_showermask.io.masked import default_output
-from napari_showermask.io.outputs import sidecar_path
+from napari_showermask.io.paths import sidecar_path
 from napari_showermask.viewer._qt.panels import button_row
 from napari_showermask.viewer.session import MaskingSession
 

@@ -11,7 +11,7 @@ from napari_showermask.core.masking import check_showers
 from napari_showermask.core.products import Product
 from napari_showermask.io.catalog import read_catalog, write_catalog
 from napari_showermask.io.masked import default_output
-from napari_showermask.io.outputs import sidecar_path
+from napari_showermask.io.paths import sidecar_path
 from napari_showermask.viewer.session import MaskingSession
 
 

@@ -1,14 +1,13 @@
-"""Where outputs go and how they appear: sidecar names, output checks, atomic publishing.
+"""Atomic publishing: every file this package writes appears complete or not at all.
 
-Every file this package writes (masked products, catalogs) goes through `atomic_output`:
-the bytes are written to a temporary file in the output's own directory (so the final
+The bytes are written to a temporary file in the output's own directory (so the final
 rename never crosses filesystems) and published only when complete. Without ``overwrite``
 the file is published with an exclusive hard link, so of two runs racing for the same new
 name exactly one wins. The temporary file is unnamed where the operating system offers
 that (Linux ``O_TMPFILE``): a killed process leaves nothing. Elsewhere it is a hidden
 ``.<name>.<host>-<pid>.<random>.showermask-part`` file, removed on errors, on Ctrl-C and,
-under `interrupts_on_signals`, on SIGTERM and SIGHUP; one left by a killed process is
-removed by the next write into that directory.
+under `napari_showermask.io.interrupts.interrupts_on_signals`, on SIGTERM and SIGHUP; one
+left by a killed process is removed by the next write into that directory.
 """
 
 from __future__ import annotations
@@ -17,131 +16,19 @@ import contextlib
 import errno
 import os
 import secrets
-import signal
 import socket
 import tempfile
-import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.core.errors import ShowerMaskError, os_reason
+from napari_showermask.io.paths import check_output
 
-__all__ = [
-    "Interrupted",
-    "atomic_output",
-    "candidates_path",
-    "check_output",
-    "interrupts_on_signals",
-    "remove_stale_parts",
-    "same_file",
-    "sidecar_path",
-]
+__all__ = ["PART_SUFFIX", "atomic_output", "remove_stale_parts"]
 
 PART_SUFFIX = ".showermask-part"
 _MODE = 0o644
-
-
-def _beside(product_path: str | os.PathLike[str], suffix: str) -> Path:
-    from napari_showermask.core.products import stem
-
-    path = Path(product_path)
-    return path.with_name(f"{stem(path)}{suffix}")
-
-
-def sidecar_path(product_path: str | os.PathLike[str]) -> Path:
-    """Return a product's sidecar catalog, ``<dir>/<stem>_showers.ecsv``: the showers to mask.
-
-    Parameters
-    ----------
-    product_path : str or path-like
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    return _beside(product_path, "_showers.ecsv")
-
-
-def candidates_path(product_path: str | os.PathLike[str]) -> Path:
-    """Return a product's detector catalog, ``<dir>/<stem>_candidates.ecsv``.
-
-    Parameters
-    ----------
-    product_path : str or path-like
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    return _beside(product_path, "_candidates.ecsv")
-
-
-def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
-    """Tell whether two paths name the same file (symlinks, ``..`` and hard links count).
-
-    Parameters
-    ----------
-    a, b : str or path-like
-
-    Returns
-    -------
-    bool
-    """
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # one does not exist: compare where they would be
-        return Path(os.path.realpath(a)) == Path(os.path.realpath(b))
-
-
-def check_output(
-    output: str | os.PathLike[str],
-    inputs: Iterable[str | os.PathLike[str]] = (),
-    overwrite: bool = False,
-) -> Path:
-    """Check that a file may be written at ``output``, before any long work starts.
-
-    Parameters
-    ----------
-    output : str or path-like
-    inputs : iterable of str or path-like
-        Files the command reads; the output may be none of them, even with ``overwrite``.
-    overwrite : bool
-        Whether an existing output may be replaced.
-
-    Returns
-    -------
-    pathlib.Path
-        ``output`` as a path.
-
-    Raises
-    ------
-    ShowerMaskError
-        The path is empty or a directory, is one of the inputs, exists (without
-        ``overwrite``), or its directory is missing or not writable.
-    """
-    if not str(output).strip():
-        raise ShowerMaskError("output path is empty; give a file name")
-    output = Path(output)
-    for source in inputs:
-        if same_file(output, source):
-            raise ShowerMaskError(
-                f"{output}: is an input of this command ({source}); choose another output"
-            )
-    if output.is_dir():
-        raise ShowerMaskError(f"{output}: is a directory; give a file name")
-    if (output.exists() or output.is_symlink()) and not overwrite:
-        raise ShowerMaskError(f"{output}: exists (use --overwrite to replace it)")
-    parent = output.parent
-    if not parent.is_dir():
-        raise ShowerMaskError(f"{output}: cannot write (no directory {parent})")
-    try:  # the one reliable test of writability (permissions, read-only mounts, ACLs)
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=".showermask-probe-")
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise ShowerMaskError(f"{output}: cannot write in {parent} ({_reason(exc)})") from None
-    return output
 
 
 @contextlib.contextmanager
@@ -182,7 +69,7 @@ def atomic_output(
             handle.flush()
             _publish(handle, name, output, overwrite)
     except OSError as exc:
-        raise ShowerMaskError(f"{output}: cannot write ({_reason(exc)})") from None
+        raise ShowerMaskError(f"{output}: cannot write ({os_reason(exc)})") from None
     finally:
         if name is not None:
             with contextlib.suppress(OSError):
@@ -204,7 +91,7 @@ def _temporary(output: Path) -> tuple[BinaryIO, str | None]:
             dir=output.parent, prefix=_part_prefix(output), suffix=PART_SUFFIX
         )
     except OSError as exc:
-        raise ShowerMaskError(f"{output}: cannot write ({_reason(exc)})") from None
+        raise ShowerMaskError(f"{output}: cannot write ({os_reason(exc)})") from None
     with contextlib.suppress(OSError):
         os.chmod(name, _MODE)
     return os.fdopen(fd, "w+b"), name
@@ -335,51 +222,3 @@ def _running(pid: int) -> bool:
     except OSError:
         return True  # exists, owned by someone else
     return True
-
-
-class Interrupted(KeyboardInterrupt):
-    """Raised in the main thread when the process gets SIGTERM or SIGHUP.
-
-    A `KeyboardInterrupt`, so the cleanup that Ctrl-C runs also runs for these signals.
-
-    Parameters
-    ----------
-    signum : int
-        The signal received.
-    """
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def interrupts_on_signals() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into `Interrupted` while the block runs.
-
-    Batch schedulers, ``timeout`` and a closed terminal send these; without this, Python
-    dies at once and ``finally`` blocks (which remove temporary files) never run. Does
-    nothing outside the main thread; SIGHUP exists only on POSIX systems.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    names = ("SIGTERM", "SIGHUP")
-    signums = [getattr(signal, n) for n in names if hasattr(signal, n)]
-
-    def handler(signum: int, frame: object) -> None:
-        raise Interrupted(signum)
-
-    previous = {s: signal.signal(s, handler) for s in signums}
-    try:
-        yield
-    finally:
-        for s, old in previous.items():
-            signal.signal(s, old)
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

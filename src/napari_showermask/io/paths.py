@@ -1,0 +1,114 @@
+"""Where outputs go: sidecar and candidate catalog names, and the checks before writing."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from napari_showermask.core.errors import ShowerMaskError, os_reason
+
+__all__ = ["candidates_path", "check_output", "same_file", "sidecar_path"]
+
+
+def _beside(product_path: str | os.PathLike[str], suffix: str) -> Path:
+    from napari_showermask.core.products import stem
+
+    path = Path(product_path)
+    return path.with_name(f"{stem(path)}{suffix}")
+
+
+def sidecar_path(product_path: str | os.PathLike[str]) -> Path:
+    """Return a product's sidecar catalog, ``<dir>/<stem>_showers.ecsv``: the showers to mask.
+
+    Parameters
+    ----------
+    product_path : str or path-like
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    return _beside(product_path, "_showers.ecsv")
+
+
+def candidates_path(product_path: str | os.PathLike[str]) -> Path:
+    """Return a product's detector catalog, ``<dir>/<stem>_candidates.ecsv``.
+
+    Parameters
+    ----------
+    product_path : str or path-like
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    return _beside(product_path, "_candidates.ecsv")
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Tell whether two paths name the same file (symlinks, ``..`` and hard links count).
+
+    Parameters
+    ----------
+    a, b : str or path-like
+
+    Returns
+    -------
+    bool
+    """
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist: compare where they would be
+        return Path(os.path.realpath(a)) == Path(os.path.realpath(b))
+
+
+def check_output(
+    output: str | os.PathLike[str],
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    overwrite: bool = False,
+) -> Path:
+    """Check that a file may be written at ``output``, before any long work starts.
+
+    Parameters
+    ----------
+    output : str or path-like
+    inputs : iterable of str or path-like
+        Files the command reads; the output may be none of them, even with ``overwrite``.
+    overwrite : bool
+        Whether an existing output may be replaced.
+
+    Returns
+    -------
+    pathlib.Path
+        ``output`` as a path.
+
+    Raises
+    ------
+    ShowerMaskError
+        The path is empty or a directory, is one of the inputs, exists (without
+        ``overwrite``), or its directory is missing or not writable.
+    """
+    if not str(output).strip():
+        raise ShowerMaskError("output path is empty; give a file name")
+    output = Path(output)
+    for source in inputs:
+        if same_file(output, source):
+            raise ShowerMaskError(
+                f"{output}: is an input of this command ({source}); choose another output"
+            )
+    if output.is_dir():
+        raise ShowerMaskError(f"{output}: is a directory; give a file name")
+    if (output.exists() or output.is_symlink()) and not overwrite:
+        raise ShowerMaskError(f"{output}: exists (use --overwrite to replace it)")
+    parent = output.parent
+    if not parent.is_dir():
+        raise ShowerMaskError(f"{output}: cannot write (no directory {parent})")
+    try:  # the one reliable test of writability (permissions, read-only mounts, ACLs)
+        fd, probe = tempfile.mkstemp(dir=parent, prefix=".showermask-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ShowerMaskError(f"{output}: cannot write in {parent} ({os_reason(exc)})") from None
+    return output
