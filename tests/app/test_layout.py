@@ -80,7 +80,6 @@ LONG_TODAY = {
     "detect/ellipses.py",
     "detect/statistics.py",
     "fit/ratefit.py",
-    "synthetic/demo.py",
     "viewer/_qt/actions.py",
     "viewer/_qt/ratepanel.py",
     "viewer/session.py",
