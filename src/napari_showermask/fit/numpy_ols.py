@@ -129,7 +129,7 @@ def _median_rate(data: np.ndarray, groupdq: np.ndarray, group_time: float) -> np
         with np.errstate(all="ignore"), np.testing.suppress_warnings() as sup:
             sup.filter(RuntimeWarning)
             median = np.nanmedian(diffs, axis=0)
-    return np.nan_to_num(median, nan=0.0)
+    return np.asarray(np.nan_to_num(median, nan=0.0))
 
 
 def _segment(

@@ -67,7 +67,7 @@ class RatePreview:
 
     def __init__(
         self,
-        product: Product | str | os.PathLike,
+        product: Product | str | os.PathLike[str],
         *,
         gain: float | np.ndarray = DEFAULT_GAIN,
         readnoise: float | np.ndarray = DEFAULT_READNOISE,

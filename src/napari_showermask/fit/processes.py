@@ -26,7 +26,7 @@ def _fit(integration: int, box: Box) -> tuple[Box, tuple[np.ndarray, np.ndarray]
 
 
 def fit_in_processes(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     fit_args: tuple[object, object, str],
     integration: int,
     boxes: Sequence[Box],

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
@@ -290,7 +290,7 @@ class RampFitter:
                 local.append(moved)
         return local
 
-    def _optional(self, extname: str, key: tuple, default: np.ndarray) -> np.ndarray:
+    def _optional(self, extname: str, key: tuple[Any, ...], default: np.ndarray) -> np.ndarray:
         try:
             return self.product.read(extname, key)
         except KeyError:

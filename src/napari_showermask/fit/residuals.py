@@ -197,7 +197,7 @@ def shower_residuals(
     return out
 
 
-def residual_report(path: str | os.PathLike, showers: Sequence[Shower]) -> list[str]:
+def residual_report(path: str | os.PathLike[str], showers: Sequence[Shower]) -> list[str]:
     """Return one line per shower: its residual check on a product (``apply --report``).
 
     Parameters
