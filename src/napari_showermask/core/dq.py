@@ -23,6 +23,8 @@ __all__ = [
     "SATURATED",
     "UNUSABLE",
     "dq_extname",
+    "group_count",
+    "integration_count",
     "mask_flag_names",
 ]
 
@@ -83,3 +85,37 @@ def mask_flag_names(kind: str) -> str:
         shower), ``'DO_NOT_USE|JUMP_DET'`` otherwise.
     """
     return "JUMP_DET" if kind == "ramp" else "DO_NOT_USE|JUMP_DET"
+
+
+def integration_count(kind: str, shape: tuple[int, ...]) -> int:
+    """Return a product's number of integrations from its kind and ``SCI`` shape.
+
+    Parameters
+    ----------
+    kind : {'ramp', 'rateints', 'rate'}
+    shape : tuple of int
+        The shape of ``SCI``.
+
+    Returns
+    -------
+    int
+        ``shape[0]``; 1 for rate products.
+    """
+    return shape[0] if kind != "rate" else 1
+
+
+def group_count(kind: str, shape: tuple[int, ...]) -> int:
+    """Return a product's number of groups per integration from its kind and ``SCI`` shape.
+
+    Parameters
+    ----------
+    kind : {'ramp', 'rateints', 'rate'}
+    shape : tuple of int
+        The shape of ``SCI``.
+
+    Returns
+    -------
+    int
+        ``shape[1]`` for ramps; 1 for rate and rateints products.
+    """
+    return shape[1] if kind == "ramp" else 1

@@ -25,7 +25,13 @@ import numpy as np
 from astropy.io import fits
 from astropy.utils.exceptions import AstropyUserWarning
 
-from napari_showermask.core.dq import DQ_EXTENSION, KIND_BY_MODEL, ProductKind
+from napari_showermask.core.dq import (
+    DQ_EXTENSION,
+    KIND_BY_MODEL,
+    ProductKind,
+    group_count,
+    integration_count,
+)
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.identify import (
     check_complete,
@@ -104,12 +110,12 @@ class Product:
     @property
     def nints(self) -> int:
         """Number of integrations (1 for rate products)."""
-        return self.shape[0] if self.kind != "rate" else 1
+        return integration_count(self.kind, self.shape)
 
     @property
     def ngroups(self) -> int:
         """Number of groups per integration (1 for rate and rateints products)."""
-        return self.shape[1] if self.kind == "ramp" else 1
+        return group_count(self.kind, self.shape)
 
     @property
     def image_shape(self) -> tuple[int, int]:
