@@ -41,7 +41,8 @@ print(f"{{elapsed:.6f}} {{peak:.1f}}")
 
 APPLY_SETUP = """
 from napari_showermask.cli import main
-import napari_showermask.io.catalog, napari_showermask.io.masked
+import napari_showermask as sm  # the same public names in every version
+sm.read_catalog, sm.write_masked
 """
 APPLY = """
 rc = main(["apply", sys.argv[1], "--showers", sys.argv[2], "-o", sys.argv[3]])

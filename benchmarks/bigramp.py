@@ -13,7 +13,7 @@ import numpy as np
 from stdatamodels.jwst import datamodels
 from stdatamodels.jwst.datamodels import dqflags
 
-from napari_showermask.io.catalog import Shower, write_catalog
+from napari_showermask import Shower, write_catalog
 
 SHAPE = (2, 120, 1024, 1032)
 DATA = Path(__file__).resolve().parent / "_data"
