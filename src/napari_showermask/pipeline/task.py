@@ -14,7 +14,6 @@ from pathlib import Path
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.products import open_product
 from napari_showermask.core.shower import Shower
-from napari_showermask.detect.detector import detect_showers
 from napari_showermask.io.catalog import read_catalog, write_catalog
 from napari_showermask.io.masked import write_masked
 from napari_showermask.io.paths import candidates_path, check_output, sidecar_path
@@ -133,6 +132,8 @@ def find_showers(
     -------
     list of Shower
     """
+    from napari_showermask.detect.detector import detect_showers  # scipy, skimage: on use
+
     options: dict[str, object] = {}
     if workers is not None:
         options["workers"] = workers
