@@ -168,7 +168,7 @@ def test_demo_creates_a_missing_directory(tmp_path):
 
 
 def test_apply_many_files_one_error_line_per_bad_file(tmp_path, ramp_file):
-    from test_batch import make_program
+    from support.program import make_program
 
     from napari_showermask.io.masked import default_output
     from napari_showermask.io.paths import sidecar_path
@@ -200,7 +200,7 @@ def test_apply_many_files_one_error_line_per_bad_file(tmp_path, ramp_file):
 
 
 def test_detect_many_files_with_two_jobs_equals_one_by_one(tmp_path):
-    from test_batch import make_program
+    from support.program import make_program
 
     from napari_showermask.io.paths import candidates_path
 
@@ -221,7 +221,7 @@ def test_detect_many_files_with_two_jobs_equals_one_by_one(tmp_path):
 
 
 def test_detect_many_accept_keeps_existing_sidecars(tmp_path):
-    from test_batch import make_program
+    from support.program import make_program
 
     from napari_showermask.io.paths import sidecar_path
 
@@ -261,7 +261,7 @@ def test_one_file_options_with_many_inputs_are_usage_errors(options, reason, ram
 def test_progress_bar_only_on_a_terminal(tmp_path):
     import pty
 
-    from test_batch import make_program
+    from support.program import make_program
 
     inputs, cut = make_program(tmp_path / "program", ramps=2)
     piped = run("apply", *inputs)

@@ -97,3 +97,21 @@ def test_every_module_is_small_and_says_what_it_owns() -> None:
             silent.append(path.relative_to(PACKAGE).as_posix())
     assert silent == []
     assert sorted(set(too_long) - LONG_TODAY) == []
+
+
+def test_no_test_module_imports_another() -> None:
+    tests = PACKAGE.parents[1] / "tests"
+    importing = [
+        path.relative_to(tests).as_posix()
+        for path in tests.rglob("*.py")
+        if any(
+            isinstance(node, ast.ImportFrom | ast.Import)
+            and any(
+                name.startswith("test_")
+                for name in ([node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                + [alias.name for alias in node.names]
+            )
+            for node in ast.walk(ast.parse(path.read_text()))
+        )
+    ]
+    assert importing == []
