@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 from psygnal import Signal
 
+from napari_showermask.core.dq import group_count, integration_count
 from napari_showermask.core.geometry import corners_to_ellipse
 from napari_showermask.core.shower import Shower
 
@@ -107,12 +108,12 @@ class MaskingSession:
     @property
     def nints(self) -> int:
         """Number of integrations (1 for rate)."""
-        return self.shape[0] if self.kind != "rate" else 1
+        return integration_count(self.kind, self.shape)
 
     @property
     def ngroups(self) -> int:
         """Number of groups (1 unless a ramp)."""
-        return self.shape[1] if self.kind == "ramp" else 1
+        return group_count(self.kind, self.shape)
 
     def slice_of(self, point: Sequence[float]) -> tuple[int, int] | None:
         """Return ``(integration, group)`` of a data point, None off the product's slices."""
