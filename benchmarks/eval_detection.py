@@ -65,6 +65,7 @@ from stdatamodels.jwst.datamodels import dqflags  # noqa: E402
 from napari_showermask.core.geometry import ellipse_mask  # noqa: E402
 from napari_showermask.core.products import open_product  # noqa: E402
 from napari_showermask.detect.detector import detect_showers  # noqa: E402
+from napari_showermask.detect.params import DetectionParams  # noqa: E402
 from napari_showermask.io.catalog import Shower  # noqa: E402
 from napari_showermask.synthetic.demo import make_ramp, reference_models  # noqa: E402
 
@@ -238,12 +239,12 @@ def main() -> None:
     )
     parser.add_argument("--verbose", action="store_true", help="list misses and false candidates")
     parser.add_argument(
-        "--tuning", nargs="*", default=[], metavar="NAME=VALUE", help="detect_showers options"
+        "--tuning", nargs="*", default=[], metavar="NAME=VALUE", help="DetectionParams fields"
     )  # fmt: skip
     args = parser.parse_args()
     size = args.size or (128 if args.crowded else 256)
     shape = (args.nints, args.groups, size, size)
-    tuning = {k: float(v) for k, v in (item.split("=", 1) for item in args.tuning)}
+    params = DetectionParams().updated(args.tuning)
     rng = np.random.default_rng(args.seed)
     detectors = _detectors(args)
     names = list(detectors) + ([] if args.no_jump else ["JumpStep"])
@@ -273,7 +274,7 @@ def main() -> None:
         for name, detect in detectors.items():
             with open_product(path) as product:
                 start = time.perf_counter()
-                found[name] = detect(product, **(tuning if name == "showermask" else {}))
+                found[name] = detect(product, params) if name == "showermask" else detect(product)
                 elapsed = time.perf_counter() - start
             masks = [(s.integration, s.group, ellipse_mask(s, shape[-2:])) for s in found[name]]
             candidates[name] = (masks, elapsed)

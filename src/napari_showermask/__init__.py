@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "mask_array": "core.masking",
     "detect_showers": "detect.detector",
     "DetectionCancelled": "detect.detector",
+    "DetectionParams": "detect.params",
     "write_masked": "io.masked",
     "default_output": "io.masked",
     "sidecar_path": "io.paths",
@@ -48,6 +49,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "BatchProgress",
     "DetectionCancelled",
+    "DetectionParams",
     "FileResult",
     "PreviewCancelled",
     "Product",
@@ -93,6 +95,7 @@ if TYPE_CHECKING:
     from napari_showermask.core.products import Product, open_product
     from napari_showermask.core.shower import Shower
     from napari_showermask.detect.detector import DetectionCancelled, detect_showers
+    from napari_showermask.detect.params import DetectionParams
     from napari_showermask.fit.preview import PreviewCancelled, RatePreview
     from napari_showermask.fit.residuals import ShowerResidual, shower_residuals
     from napari_showermask.io.catalog import read_catalog, write_catalog

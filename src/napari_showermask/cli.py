@@ -7,11 +7,14 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from napari_showermask import __version__
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.io.interrupts import interrupts_on_signals
+
+if TYPE_CHECKING:
+    from napari_showermask.detect.params import DetectionParams
 
 __all__ = ["main"]
 
@@ -87,6 +90,14 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write the candidates as the showers to mask: INPUT's sidecar "
         "<stem>_showers.ecsv (replaced only with --overwrite)",
+    )
+    detect.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a detection parameter from its default (repeatable; the names are "
+        "the fields of napari_showermask.DetectionParams, e.g. threshold=12)",
     )
     _add_workers(detect)
     return parser
@@ -174,11 +185,18 @@ def _demo(args: argparse.Namespace) -> Path:
     return path
 
 
+def _params(args: argparse.Namespace) -> DetectionParams:
+    from napari_showermask.detect.params import DetectionParams
+
+    return DetectionParams().updated(args.param)
+
+
 def _detect(args: argparse.Namespace) -> Path:
     from napari_showermask.pipeline.task import detect_file
 
     (args.input,) = args.input
-    written, _ = detect_file(args.input, _output(args), args.accept, args.overwrite)
+    params = _params(args)
+    written, _ = detect_file(args.input, _output(args), args.accept, args.overwrite, None, params)
     return written
 
 
@@ -242,8 +260,10 @@ def _many(args: argparse.Namespace) -> int:
         catalog = {"showers": args.showers, "output": _output(args)}
         results = apply_files(args.input, **catalog, **common, progress=bar)
     else:
-        output = _output(args)
-        results = detect_files(args.input, output, args.accept, **common, progress=bar)
+        output, params = _output(args), _params(args)
+        results = detect_files(
+            args.input, output, args.accept, **common, progress=bar, params=params
+        )
     bar.close()
     return 2 if any(not r.ok for r in results) else 0
 

@@ -33,6 +33,7 @@ from napari_showermask import __version__
 from napari_showermask.core.masking import check_showers, mask_array
 from napari_showermask.core.products import KIND_BY_MODEL, stem
 from napari_showermask.core.shower import Shower
+from napari_showermask.detect.params import DetectionParams
 from napari_showermask.io.catalog import read_catalog
 from napari_showermask.io.history import history_lines
 from napari_showermask.io.paths import sidecar_path
@@ -69,6 +70,7 @@ class ShowerMaskStep(Step):
     spec = """
         showers = string(default=None)  # shower catalog (ECSV or DS9 .reg); default: the input's sidecar <stem>_showers.ecsv
         detect = boolean(default=False)  # with no catalog, detect showers and mask them
+        detect_params = string_list(default=list())  # NAME=VALUE changes of the detection parameters (DetectionParams)
     """  # noqa: E501
 
     def process(self, step_input: Any) -> datamodels.JwstDataModel:
@@ -95,7 +97,7 @@ class ShowerMaskStep(Step):
             log.info("Masking %d shower(s) from %s", len(showers), catalog)
             origin = str(catalog)
         elif self.detect and kind == "ramp":
-            showers = _detect(result, source)
+            showers = _detect(result, source, DetectionParams().updated(self.detect_params))
             log.info("Detected %d shower(s); masking them", len(showers))
             origin = "detection"
         else:
@@ -144,13 +146,15 @@ def _name(model: datamodels.JwstDataModel) -> str:
     return str(model.meta.filename or type(model).__name__)
 
 
-def _detect(model: datamodels.RampModel, source: Path | None) -> list[Shower]:
+def _detect(
+    model: datamodels.RampModel, source: Path | None, params: DetectionParams
+) -> list[Shower]:
     """Detect showers in a ramp: in its file, or in a temporary copy of an in-memory model."""
     from napari_showermask.pipeline.task import find_showers
 
     if source is not None:
-        return find_showers(source)
+        return find_showers(source, params=params)
     with tempfile.TemporaryDirectory(prefix="showermask-") as directory:
         path = Path(directory) / "detect_jump.fits"
         model.save(path)
-        return find_showers(path)
+        return find_showers(path, params=params)

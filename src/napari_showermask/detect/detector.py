@@ -79,21 +79,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
-
-import numpy as np
 
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect import statistics as stats
-from napari_showermask.detect.cusum import Cusum, cusum
-from napari_showermask.detect.ellipses import candidates
-from napari_showermask.detect.segments import segments
-from napari_showermask.detect.sky import glow_reference, rising_reference
+from napari_showermask.detect.params import DetectionParams
+from napari_showermask.detect.search import pooled_sums, search_integration
 from napari_showermask.detect.threads import Run
 
-__all__ = ["DetectionCancelled", "detect_showers"]
+__all__ = ["DetectionCancelled", "DetectionParams", "detect_showers"]
 
 
 class DetectionCancelled(Exception):
@@ -103,47 +98,12 @@ class DetectionCancelled(Exception):
 _KEEP_BYTES = 400_000_000
 
 
-def _candidates(
-    integration: int, maps: Cusum, first_usable: int, tuning: dict[str, Any]
-) -> list[Shower]:
-    """Turn one integration's CUSUM maps into showers, highest score first."""
-    found = segments(
-        maps,
-        tuning["threshold"],
-        tuning["min_area"],
-        tuning["tolerance"],
-        tuning["ratio"],
-        tuning["grow"],
-        tuning["early"],
-        first_usable,
-    )
-    return candidates(integration, list(found), maps.peak.shape, first_usable, tuning)
-
-
 def detect_showers(
     product: Product,
+    params: DetectionParams | None = None,
     *,
     progress: Callable[[float], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
-    scale: float = 2.5,
-    drift: float = 1.0,
-    threshold: float = 15.0,
-    min_area: int = 20,
-    cover: float = 1.15,
-    tolerance: int = 2,
-    early: float = 0.1,
-    footprint: float = 0.1,
-    median_footprint: float = 0.3,
-    level: float = 0.5,
-    ratio: float = 0.5,
-    grow: float = 0.25,
-    reach: float = 4.0,
-    widen: float = 1.3,
-    cap: float = 1.2,
-    brighter: float = 1.0,
-    bright: float = 10.0,
-    deblur: float = 0.5,
-    into: float = 3.0,
     workers: int = 2,
 ) -> list[Shower]:
     """Propose candidate showers in a ramp product.
@@ -152,63 +112,14 @@ def detect_showers(
     ----------
     product : Product
         An open ramp (`napari_showermask.core.products.open_product`).
+    params : DetectionParams, optional
+        The tuning; ``DetectionParams()`` (the tuned defaults) when omitted.
     progress : callable, optional
         Called with the fraction done: 0.0 first, 1.0 last, never decreasing (from the
         worker threads).
     cancelled : callable, optional
         Polled once per plane read; when it returns True the run stops and raises
         `DetectionCancelled`: there is no partial result.
-    scale : float
-        Gaussian matched-filter width in pixels (the scale of a shower's glow).
-    drift : float
-        CUSUM drift, in units of the smoothed significance per group.
-    threshold : float
-        Peak CUSUM a region needs to be proposed; it is grown down to a third of this.
-        The peak of pure noise is about 6.
-    min_area : int
-        Smallest region, in pixels.
-    cover : float
-        Factor applied to the moment ellipse so that it covers the region.
-    tolerance : int
-        Onsets of one shower's pixels spread over up to this many groups; touching regions
-        whose onsets are further apart are different showers (one group less apart from
-        the first usable group: a glow already there has all its onsets on it).
-    early : float
-        Quantile of a shower's pixel onsets taken as its first group (0 is the earliest).
-    footprint : float
-        The ellipse is sized on the pixels whose CUSUM reached this fraction of the
-        shower's 95th percentile (and kept rising after their onset), or
-        ``median_footprint`` times its median if that is lower.
-    median_footprint : float
-        See ``footprint``: a brighter later shower on top of part of an earlier one (one
-        excursion there) raises its 95th percentile.
-    level : float
-        Fraction of ``threshold`` from which a pixel's first CUSUM excursion counts as a
-        shower of its own (one that faded before a later one began there).
-    ratio : float
-        Fraction of ``threshold`` that a piece of a region with an onset of its own needs
-        to be a shower (the region as a whole passed ``threshold``).
-    grow : float
-        Regions are grown down to this fraction of ``threshold`` (hysteresis).
-    reach : float
-        Width, in pixels, of the band of a later, brighter shower's ellipse around an
-        earlier one's that the earlier one grows over (the smoothing spreads a bright
-        later shower over the edge of an earlier one it touches); 0 turns this off.
-    widen : float
-        Most the earlier ellipse is scaled up to cover its pixels and that band.
-    cap : float
-        Most the earlier ellipse's area grows over that band.
-    brighter : float
-        The later shower's score must be at least this many times the earlier one's.
-    bright : float
-        A shower whose score passes ``bright * threshold`` has ``deblur * scale**2``
-        taken off the variance of its footprint along each axis (the smoothing widens a
-        bright glow's footprint most: a thin one would come out far too wide).
-    deblur : float
-        See ``bright``.
-    into : float
-        A later shower, fainter and smaller than an earlier one beside it, sizes its
-        ellipse also on that one's pixels within this many pixels of its own; 0: off.
     workers : int
         Threads; integrations are shared among them (numpy and scipy release the GIL).
 
@@ -227,26 +138,10 @@ def detect_showers(
     """
     if product.kind != "ramp":
         raise ShowerMaskError(f"{product.path}: detection needs a ramp, not a {product.kind}")
+    params = DetectionParams() if params is None else params
     groups = stats.usable_groups(product)
     if len(groups) < 3:
         raise ShowerMaskError(f"{product.path}: fewer than 3 usable groups to detect showers")
-    tuning: dict[str, Any] = {"scale": scale, "drift": drift, "threshold": threshold}
-    tuning |= {"min_area": min_area, "cover": cover, "tolerance": tolerance}
-    tuning |= {
-        "early": early,
-        "footprint": footprint,
-        "level": level,
-        "ratio": ratio,
-        "grow": grow,
-        "reach": reach,
-        "widen": widen,
-        "cap": cap,
-        "brighter": brighter,
-        "median_footprint": median_footprint,
-        "bright": bright,
-        "deblur": deblur,
-        "into": into,
-    }
     nints, bad = product.nints, stats.bad_pixels(product)
     # each integration's own statistics (20 bytes a pixel: sums, lowest run mean and its
     # variance) are kept from the first pass when they fit in _KEEP_BYTES, else read again
@@ -259,6 +154,7 @@ def detect_showers(
     parts: list[stats.Sums] = []
     kept: dict[int, tuple[stats.Sums, stats.Runs]] = {}
     results: list[list[Shower]] = [[] for _ in range(nints)]
+    pooled: stats.Sums | None = None
 
     def pool(share: list[int]) -> None:
         if not keep:
@@ -269,55 +165,15 @@ def detect_showers(
 
     def search(share: list[int]) -> None:
         for i in share:
-            first: list[np.ndarray] | None = [] if nints == 1 else None
-            if keep:
-                own, lowest = kept.pop(i)
-            else:
-                own, lowest = stats.runs(product, i, groups, bad, run.step, first)
-            glow = risen = None
-            if nints == 1:
-                if first:
-                    glow = glow_reference(lowest[0], lowest[1], first[0], scale)
-                    lowered = rising_reference(lowest[0], lowest[1], first[1], scale)
-                    if lowered is not None:
-                        risen = lowered < lowest[0]
-                        lowest = (lowered, lowest[1])
-                reference = stats.single_reference(lowest)
-                del first
-            else:
-                others = (pooled[0] - own[0], pooled[1] - own[1], pooled[2] - own[2])
-                reference = stats.leave_one_out_reference(others, lowest)
-                del others
-            del own, lowest
-            maps = cusum(
-                product,
-                i,
-                groups,
-                bad,
-                reference,
-                scale,
-                drift,
-                threshold * tuning["level"],
-                run.step,
-                glow,
-                tolerance,
-                risen,
-            )
-            del reference, glow, risen
-            results[i] = _candidates(i, maps, groups[0], tuning)
+            own = kept.pop(i) if keep else None
+            results[i] = search_integration(product, i, groups, bad, params, run.step, pooled, own)
 
     if nints > 1:
         run.in_threads(pool, shares)
-        if keep:  # added up once, here, not in every worker
-            shape = product.image_shape
-            pooled = (np.zeros(shape), np.zeros(shape), np.zeros(shape))
-            for own, _ in kept.values():
-                for whole, part in zip(pooled, own, strict=True):
-                    whole += part
-        else:
-            pooled = parts[0]
-            for more in parts[1:]:
-                pooled = (pooled[0] + more[0], pooled[1] + more[1], pooled[2] + more[2])
+        # added up once, here, not in every worker
+        pooled = pooled_sums(
+            [own for own, _ in kept.values()] if keep else parts, product.image_shape
+        )
     parts.clear()
     run.in_threads(search, shares)
     run.progress(1.0)

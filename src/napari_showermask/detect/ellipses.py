@@ -1,4 +1,4 @@
-"""Turn the segments of one integration (`_segmentation`) into candidate showers.
+"""Turn the segments of one integration (`segments`) into candidate showers.
 
 Each segment gives a shower: its first group is an early quantile of its events' onsets
 (masking starts where the glow first appears, never at the median), its ellipse comes from
@@ -14,13 +14,13 @@ to it into its moments (where they overlap, it has no excursion of its own).
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 from scipy import ndimage
 
 from napari_showermask.core.geometry import shower_pixels
 from napari_showermask.core.shower import Shower
+from napari_showermask.detect.params import DetectionParams
 from napari_showermask.detect.segments import Segment
 
 __all__ = ["candidates"]
@@ -46,16 +46,16 @@ def _line_like(segment: Segment, scale: float) -> bool:
     return bool(thin < scale**2 + 1 and long > 16 * thin and long > 100)  # over ~35 pixels
 
 
-def _fit_pixels(segment: Segment, tuning: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+def _fit_pixels(segment: Segment, params: DetectionParams) -> tuple[np.ndarray, np.ndarray]:
     """Return the pixels the ellipse is sized on: those of the glow that persists."""
     # a fraction of the highest rises; or, for pixels whose CUSUM rose mostly after their
     # onset (not a flash), of the median rise, where a brighter later shower on top of
     # part of the shower (the same excursion there) raised the highest
-    keep = segment.rise >= max(tuning["footprint"] * np.percentile(segment.rise, 95), 1e-6)
+    keep = segment.rise >= max(params.footprint * np.percentile(segment.rise, 95), 1e-6)
     rising = segment.rise >= 0.5 * segment.strength
-    keep |= rising & (segment.rise >= tuning["median_footprint"] * np.median(segment.rise))
+    keep |= rising & (segment.rise >= params.median_footprint * np.median(segment.rise))
     rows, cols = segment.rows[keep], segment.cols[keep]
-    if len(rows) < tuning["min_area"]:
+    if len(rows) < params.min_area:
         return segment.rows, segment.cols
     # only patches of at least min_area pixels: a stray pixel would stretch the moments
     top, left = rows.min(), cols.min()
@@ -64,7 +64,7 @@ def _fit_pixels(segment: Segment, tuning: dict[str, Any]) -> tuple[np.ndarray, n
     labels, _ = ndimage.label(image, structure=np.ones((3, 3)))
     sizes = np.bincount(labels.ravel())
     sizes[0] = 0
-    big = sizes[labels[rows - top, cols - left]] >= tuning["min_area"]
+    big = sizes[labels[rows - top, cols - left]] >= params.min_area
     return (rows[big], cols[big]) if big.any() else (rows, cols)
 
 
@@ -122,11 +122,11 @@ def _ellipse(
     return x, y, major, minor, theta
 
 
-def _blur(segment: Segment, tuning: dict[str, Any]) -> float:
+def _blur(segment: Segment, params: DetectionParams) -> float:
     """Return the variance the smoothing added to a bright shower's footprint (else 0)."""
-    if segment.score < tuning["bright"] * tuning["threshold"]:
+    if segment.score < params.bright * params.threshold:
         return 0.0
-    return tuning["deblur"] * tuning["scale"] ** 2
+    return params.deblur * params.scale**2
 
 
 def _claims(showers: list[Shower], segments: list[Segment], shape) -> list[list[np.ndarray]]:
@@ -175,14 +175,14 @@ def _covering(shower: Shower, rows: np.ndarray, cols: np.ndarray, most: float) -
     )
 
 
-def _band(a: int, showers: list[Shower], pixels: list, shape, tuning: dict[str, Any]):
+def _band(a: int, showers: list[Shower], pixels: list, shape, params: DetectionParams):
     """Return shower ``a``'s pixels and the band of brighter later ellipses around them.
 
     Both are flat indices; the band is the pixels of later showers, at least as bright
     (``brighter`` times its score), within ``reach`` pixels of its ellipse.
     """
     earlier, ((r, c), mine) = showers[a], pixels[a]
-    pad = int(math.ceil(tuning["reach"])) + 1
+    pad = int(math.ceil(params.reach)) + 1
     rows = slice(max(r.start - pad, 0), min(r.stop + pad, shape[0]))
     cols = slice(max(c.start - pad, 0), min(c.stop + pad, shape[1]))
     own = np.zeros((rows.stop - rows.start, cols.stop - cols.start), bool)
@@ -193,7 +193,7 @@ def _band(a: int, showers: list[Shower], pixels: list, shape, tuning: dict[str, 
     for b, later in enumerate(showers):
         if pixels[b] is None or later.group <= earlier.group:
             continue
-        if later.extra["score"] < tuning["brighter"] * earlier.extra["score"]:
+        if later.extra["score"] < params.brighter * earlier.extra["score"]:
             continue
         (lr, lc), theirs = pixels[b]
         top, left = max(lr.start, rows.start), max(lc.start, cols.start)
@@ -201,7 +201,7 @@ def _band(a: int, showers: list[Shower], pixels: list, shape, tuning: dict[str, 
         if top >= bottom or left >= right:
             continue
         if near is None:
-            near = ndimage.distance_transform_edt(~own) <= tuning["reach"]
+            near = ndimage.distance_transform_edt(~own) <= params.reach
         part = theirs[top - lr.start : bottom - lr.start, left - lc.start : right - lc.start]
         window = np.s_[
             top - rows.start : bottom - rows.start, left - cols.start : right - cols.start
@@ -215,7 +215,7 @@ def _band(a: int, showers: list[Shower], pixels: list, shape, tuning: dict[str, 
     return flat(own), flat(band)
 
 
-def _edges(showers: list[Shower], shape, tuning: dict[str, Any]) -> list[Shower]:
+def _edges(showers: list[Shower], shape, params: DetectionParams) -> list[Shower]:
     """Widen each shower over the band of brighter later ellipses around it (`_band`).
 
     The smoothing spreads a bright later shower over the edge of an earlier, fainter one
@@ -229,15 +229,15 @@ def _edges(showers: list[Shower], shape, tuning: dict[str, Any]) -> list[Shower]
     for a, earlier in enumerate(showers):
         if pixels[a] is None:
             continue
-        own, band = _band(a, showers, pixels, shape, tuning)
+        own, band = _band(a, showers, pixels, shape, params)
         if not band.size:
             continue
         ys, xs = np.unravel_index(np.concatenate([own, band]), shape)
         x, y, major, minor, theta = _ellipse(ys, xs, 1.0)
         grown = earlier.moved(x=x, y=y, semi_major=major, semi_minor=minor, theta=theta)
-        grown = _covering(grown, ys, xs, tuning["widen"])
+        grown = _covering(grown, ys, xs, params.widen)
         ratio = grown.semi_major * grown.semi_minor / (earlier.semi_major * earlier.semi_minor)
-        shrink = math.sqrt(min(tuning["cap"] / ratio, 1.0))
+        shrink = math.sqrt(min(params.cap / ratio, 1.0))
         out[a] = grown.moved(
             semi_major=grown.semi_major * shrink, semi_minor=grown.semi_minor * shrink
         )
@@ -249,7 +249,7 @@ def candidates(
     segments: list[Segment],
     shape: tuple[int, int],
     first_usable: int,
-    tuning: dict[str, Any],
+    params: DetectionParams,
 ) -> list[Shower]:
     """Make the candidate showers of one integration's segments, highest score first.
 
@@ -260,30 +260,28 @@ def candidates(
     shape : tuple of int
         ``(ny, nx)``.
     first_usable : int
-        First usable difference frame (`_difference_stats.usable_groups`).
-    tuning : dict
-        ``scale``, ``min_area``, ``cover``, ``early``, ``footprint``, ``reach``,
-        ``widen``, ``cap``, ``brighter`` and ``into`` of `detection.detect_showers`.
+        First usable difference frame (`statistics.usable_groups`).
+    params : DetectionParams
 
     Returns
     -------
     list of Shower
     """
-    kept = [s for s in segments if not _line_like(s, tuning["scale"])]
-    fits = [_fit_pixels(s, tuning) for s in kept]
+    kept = [s for s in segments if not _line_like(s, params.scale)]
+    fits = [_fit_pixels(s, params) for s in kept]
     groups = [_first_group(segment, first_usable) for segment in kept]
     showers = [
         Shower(
             integration,
             group,
-            *_ellipse(rows, cols, tuning["cover"], _blur(segment, tuning)),
+            *_ellipse(rows, cols, params.cover, _blur(segment, params)),
             extra={"score": round(float(segment.score), 2), "source": "detect"},
         )
         for segment, group, (rows, cols) in zip(kept, groups, fits, strict=True)
     ]
     grown = fits
-    if tuning.get("into", 0.0) > 0:
-        grown = _into_earlier(kept, fits, groups, shape, tuning["into"], tuning["tolerance"])
+    if params.into > 0:
+        grown = _into_earlier(kept, fits, groups, shape, params.into, params.tolerance)
     # earlier showers widen over what the later ones cover as first found
     for k, claimed in enumerate(_claims(showers, kept, shape)):
         flat = np.concatenate(claimed) if claimed else np.zeros(0, np.int64)
@@ -291,13 +289,13 @@ def candidates(
         if flat.size:
             more_rows, more_cols = np.unravel_index(flat, shape)
             rows, cols = np.concatenate([rows, more_rows]), np.concatenate([cols, more_cols])
-            ellipse = _ellipse(rows, cols, tuning["cover"])
+            ellipse = _ellipse(rows, cols, params.cover)
         elif grown[k] is not fits[k]:
-            ellipse = _ellipse(rows, cols, tuning["cover"], _blur(kept[k], tuning))
+            ellipse = _ellipse(rows, cols, params.cover, _blur(kept[k], params))
         else:
             continue
         x, y, major, minor, theta = ellipse
         showers[k] = showers[k].moved(x=x, y=y, semi_major=major, semi_minor=minor, theta=theta)
-    if tuning.get("reach", 0.0) > 0:
-        showers = _edges(showers, shape, tuning)
+    if params.reach > 0:
+        showers = _edges(showers, shape, params)
     return sorted(showers, key=lambda s: -s.extra["score"])

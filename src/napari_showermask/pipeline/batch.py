@@ -19,7 +19,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.pipeline.pool import (
@@ -29,6 +29,9 @@ from napari_showermask.pipeline.pool import (
     on_cluster,
 )
 from napari_showermask.pipeline.results import BatchProgress, FileResult
+
+if TYPE_CHECKING:
+    from napari_showermask.detect.params import DetectionParams
 
 __all__ = ["BatchProgress", "FileResult", "apply_files", "default_jobs", "detect_files"]
 
@@ -107,6 +110,7 @@ def detect_files(
     client: Any = None,
     progress: Progress | None = None,
     threads: int | None = None,
+    params: DetectionParams | None = None,
 ) -> list[FileResult]:
     """Detect showers in each ramp and write its catalog.
 
@@ -126,6 +130,8 @@ def detect_files(
     threads : int, optional
         Threads of `napari_showermask.detect.detector.detect_showers` within one file (default:
         the cores shared among the local jobs; 1 on a cluster).
+    params : DetectionParams, optional
+        The detector's tuning; its defaults when omitted.
 
     Returns
     -------
@@ -141,7 +147,7 @@ def detect_files(
     jobs = _jobs(jobs, len(paths))
     if threads is None:
         threads = 1 if client is not None else max(1, default_jobs() // jobs)
-    one = [(p, _path(output, client), accept, overwrite, threads) for p in paths]
+    one = [(p, _path(output, client), accept, overwrite, threads, params) for p in paths]
     return _run(_detect_one, one, jobs, client, progress)
 
 
@@ -198,14 +204,19 @@ def _apply_one(
 
 
 def _detect_one(
-    path: Path, output: Path | None, accept: bool, overwrite: bool, threads: int
+    path: Path,
+    output: Path | None,
+    accept: bool,
+    overwrite: bool,
+    threads: int,
+    params: DetectionParams | None = None,
 ) -> FileResult:
     """Detect showers in one file and write its catalog (the task run by a worker)."""
     from napari_showermask.pipeline.task import detect_file
 
     exit_if_stopping()
     try:
-        written, count = detect_file(path, output, accept, overwrite, workers=threads)
+        written, count = detect_file(path, output, accept, overwrite, threads, params)
     except Exception as exc:  # one line per bad file; the batch goes on
         return _failed(path, exc)
     except KeyboardInterrupt as exc:  # its partial output is already removed

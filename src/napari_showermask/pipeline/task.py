@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.products import open_product
@@ -17,6 +18,9 @@ from napari_showermask.core.shower import Shower
 from napari_showermask.io.catalog import read_catalog, write_catalog
 from napari_showermask.io.masked import write_masked
 from napari_showermask.io.paths import candidates_path, check_output, sidecar_path
+
+if TYPE_CHECKING:
+    from napari_showermask.detect.params import DetectionParams
 
 __all__ = ["apply_file", "catalog_of", "detect_file", "error_line", "find_showers", "showers_of"]
 
@@ -114,6 +118,7 @@ def find_showers(
     workers: int | None = None,
     progress: Callable[[float], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    params: DetectionParams | None = None,
 ) -> list[Shower]:
     """Detect candidate showers in a ramp product.
 
@@ -127,6 +132,8 @@ def find_showers(
         Called with the fraction done.
     cancelled : callable, optional
         Returns True to stop (`napari_showermask.DetectionCancelled` is raised).
+    params : DetectionParams, optional
+        The detector's tuning; its defaults when omitted.
 
     Returns
     -------
@@ -134,15 +141,9 @@ def find_showers(
     """
     from napari_showermask.detect.detector import detect_showers  # scipy, skimage: on use
 
-    options: dict[str, object] = {}
-    if workers is not None:
-        options["workers"] = workers
-    if progress is not None:
-        options["progress"] = progress
-    if cancelled is not None:
-        options["cancelled"] = cancelled
+    threads = {} if workers is None else {"workers": workers}
     with open_product(path) as product:
-        return detect_showers(product, **options)  # type: ignore[arg-type]
+        return detect_showers(product, params, progress=progress, cancelled=cancelled, **threads)
 
 
 def detect_file(
@@ -151,6 +152,7 @@ def detect_file(
     accept: bool = False,
     overwrite: bool = False,
     workers: int | None = None,
+    params: DetectionParams | None = None,
 ) -> tuple[Path, int]:
     """Detect a ramp's showers and write their catalog.
 
@@ -167,6 +169,8 @@ def detect_file(
         Replace an existing catalog.
     workers : int, optional
         Threads of the detector.
+    params : DetectionParams, optional
+        The detector's tuning; its defaults when omitted.
 
     Returns
     -------
@@ -176,7 +180,7 @@ def detect_file(
     if output is None:
         output = sidecar_path(path) if accept else candidates_path(path)
     check_output(output, [path], overwrite)  # before the long work
-    showers = find_showers(path, workers=workers)
+    showers = find_showers(path, workers=workers, params=params)
     written = write_catalog(showers, output, overwrite=overwrite, inputs=[path])
     return written, len(showers)
 

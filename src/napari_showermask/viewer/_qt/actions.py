@@ -14,11 +14,12 @@ from qtpy.QtWidgets import QApplication, QFileDialog
 
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.masking import check_showers
-from napari_showermask.core.products import open_product
-from napari_showermask.detect.detector import DetectionCancelled, detect_showers
+from napari_showermask.detect.detector import DetectionCancelled
+from napari_showermask.detect.params import DetectionParams
 from napari_showermask.io.catalog import read_catalog, write_catalog
 from napari_showermask.io.masked import default_output, write_masked
 from napari_showermask.io.paths import check_output, sidecar_path
+from napari_showermask.pipeline.task import find_showers
 from napari_showermask.viewer._qt.exposures import products_in
 from napari_showermask.viewer._qt.jobs import start_job
 from napari_showermask.viewer._qt.store import record_masked
@@ -32,13 +33,17 @@ CATALOG_FILTER = "Shower catalogs (*.ecsv *.reg)"
 FITS_FILTER = "FITS (*.fits *.fit *.fits.gz)"
 
 
-def _detect(path: Path, progress: Callable[[float], None], cancelled: Callable[[], bool]) -> Any:
+def _detect(
+    path: Path,
+    progress: Callable[[float], None],
+    cancelled: Callable[[], bool],
+    params: DetectionParams | None = None,
+) -> Any:
     """Run the detector on its own handle of the file; None when cancelled."""
-    with open_product(path) as product:
-        try:
-            return detect_showers(product, progress=progress, cancelled=cancelled)
-        except DetectionCancelled:
-            return None
+    try:
+        return find_showers(path, progress=progress, cancelled=cancelled, params=params)
+    except DetectionCancelled:
+        return None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -56,6 +61,7 @@ class FileActions:
 
     def __init__(self, widget: ShowerMaskingWidget) -> None:
         self.widget = widget
+        self.detection_params = DetectionParams()  # the tuning Find uses
         self.save_button = PushButton(text="Save Masked File")
         self.save_catalog_button = PushButton(text="Save Catalog...")
         self.load_catalog_button = PushButton(text="Load Catalog...")
@@ -263,7 +269,8 @@ class FileActions:
             return widget.detect_worker
         widget._stop.clear()
         worker = start_job(
-            _detect, session.path, cancelled=widget._stop.is_set, desc="Finding showers",
+            _detect, session.path, params=self.detection_params, cancelled=widget._stop.is_set,
+            desc="Finding showers",
             returned=lambda showers: self._detected(session, showers),
         )  # fmt: skip
         worker.finished.connect(self._detect_finished)
