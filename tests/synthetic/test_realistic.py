@@ -90,6 +90,23 @@ def test_glows_from_the_idle_time_and_earlier_integrations_are_there_at_group_0(
     assert any(a.affected.any() for a in kinds["idle"] + kinds["carried"])
 
 
+def test_every_shower_appears_from_the_integration_it_begins_in_on():
+    shape = (3, 10, 64, 64)
+    model, truth = make_realistic(shape, seed=11, rate_factor=200)
+    seen = {(a.shower, a.integration) for a in truth.appearances}
+    period = (shape[1] + 1) * GROUP_TIME
+    begun = 0
+    for k, shower in enumerate(truth.showers):
+        if shower.onset_time < 0 or not any(s == k for s, _ in seen):
+            continue  # from the idle time, or never reaching the scene
+        first = int(shower.onset_time // period)
+        if shower.onset_time - first * period >= shape[1] * GROUP_TIME:
+            first += 1  # during a reset: glowing at the next integration's group 0
+        assert {(k, i) for i in range(first, shape[0])} <= seen
+        begun += first > 0
+    assert begun >= 3
+
+
 def test_saturating_stars_are_flagged_from_the_group_they_saturate_wings_later():
     model, truth = make_realistic((1, 40, 96, 96), seed=5)
     stars = [s for s in truth.sources if s.kind == "saturating star"]

@@ -59,7 +59,7 @@ def _parts(showers: list[ShowerDraw], shape: tuple[int, int, int, int]) -> list[
             reset = reset_time(i, ngroups)
             reads = reset + GROUP_TIME * np.arange(1, ngroups + 1)
             if t0 >= reads[-1]:
-                break
+                continue  # begins in a later integration
             start = max(reset, t0)
             glow = np.array([shower.charge(start - t0, r - t0) for r in reads])
             flash = np.where((reads > t0) & (t0 >= reset), shower.flash_charge, 0.0)
