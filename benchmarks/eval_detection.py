@@ -40,9 +40,14 @@ least ``--jump-min-area`` pixels (or a quarter) of it, so that a cosmic ray insi
 not count. ``--jump-max-amplitude`` sets JumpStep's ``max_shower_amplitude`` (the cap
 above which it reverts its shower flags; jwst's default is 4).
 
+With ``--realistic``, realistic MIRI exposures instead, judged by the rate bias the masking
+leaves (`eval_realistic`): ``--seeds`` (default the held-out seeds 101-110, never used for
+tuning; tune on 1-5), ``--json PATH``, ``--no-jump``, ``--tuning``.
+
 Usage: python benchmarks/eval_detection.py [--crowded] [--ramps 20] [--nints 2] [--size N]
 [--groups 30] [--seed 2026] [--min-iou 0.3] [--jump-max-amplitude 4] [--no-jump]
 [--baseline MODULE ...] [--verbose] [--tuning threshold=15 ...]
+       python benchmarks/eval_detection.py --realistic [--seeds 101-110] [--json PATH] [--no-jump]
 """
 
 from __future__ import annotations
@@ -241,7 +246,26 @@ def main() -> None:
     parser.add_argument(
         "--tuning", nargs="*", default=[], metavar="NAME=VALUE", help="DetectionParams fields"
     )  # fmt: skip
+    parser.add_argument(
+        "--realistic", action="store_true", help="realistic MIRI exposures (eval_realistic)"
+    )
+    parser.add_argument(
+        "--seeds",
+        default="101-110",
+        help="realistic: seeds, e.g. 1-5 (tuning) or 101-110 (held out, the default)",
+    )
+    parser.add_argument("--json", type=Path, help="realistic: write the figures here")
     args = parser.parse_args()
+    if args.realistic:
+        import eval_realistic
+
+        eval_realistic.run(
+            eval_realistic.parse_seeds(args.seeds),
+            jump=not args.no_jump,
+            json_path=args.json,
+            params=DetectionParams().updated(args.tuning) if args.tuning else None,
+        )
+        return
     size = args.size or (128 if args.crowded else 256)
     shape = (args.nints, args.groups, size, size)
     params = DetectionParams().updated(args.tuning)
