@@ -255,3 +255,19 @@ def test_the_blocks_fit_by_default_with_or_without_stcal(fitted, monkeypatch):
         without = preview.after(0, truth.showers), preview.before_error(0)
     for ours, theirs in zip(with_stcal, without, strict=True):
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-5)
+
+
+def test_error_images_are_fitted_when_asked_and_then_kept_up_to_date(fitted):
+    path, truth, _, _ = fitted
+    bright, _, faint = truth.showers
+    with RatePreview(path) as lazy, RatePreview(path) as eager:
+        eager.before_error(0)  # asked from the start: every refit fits errors too
+        for showers in ([bright], [bright, faint], [faint]):
+            np.testing.assert_array_equal(lazy.after(0, showers), eager.after(0, showers))
+        for showers in ([faint], [bright, faint], []):  # asked late, then kept up to date
+            np.testing.assert_allclose(
+                lazy.after_error(0, showers), eager.after_error(0, showers), rtol=1e-5
+            )
+        inside = ellipse_mask(faint, SHAPE[-2:])
+        with_faint = lazy.after_error(0, [faint])
+        assert np.all(with_faint[inside] > lazy.before_error(0)[inside])  # fewer groups

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 
+from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.products import Product, is_gzip
 
 __all__ = ["BandReader"]
@@ -16,9 +19,9 @@ class BandReader:
 
     astropy's ``section`` reads such a box one row of one group at a time (tens of
     thousands of reads for a shower's box); here each group's band of rows is one read, of
-    which only the box's columns are kept. Whole-row blocks (contiguous already), other
-    extensions, gzipped files and tile-compressed or scaled data go through
-    `Product.read`.
+    which only the box's columns are kept (whole rows are read straight into the result,
+    byte-swapped in place). Other extensions, gzipped files and tile-compressed or scaled
+    data go through `Product.read`. Every array returned is the caller's own.
 
     Parameters
     ----------
@@ -53,18 +56,33 @@ class BandReader:
         -------
         numpy.ndarray
         """
-        full_rows = key[-1] == slice(0, self.product.image_shape[1])
-        if extname not in self.layout or full_rows or len(key) != 4:
+        if extname not in self.layout or len(key) != 4:
             return self.product.read(extname, key)
         dtype, offset, shape = self.layout[extname]
         integration, groups, rows, cols = key
         ngroups, ny, nx = shape[1:]
+        full_rows = cols == slice(0, nx)
         group_range = range(ngroups)[groups]
         out = np.empty((len(group_range), rows.stop - rows.start, cols.stop - cols.start), dtype)
-        with open(self.product.path, "rb") as stream:
+        with open(self.product.path, "rb", buffering=0) as stream:
             for n, g in enumerate(group_range):
                 start = ((integration * ngroups + g) * ny + rows.start) * nx
                 stream.seek(offset + start * out.itemsize)
+                if full_rows:  # one contiguous band: read in place
+                    _read_into(stream, out[n], self.product.path)
+                    continue
                 band = np.fromfile(stream, dtype, (rows.stop - rows.start) * nx)
                 out[n] = band.reshape(-1, nx)[:, cols]
-        return out.astype(out.dtype.newbyteorder("="), copy=False)
+        if not out.dtype.isnative:
+            out.byteswap(inplace=True)
+        return out.view(out.dtype.newbyteorder("="))
+
+
+def _read_into(stream: io.RawIOBase, target: np.ndarray, path: object) -> None:
+    """Fill a contiguous array from the stream's position (short reads continue)."""
+    view = target.reshape(-1).view(np.uint8).data
+    while view.nbytes:
+        count = stream.readinto(view)
+        if not count:
+            raise ShowerMaskError(f"{path}: the file ends inside its data")
+        view = view[count:]

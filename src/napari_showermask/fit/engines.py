@@ -28,7 +28,7 @@ from stdatamodels.jwst.datamodels import dqflags
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.products import Product
 from napari_showermask.fit.numpy_ols import RampFit, ols_fit
-from napari_showermask.fit.olsblock import RestFitter, fit_block
+from napari_showermask.fit.olsblock import fit_block
 
 __all__ = [
     "DEFAULT_GAIN",
@@ -143,9 +143,25 @@ def fit_integration(
     elif engine == "numpy":
         fit = ols_fit(data, gdq, pdq, rn_e, gain1d, timing.group_time)
     else:
-        rest: RestFitter = partial(_stcal_fit, timing=timing) if stcal_available() else ols_fit
+        rest = partial(_stcal_or_numpy, timing=timing)
         fit = fit_block(data, gdq, pdq, rn_e, gain1d, timing.group_time, errors=errors, rest=rest)
     return RampFit(*(np.asarray(a, np.float32).reshape(shape) for a in fit))
+
+
+def _stcal_or_numpy(
+    data: np.ndarray,
+    groupdq: np.ndarray,
+    pixeldq: np.ndarray,
+    rnoise: np.ndarray,
+    gain: np.ndarray,
+    group_time: float,
+    *,
+    timing: RampTiming,
+) -> RampFit:
+    """Fit with stcal when it is installed, else in numpy (stcal is imported only now)."""
+    if stcal_available():
+        return _stcal_fit(data, groupdq, pixeldq, rnoise, gain, group_time, timing=timing)
+    return ols_fit(data, groupdq, pixeldq, rnoise, gain, group_time)
 
 
 def _stcal_fit(

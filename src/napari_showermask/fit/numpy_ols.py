@@ -36,12 +36,20 @@ from napari_showermask.core.dq import JUMP_DET as _JUMP
 from napari_showermask.core.dq import PERSISTENCE as _PERS
 from napari_showermask.core.dq import SATURATED as _SAT
 
-__all__ = ["RampFit", "combine", "invalid_pixels", "median_rate", "ols_fit", "snr_power_index"]
+__all__ = [
+    "LARGE_VARIANCE",
+    "RampFit",
+    "combine",
+    "invalid_pixels",
+    "median_rate",
+    "ols_fit",
+    "snr_power_index",
+]
 
 #: stcal's signal-to-noise steps and the weighting power above each
 SNR_STEPS = np.array([5.0, 10.0, 20.0, 50.0, 100.0])
 POWERS = (0.0, 0.4, 1.0, 3.0, 6.0, 10.0)
-_LARGE_VARIANCE = 1e6  # stcal's LARGE_VARIANCE_THRESHOLD: larger variances become 0
+LARGE_VARIANCE = 1e6  # stcal's LARGE_VARIANCE_THRESHOLD: larger variances become 0
 NOT_PERSISTENCE = np.uint8(~_PERS & 0xFF)
 
 
@@ -142,9 +150,9 @@ def combine(
         var_p = np.where(inv_p > 0, 1.0 / inv_p, 0.0)
         var_r = np.where(inv_r > 0, 1.0 / inv_r, 0.0)
         var_e = np.where(inv_e > 0, 1.0 / inv_e, 0.0)
-    var_p[var_p >= _LARGE_VARIANCE] = 0.0
-    var_r[var_r >= _LARGE_VARIANCE] = 0.0
-    err = np.where(var_e > _LARGE_VARIANCE, 0.0, np.sqrt(var_e))
+    var_p[var_p >= LARGE_VARIANCE] = 0.0
+    var_r[var_r >= LARGE_VARIANCE] = 0.0
+    err = np.where(var_e > LARGE_VARIANCE, 0.0, np.sqrt(var_e))
     return RampFit(*(np.asarray(a, np.float32) for a in (numerator * var_r, var_p, var_r, err)))
 
 

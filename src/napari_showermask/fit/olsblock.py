@@ -28,6 +28,7 @@ from stdatamodels.jwst.datamodels import dqflags
 
 from napari_showermask.core.dq import DO_NOT_USE, JUMP_DET, SATURATED
 from napari_showermask.fit.numpy_ols import (
+    LARGE_VARIANCE,
     NOT_PERSISTENCE,
     POWERS,
     RampFit,
@@ -103,8 +104,7 @@ def fit_block(
     var_p, var_r = segment_variances(
         np.full(clean.size, ngroups), rn[clean], g[clean], median, group_time
     )
-    used = np.ones(clean.size, bool)
-    _put(out, clean, combine([(slope[finite], var_p, var_r, used)], (clean.size,)))
+    _put(out, clean, _one_segment(slope[finite], var_p, var_r))
     others = np.ones(npix, bool)
     others[clean] = False
     rare = _fit_layouts(
@@ -129,6 +129,18 @@ def fit_block(
     return out
 
 
+def _one_segment(slope: np.ndarray, var_p: np.ndarray, var_r: np.ndarray) -> RampFit:
+    """`combine` for pixels of one segment each, in fewer passes over them."""
+    large = var_r >= LARGE_VARIANCE
+    var_e = var_p + var_r
+    return RampFit(
+        np.where(large, 0.0, slope).astype(np.float32),
+        np.where(var_p >= LARGE_VARIANCE, 0.0, var_p).astype(np.float32),
+        np.where(large, 0.0, var_r).astype(np.float32),
+        np.where(var_e > LARGE_VARIANCE, 0.0, np.sqrt(var_e)).astype(np.float32),
+    )
+
+
 def _put(out: RampFit, where: np.ndarray, fit: RampFit) -> None:
     for target, values in zip(out, fit, strict=True):
         target[where] = values
@@ -140,6 +152,7 @@ def _coefficients(n: int) -> np.ndarray:
 
     The weights are stcal's ``|(k - mid) / mid| ** P`` (in float32, as its ``powf``; the
     ``1 / rn**2`` factor cancels), so ``row @ y`` is the weighted least-squares slope.
+    They are symmetric about ``mid``, so each row is antisymmetric (made exactly so).
     """
     k = np.arange(n, dtype=np.float64)
     mid = (n - 1) / 2.0
@@ -149,30 +162,42 @@ def _coefficients(n: int) -> np.ndarray:
         w = w.astype(np.float64)
         centred = k - (w * k).sum() / w.sum()
         rows.append(w * centred / (w * centred * centred).sum())
-    return np.array(rows)
+    rows_array = np.array(rows)
+    return np.asarray((rows_array - rows_array[:, ::-1]) / 2.0)
 
 
 def _full_ramp_slopes(
     data: np.ndarray, pixels: np.ndarray, rn: np.ndarray, g: np.ndarray
 ) -> np.ndarray:
-    """DN per group of the one full segment of ``pixels`` (NaN where a sample is not finite)."""
+    """DN per group of the one full segment of ``pixels`` (NaN where a sample is not finite).
+
+    The weights are symmetric about the middle group, so a slope is a weighted sum of the
+    differences ``y[n-1-k] - y[k]`` (half the samples, small numbers that float32 holds
+    exactly). Tiles of 512 columns stay in cache while those differences are multiplied by
+    the coefficients of all six powers, of which each pixel takes its own; products that
+    small also keep OpenBLAS on one thread (its threads cost more than they save here).
+    """
     ngroups = data.shape[0]
-    signal = np.asarray(data[-1, pixels].astype(np.float64) - data[0, pixels])
+    rn, g = rn[pixels], g[pixels]
+    if pixels.size <= data.shape[1] // 4:  # few: gathered first
+        data, pixels = data[:, pixels], np.arange(pixels.size)
+    signal = np.asarray(data[-1].astype(np.float64) - data[0])
     if ngroups == 2:
-        return signal
-    power = snr_power_index(signal, rn[pixels], g[pixels])
-    coefficients = _coefficients(ngroups).astype(np.float32)
-    dense = pixels.size > data.shape[1] // 4  # a product over the whole block is cheaper
-    ramps = data if dense else data[:, pixels]
-    centred = ramps - ramps[0]  # float32 sums of small numbers: ~1e-7 of the signal
-    slope = np.empty(pixels.size)
-    for p in np.unique(power):
-        chosen = power == p
-        if dense:
-            slope[chosen] = (coefficients[p] @ centred)[pixels[chosen]]
-        else:
-            slope[chosen] = coefficients[p] @ centred[:, chosen]
-    return slope
+        return np.asarray(signal[pixels])
+    powers = np.zeros(data.shape[1], np.intp)
+    powers[pixels] = snr_power_index(signal[pixels], rn, g)
+    half = ngroups // 2
+    folded = _coefficients(ngroups)[:, ::-1][:, :half].astype(np.float32)
+    slope = np.empty(data.shape[1])
+    width = 512
+    buffer = np.empty((half, min(width, data.shape[1])), np.float32)
+    for start in range(0, data.shape[1], width):
+        tile = data[:, start : start + width]
+        differences = np.subtract(tile[::-1][:half], tile[:half], out=buffer[:, : tile.shape[1]])
+        by_power = folded @ differences
+        chosen = powers[start : start + width]
+        slope[start : start + width] = np.take_along_axis(by_power, chosen[None], 0)[0]
+    return np.asarray(slope[pixels])
 
 
 def _clean_median(data: np.ndarray, pixels: np.ndarray, group_time: float) -> np.ndarray:

@@ -4,7 +4,8 @@
 is (``before``) and what it will be once the marked showers are masked (``after``),
 without writing anything: the showers are applied in memory on a copy of the DQ box they
 touch (`napari_showermask.fit.ratefit.RampFitter`), and when they change only the pixels whose
-first masked group changed are refitted, from the groups before it. Qt-free and
+first masked group changed are refitted, from the groups before it. Error images are
+computed only when asked for (their Poisson part costs more than the rates). Qt-free and
 thread-safe: a GUI calls it from a worker with ``progress`` and ``cancel`` callbacks.
 """
 
@@ -87,12 +88,12 @@ class RatePreview:
         self.workers = max(1, int(workers))
         self._fit_args = (gain, readnoise, self.fitter.engine)
         self._lock = threading.RLock()
-        self._before: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-        self._after: dict[int, tuple[frozenset[Shower], np.ndarray, np.ndarray]] = {}
+        self._before: dict[int, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._after: dict[int, tuple[frozenset[Shower], np.ndarray, np.ndarray | None]] = {}
 
     @property
     def engine(self) -> str:
-        """``'stcal'`` or ``'numpy'``: the fitter in use."""
+        """``'blocks'``, ``'stcal'`` or ``'numpy'``: the fitter in use."""
         return str(self.fitter.engine)
 
     def before(
@@ -118,8 +119,13 @@ class RatePreview:
         return self._before_fit(integration, progress, cancel)[0].copy()
 
     def before_error(self, integration: int) -> np.ndarray:
-        """Return the 1-sigma error of `before` (DN/s; NaN for rate products without ERR)."""
-        return self._before_fit(integration)[1].copy()
+        """Return the 1-sigma error of `before` (DN/s; NaN for rate products without ERR).
+
+        The first call for a ramp's integration fits it again, with its Poisson variance.
+        """
+        err = self._before_fit(integration, errors=True)[1]
+        assert err is not None
+        return err.copy()
 
     def after(
         self,
@@ -138,10 +144,26 @@ class RatePreview:
             return self._after[integration][1].copy()
 
     def after_error(self, integration: int, showers: Iterable[Shower]) -> np.ndarray:
-        """Return the 1-sigma error of `after` (DN/s, a copy)."""
+        """Return the 1-sigma error of `after` (DN/s, a copy).
+
+        The first call for an integration fits the pixels under its showers again, with
+        their Poisson variance; later refits keep the error image up to date.
+        """
         self.refit(integration, showers)
         with self._lock:
-            return self._after[integration][2].copy()
+            shown, image, image_err = self._after[integration]
+            if image_err is None:
+                err = self._before_fit(integration, errors=True)[1]
+                assert err is not None
+                image_err, done = err.copy(), np.zeros(err.shape, bool)
+                for box in [found[0] for s in shown if (found := shower_pixels(s, err.shape))]:
+                    fit = (self._onsets(integration, box, shown) != _NONE) & ~done[box]
+                    if fit.any():
+                        fitted = self.fitter.fit_box(integration, box, shown, where=fit)[1]
+                        image_err[box][fit] = fitted[fit]
+                    done[box] |= fit
+                self._after[integration] = (shown, image, image_err)
+            return image_err.copy()
 
     def refit(
         self,
@@ -169,9 +191,11 @@ class RatePreview:
             new = frozenset(self._own_showers(integration, showers))
             if integration in self._after:
                 old, image, image_err = self._after[integration]
-                image, image_err = image.copy(), image_err.copy()
+                image = image.copy()
             else:
-                old, image, image_err = frozenset(), rate.copy(), err.copy()
+                old, image, image_err = frozenset(), rate.copy(), err
+            errors = err is not None and image_err is not None  # kept up to date once asked
+            image_err = image_err.copy() if errors and image_err is not None else None
             boxes = [found[0] for s in old ^ new if (found := shower_pixels(s, rate.shape))]
             done = np.zeros(rate.shape, bool)
             for n, box in enumerate(boxes):
@@ -181,11 +205,15 @@ class RatePreview:
                 # a pixel's after-rate depends only on its first masked group
                 moved = (onset != self._onsets(integration, box, old)) & ~done[box]
                 back = moved & (onset == _NONE)  # no shower left there: the file's rate
-                image[box][back], image_err[box][back] = rate[box][back], err[box][back]
+                image[box][back] = rate[box][back]
                 fit = moved & (onset != _NONE)
                 if fit.any():
-                    fitted = self.fitter.fit_box(integration, box, new, where=fit)
-                    image[box][fit], image_err[box][fit] = fitted[0][fit], fitted[1][fit]
+                    fitted = self.fitter.fit_box(integration, box, new, where=fit, errors=errors)
+                    image[box][fit] = fitted[0][fit]
+                if image_err is not None and err is not None:
+                    image_err[box][back] = err[box][back]
+                    if fit.any():
+                        image_err[box][fit] = fitted[1][fit]
                 done[box] |= moved
                 if progress is not None:
                     progress(n + 1, len(boxes))
@@ -234,11 +262,18 @@ class RatePreview:
         self.close()
 
     def _before_fit(
-        self, integration: int, progress: Progress | None = None, cancel: Cancel | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+        self,
+        integration: int,
+        progress: Progress | None = None,
+        cancel: Cancel | None = None,
+        errors: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return the file's rate, and its error once asked for (free for rate products)."""
         self.fitter.check(integration)
         with self._lock:
-            if integration not in self._before:
+            known = self._before.get(integration)
+            if known is None or (errors and known[1] is None):
+                errors = errors or self.kind != "ramp"
                 ny, nx = self.product.image_shape
                 step = self.rows_per_block if self.kind == "ramp" else ny
                 rate = np.empty((ny, nx), np.float32)
@@ -247,10 +282,13 @@ class RatePreview:
                 blocks: Generator[tuple[Box, tuple[np.ndarray, np.ndarray]], None, None]
                 if self.workers > 1 and len(boxes) > 1 and not is_gzip(self.product.path):
                     blocks = fit_in_processes(
-                        self.product.path, self._fit_args, integration, boxes, self.workers
+                        self.product.path, self._fit_args, integration, boxes, self.workers, errors
                     )
                 else:
-                    blocks = ((box, self.fitter.fit_box(integration, box)) for box in boxes)
+                    blocks = (
+                        (box, self.fitter.fit_box(integration, box, errors=errors))
+                        for box in boxes
+                    )
                 done = 0
                 try:
                     for box, (block_rate, block_err) in blocks:
@@ -262,7 +300,7 @@ class RatePreview:
                             raise PreviewCancelled
                 finally:
                     blocks.close()
-                self._before[integration] = (rate, err)
+                self._before[integration] = (rate, err if errors else None)
             return self._before[integration]
 
     def _onsets(self, integration: int, box: Box, showers: Iterable[Shower]) -> np.ndarray:

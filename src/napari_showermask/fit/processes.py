@@ -21,8 +21,8 @@ def _start(path: str, gain: object, readnoise: object, engine: str) -> None:
     _FITTER.append(RampFitter(open_product(path), gain, readnoise, engine))  # type: ignore[arg-type]
 
 
-def _fit(integration: int, box: Box) -> tuple[Box, tuple[np.ndarray, np.ndarray]]:
-    return box, _FITTER[0].fit_box(integration, box)
+def _fit(integration: int, box: Box, errors: bool) -> tuple[Box, tuple[np.ndarray, np.ndarray]]:
+    return box, _FITTER[0].fit_box(integration, box, errors=errors)
 
 
 def fit_in_processes(
@@ -31,6 +31,7 @@ def fit_in_processes(
     integration: int,
     boxes: Sequence[Box],
     workers: int,
+    errors: bool = True,
 ) -> Generator[tuple[Box, tuple[np.ndarray, np.ndarray]], None, None]:
     """Yield ``(box, (rate, err))`` as worker processes finish fitting the boxes.
 
@@ -44,6 +45,8 @@ def fit_in_processes(
     boxes : sequence of (slice, slice)
     workers : int
         Processes to start.
+    errors : bool
+        False: rates only (errors NaN), see `RampFitter.fit_box`.
 
     Yields
     ------
@@ -56,7 +59,7 @@ def fit_in_processes(
         workers, mp_context=context, initializer=_start, initargs=(str(path), *fit_args)
     )
     try:
-        futures = [pool.submit(_fit, integration, box) for box in boxes]
+        futures = [pool.submit(_fit, integration, box, errors) for box in boxes]
         for future in as_completed(futures):
             yield future.result()
     finally:

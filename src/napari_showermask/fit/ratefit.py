@@ -153,8 +153,7 @@ class RampFitter:
         sci = sci[kept] if every else sci[kept][:, where]
         dq = dq[kept] if every else dq[kept][:, where]
         if self.groups.start:  # stcal clears JUMP_DET on the new first group
-            dq = np.array(dq)
-            dq[0] &= np.uint8(~JUMP_DET & 0xFF)
+            dq[0] &= np.uint8(~JUMP_DET & 0xFF)  # (in place: the arrays read are ours)
         if self._pixeldq is None:  # 4 bytes a pixel, read once
             default = np.zeros(self.product.image_shape, np.uint32)
             self._pixeldq = self._optional("PIXELDQ", (), default).astype(np.uint32)
