@@ -27,6 +27,7 @@ with more than one integration.
 
 from __future__ import annotations
 
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -51,6 +52,7 @@ SNR_STEPS = np.array([5.0, 10.0, 20.0, 50.0, 100.0])
 POWERS = (0.0, 0.4, 1.0, 3.0, 6.0, 10.0)
 LARGE_VARIANCE = 1e6  # stcal's LARGE_VARIANCE_THRESHOLD: larger variances become 0
 NOT_PERSISTENCE = np.uint8(~_PERS & 0xFF)
+_FEW_SEGMENTS = 4  # pixels with more are fitted apart: each segment is a pass over all
 
 
 class RampFit(NamedTuple):
@@ -73,6 +75,7 @@ def ols_fit(
     rnoise: np.ndarray,
     gain: np.ndarray,
     group_time: float,
+    errors: bool = True,
 ) -> RampFit:
     """Fit the ramps of any pixels of one integration.
 
@@ -90,31 +93,75 @@ def ols_fit(
         ``(npixels,)`` e-/DN.
     group_time : float
         Seconds.
+    errors : bool
+        False: skip the median rate (the Poisson variance is then 0, the rate the same).
 
     Returns
     -------
     RampFit
     """
     gdq = groupdq & NOT_PERSISTENCE
-    raw = np.where(groupdq & _SAT, np.nan, data.astype(np.float64))
     good = gdq == 0
     one_good = (good.sum(axis=0) == 1) & (data.shape[0] > 1)  # suppress_one_group: none
     good &= ~one_good
     labels = _segment_labels(good, gdq == _JUMP)
+    count = labels.max(axis=0, initial=0)
+    many = count > _FEW_SEGMENTS
+    if many.any() and not many.all():  # each pass is over every pixel: split them
+        fit = RampFit(*(np.empty(data.shape[1], np.float32) for _ in range(4)))
+        for part in (many, ~many):
+            arrays = (data[:, part], groupdq[:, part], pixeldq[part], rnoise[part], gain[part])
+            fitted = ols_fit(*arrays, group_time, errors)
+            for target, values in zip(fit, fitted, strict=True):
+                target[part] = values
+        return fit
+    raw = np.where(groupdq & _SAT, np.nan, data.astype(np.float64))
     rn, g = rnoise.astype(np.float64), gain.astype(np.float64)
-    median = median_rate(raw, groupdq, group_time)
-    lengths = [(labels == k).sum(axis=0) for k in range(1, int(labels.max(initial=0)) + 1)]
+    median = median_rate(raw, groupdq, group_time) if errors else np.zeros(data.shape[1])
+    members = [labels == k for k in range(1, int(count.max(initial=0)) + 1)]
+    lengths = [member.sum(axis=0) for member in members]
     longest = np.max(lengths, axis=0) if lengths else np.zeros(data.shape[1:], int)
     first_one = np.ones(data.shape[1:], bool)  # the first one-group segment still unused
+    zeroed = np.nan_to_num(raw)  # stcal sums NaN samples as 0
     segments = []
-    for k, n in enumerate(lengths, start=1):
+    for member, n in zip(members, lengths, strict=True):
         use = (n >= 2) | ((n == 1) & (longest == 1) & first_one)
         first_one &= ~((n == 1) & use)
-        slope, var_p, var_r = _segment(raw, labels == k, n, rn, g, median, group_time)
+        slope, var_p, var_r = _segment(raw, zeroed, member, n, rn, g, median, group_time)
         segments.append((slope, var_p, np.where(use, var_r, np.inf), use))
     fit = combine(segments, data.shape[1:])
     invalid = invalid_pixels(groupdq, pixeldq, g) | one_good
     return fit_with_invalid(fit, invalid)
+
+
+@cache
+def slope_coefficients(n: int) -> np.ndarray:
+    """``(6, n)`` weights turning a segment's samples into its slope, one row per power.
+
+    The weights are stcal's ``|(k - mid) / mid| ** P`` (in float32, as its ``powf``; the
+    ``1 / rn**2`` factor cancels), so ``row @ y`` is the weighted least-squares slope in
+    DN per group. They are symmetric about ``mid``, so each row is antisymmetric (made
+    exactly so).
+    """
+    k = np.arange(n, dtype=np.float64)
+    mid = (n - 1) / 2.0
+    rows = []
+    for power in POWERS:
+        w = np.power(np.abs((k - mid) / mid).astype(np.float32), np.float32(power))
+        w = w.astype(np.float64)
+        centred = k - (w * k).sum() / w.sum()
+        rows.append(w * centred / (w * centred * centred).sum())
+    rows_array = np.array(rows)
+    return np.asarray((rows_array - rows_array[:, ::-1]) / 2.0)
+
+
+@lru_cache(maxsize=8)
+def _coefficient_table(ngroups: int) -> np.ndarray:
+    """``slope_coefficients(n)`` for every ``n`` of 3..ngroups: ``(ngroups + 1, 6, ngroups)``."""
+    table = np.zeros((ngroups + 1, len(POWERS), ngroups))
+    for n in range(3, ngroups + 1):
+        table[n, :, :n] = slope_coefficients(n)
+    return table
 
 
 def invalid_pixels(groupdq: np.ndarray, pixeldq: np.ndarray, gain: np.ndarray) -> np.ndarray:
@@ -218,6 +265,7 @@ def _segment_labels(good: np.ndarray, pure_jump: np.ndarray) -> np.ndarray:
 
 def _segment(
     raw: np.ndarray,
+    zeroed: np.ndarray,
     member: np.ndarray,
     n: np.ndarray,
     rn: np.ndarray,
@@ -226,23 +274,17 @@ def _segment(
     group_time: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Slope, Poisson and read-noise variance of one segment per pixel (any length)."""
-    k = np.cumsum(member, axis=0) - 1  # position inside the segment
-    x = np.arange(raw.shape[0], dtype=np.float64)[:, None]
-    y = np.nan_to_num(raw)  # stcal sums NaN samples as 0
+    ngroups = raw.shape[0]
     first = np.argmax(member, axis=0)
-    last = np.clip(first + n - 1, 0, raw.shape[0] - 1)
+    last = np.clip(first + n - 1, 0, ngroups - 1)
     y0 = np.take_along_axis(raw, first[None], 0)[0]
     y1 = np.take_along_axis(raw, last[None], 0)[0]
-    power = np.asarray(POWERS)[snr_power_index(y1 - y0, rn, gain)]
+    power = snr_power_index(y1 - y0, rn, gain)
+    offset = np.clip(np.arange(ngroups)[:, None] - first, 0, ngroups - 1)
+    index = (n * len(POWERS) + power) * ngroups + offset  # into the coefficient table
+    weights = np.where(member, _coefficient_table(ngroups).ravel()[index], 0.0)
     with np.errstate(all="ignore"):
-        mid = (n - 1) / 2.0
-        base = np.abs((k - mid) / mid).astype(np.float32)  # stcal's powf
-        w = np.power(base, power.astype(np.float32)).astype(np.float64) / rn**2
-    w = np.where(member & (n >= 3), w, 0.0)
-    sw, sx, sxx = w.sum(0), (w * x).sum(0), (w * x * x).sum(0)
-    sy, sxy = (w * y).sum(0), (w * x * y).sum(0)
-    with np.errstate(all="ignore"):
-        slope = (sw * sxy - sx * sy) / (sw * sxx - sx * sx) / group_time
+        slope = (weights * zeroed).sum(axis=0) / group_time
         slope = np.where(n == 2, (y1 - y0) / group_time, slope)
         slope = np.where(n == 1, y0 / group_time, slope)
     var_p, var_r = segment_variances(n, rn, gain, median, group_time)

@@ -1,17 +1,16 @@
-"""jwst's OLS ramp fit of a block of pixels at once, vectorised over shared segment layouts.
+"""jwst's OLS ramp fit of a block of pixels at once, vectorised over pixels.
 
 The result is stcal's ``OLS_C`` one (see `napari_showermask.fit.numpy_ols` for the rules),
 computed the way most pixels allow:
 
-- pixels whose every group is good (most of them) have one segment of all the groups: its
-  optimally weighted slope is one dot product of the ramp with the coefficients of the
-  weighting power the pixel's signal-to-noise selects, so the block costs one
-  matrix-vector product per power present;
-- the other pixels are grouped by layout (which groups are good, which are jumps); a
-  layout shared by ``min_shared`` pixels or more is fitted for all of them at once,
-  segment by segment;
-- the few left (layouts of their own, CHARGELOSS) go to ``rest``: stcal's fitter when
-  installed, else the numpy transcription, pixel by pixel in effect.
+- pixels whose every group is good (most of them) share one layout, one segment of all
+  the groups: its optimally weighted slope is a dot product of the ramp with the
+  coefficients of the weighting power the pixel's signal-to-noise selects, computed for
+  the whole block in cache-sized tiles (`_full_ramp_slopes`);
+- the others (jumps, saturation, DO_NOT_USE groups, masked showers) go to the numpy
+  transcription, vectorised over them segment by segment;
+- pixels with CHARGELOSS groups (whose read noise stcal recomputes) go to ``rest``: stcal's
+  fitter when it is installed.
 
 The median rate that sets the Poisson variance costs more than the slopes (a selection
 over every pixel's first differences): ``errors=False`` skips it when only rates are
@@ -21,22 +20,18 @@ wanted.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 
 import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
 
-from napari_showermask.core.dq import DO_NOT_USE, JUMP_DET, SATURATED
+from napari_showermask.core.dq import DO_NOT_USE, SATURATED
 from napari_showermask.fit.numpy_ols import (
     LARGE_VARIANCE,
     NOT_PERSISTENCE,
-    POWERS,
     RampFit,
-    combine,
-    invalid_pixels,
-    median_rate,
     ols_fit,
     segment_variances,
+    slope_coefficients,
     snr_power_index,
 )
 
@@ -57,7 +52,6 @@ def fit_block(
     *,
     errors: bool = True,
     rest: RestFitter = ols_fit,
-    min_shared: int = 16,
 ) -> RampFit:
     """Fit the ramps of a block of pixels of one integration as stcal's ``OLS_C``.
 
@@ -79,9 +73,7 @@ def fit_block(
         Compute the Poisson variance and the error; when False they are NaN (the rate
         and the read-noise variance do not depend on them).
     rest : callable
-        Fits the pixels of rare layouts (`RestFitter`).
-    min_shared : int
-        Pixels a layout needs to be fitted here rather than by ``rest``.
+        Fits the pixels with CHARGELOSS groups (`RestFitter`).
 
     Returns
     -------
@@ -107,22 +99,17 @@ def fit_block(
     _put(out, clean, _one_segment(slope[finite], var_p, var_r))
     others = np.ones(npix, bool)
     others[clean] = False
-    rare = _fit_layouts(
-        out, np.flatnonzero(others), data, groupdq, pixeldq, rn, g, group_time, errors, min_shared
-    )
-    if rare.size:
-        _put(
-            out,
-            rare,
-            rest(
-                data[:, rare],
-                groupdq[:, rare],
-                pixeldq[rare],
-                rnoise[rare],
-                gain[rare],
-                group_time,
-            ),
-        )
+    others = np.flatnonzero(others)
+    charged = (flagged[others] & _CHARGELOSS) != 0
+    for pixels, fitter in ((others[~charged], ols_fit), (others[charged], rest)):
+        if pixels.size:
+            arrays = (data[:, pixels], groupdq[:, pixels], pixeldq[pixels], rnoise[pixels])
+            fitted = (
+                ols_fit(*arrays, gain[pixels], group_time, errors)
+                if fitter is ols_fit
+                else fitter(*arrays, gain[pixels], group_time)
+            )
+            _put(out, pixels, fitted)
     if not errors:
         out.var_poisson[:] = np.nan
         out.err[:] = np.nan
@@ -146,26 +133,6 @@ def _put(out: RampFit, where: np.ndarray, fit: RampFit) -> None:
         target[where] = values
 
 
-@lru_cache(maxsize=64)
-def _coefficients(n: int) -> np.ndarray:
-    """``(6, n)`` weights turning a segment's samples into its slope, one row per power.
-
-    The weights are stcal's ``|(k - mid) / mid| ** P`` (in float32, as its ``powf``; the
-    ``1 / rn**2`` factor cancels), so ``row @ y`` is the weighted least-squares slope.
-    They are symmetric about ``mid``, so each row is antisymmetric (made exactly so).
-    """
-    k = np.arange(n, dtype=np.float64)
-    mid = (n - 1) / 2.0
-    rows = []
-    for power in POWERS:
-        w = np.power(np.abs((k - mid) / mid).astype(np.float32), np.float32(power))
-        w = w.astype(np.float64)
-        centred = k - (w * k).sum() / w.sum()
-        rows.append(w * centred / (w * centred * centred).sum())
-    rows_array = np.array(rows)
-    return np.asarray((rows_array - rows_array[:, ::-1]) / 2.0)
-
-
 def _full_ramp_slopes(
     data: np.ndarray, pixels: np.ndarray, rn: np.ndarray, g: np.ndarray
 ) -> np.ndarray:
@@ -187,7 +154,7 @@ def _full_ramp_slopes(
     powers = np.zeros(data.shape[1], np.intp)
     powers[pixels] = snr_power_index(signal[pixels], rn, g)
     half = ngroups // 2
-    folded = _coefficients(ngroups)[:, ::-1][:, :half].astype(np.float32)
+    folded = slope_coefficients(ngroups)[:, ::-1][:, :half].astype(np.float32)
     slope = np.empty(data.shape[1])
     width = 512
     buffer = np.empty((half, min(width, data.shape[1])), np.float32)
@@ -218,78 +185,3 @@ def _clean_median(data: np.ndarray, pixels: np.ndarray, group_time: float) -> np
     median = (upper.view(np.float32).astype(np.float64) + lower.view(np.float32)) / 2
     median = median / group_time
     return median[pixels] if dense else median
-
-
-def _fit_layouts(
-    out: RampFit,
-    pixels: np.ndarray,
-    data: np.ndarray,
-    groupdq: np.ndarray,
-    pixeldq: np.ndarray,
-    rn: np.ndarray,
-    g: np.ndarray,
-    group_time: float,
-    errors: bool,
-    min_shared: int,
-) -> np.ndarray:
-    """Fit pixels with flagged groups, grouped by layout; return those of rare layouts."""
-    if pixels.size == 0:
-        return pixels
-    dq = groupdq[:, pixels]
-    raw = np.where(dq & SATURATED, np.nan, data[:, pixels].astype(np.float64))
-    gdq = dq & NOT_PERSISTENCE
-    good = gdq == 0
-    invalid = invalid_pixels(dq, pixeldq[pixels], g[pixels]) | (good.sum(axis=0) == 1)
-    median = median_rate(raw, dq, group_time) if errors else np.zeros(pixels.size)
-    keys = np.concatenate([np.packbits(good, axis=0), np.packbits(gdq == JUMP_DET, axis=0)])
-    keys = np.ascontiguousarray(keys.T).view(np.dtype((np.void, keys.shape[0])))[:, 0]
-    layouts, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    inverse = inverse.reshape(-1)
-    chargeloss = (np.bitwise_or.reduce(dq, axis=0) & _CHARGELOSS) != 0
-    to_rest = (counts[inverse] < min_shared) | chargeloss
-    to_rest &= ~invalid
-    for layout in np.flatnonzero(counts >= min_shared):
-        members = np.flatnonzero((inverse == layout) & ~invalid & ~to_rest)
-        if members.size == 0:
-            continue
-        segments = _layout_segments(good[:, members[0]], gdq[:, members[0]] == JUMP_DET)
-        fits = []
-        for start, stop in segments:
-            n = np.full(members.size, stop - start)
-            ys = raw[start:stop, members]
-            if stop - start >= 3:
-                power = snr_power_index(ys[-1] - ys[0], rn[pixels[members]], g[pixels[members]])
-                slope = np.empty(members.size)
-                coefficients = _coefficients(stop - start)
-                for p in np.unique(power):
-                    chosen = power == p
-                    slope[chosen] = coefficients[p] @ np.nan_to_num(ys[:, chosen])
-            else:
-                slope = ys[-1] - ys[0] if stop - start == 2 else ys[0]
-            var_p, var_r = segment_variances(
-                n, rn[pixels[members]], g[pixels[members]], median[members], group_time
-            )
-            fits.append((slope / group_time, var_p, var_r, np.ones(members.size, bool)))
-        _put(out, pixels[members], combine(fits, (members.size,)))
-    for array in out[1:]:
-        array[pixels[invalid]] = 0.0
-    out.rate[pixels[invalid]] = np.nan
-    return np.asarray(pixels[to_rest])
-
-
-def _layout_segments(good: np.ndarray, pure_jump: np.ndarray) -> list[tuple[int, int]]:
-    """Return the segments ``(start, stop)`` of one layout as stcal prunes them."""
-    segments, start = [], None
-    for k, ok in enumerate(good.tolist()):
-        if ok and start is None:
-            start = k - 1 if k > 0 and pure_jump[k - 1] else k
-        elif not ok and start is not None:
-            segments.append((start, k))
-            start = None
-    if start is not None:
-        segments.append((start, len(good)))
-    if len(segments) > 1:
-        if max(b - a for a, b in segments) < 2:
-            return segments[:1]
-        segments = [(a, b) for a, b in segments if b - a > 1]
-    return segments
