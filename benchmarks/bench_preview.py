@@ -17,8 +17,10 @@ page cache holds the file: every case reads it from memory).
 - ``workers`` (with ``--workers``): the first preview with one worker process per core;
 - ``profile`` (with ``--profile``): cProfile of one first preview, top functions.
 
-Usage: python benchmarks/bench_preview.py [RAMP.fits] [--repeat N] [--compare SRC]
-       [--workers] [--profile]
+With ``--cosmic`` the ramp has cosmic rays and saturating stars (``bigramp.py``).
+
+Usage: python benchmarks/bench_preview.py [RAMP.fits] [--cosmic] [--repeat N]
+       [--compare SRC] [--workers] [--profile]
 """
 
 from __future__ import annotations
@@ -156,6 +158,7 @@ def main() -> None:
     parser.add_argument("--compare", type=Path, metavar="SRC", help="another checkout's src")
     parser.add_argument("--workers", action="store_true")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--cosmic", action="store_true", help="cosmic rays and stars")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.case:
@@ -164,7 +167,7 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bigramp import big_ramp
 
-    ramp = big_ramp(args.ramp)
+    ramp = big_ramp(args.ramp, cosmic=args.cosmic)
     names = ["preview", "no jwst", "stcal"] + ["workers"] * args.workers
     names += ["compared"] * (args.compare is not None)
     runs: dict[str, list[dict]] = {name: [] for name in names}

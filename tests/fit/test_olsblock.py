@@ -14,7 +14,7 @@ from napari_showermask.fit.numpy_ols import ols_fit
 from napari_showermask.fit.olsblock import fit_block
 
 G = dqflags.group
-TIMINGS = {"FASTR1": (2.775, 40), "SLOWR1": (23.89, 8)}  # group time (s), groups
+TIMINGS = {"FASTR1": (2.775, 40), "SLOWR1": (23.89, 9)}  # group time (s), groups
 SHAPE = (40, 48)
 
 

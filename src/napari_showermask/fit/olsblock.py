@@ -168,20 +168,28 @@ def _full_ramp_slopes(
 
 
 def _clean_median(data: np.ndarray, pixels: np.ndarray, group_time: float) -> np.ndarray:
-    """Median first difference per second of pixels whose every group is usable."""
+    """Median first difference per second of pixels whose every group is usable.
+
+    512 columns at a time (in cache): their differences, pixel by pixel, as integers
+    that sort as the floats do (faster to select from).
+    """
     if pixels.size == 0:
         return np.zeros(0)
-    dense = pixels.size > data.shape[1] // 4  # cheaper over the whole block
-    ramps = data if dense else data[:, pixels]
-    diffs = np.ascontiguousarray((ramps[1:] - ramps[:-1]).T)
-    count = diffs.shape[1]
-    bits = diffs.view(np.int32)  # float order as integers: faster to select
-    bits ^= (bits >> 31) & 0x7FFFFFFF
-    bits.partition(count // 2, axis=1)
-    upper = bits[:, count // 2].copy()
-    lower = bits[:, : count // 2].max(axis=1) if count % 2 == 0 else upper.copy()
+    ramps = data if pixels.size > data.shape[1] // 4 else data[:, pixels]
+    count = ramps.shape[0] - 1
+    upper = np.empty(ramps.shape[1], np.int32)
+    lower = np.empty(ramps.shape[1], np.int32)
+    for start in range(0, ramps.shape[1], 512):
+        tile = ramps[:, start : start + 512]
+        bits = np.ascontiguousarray((tile[1:] - tile[:-1]).T).view(np.int32)
+        bits ^= (bits >> 31) & 0x7FFFFFFF
+        bits.partition(count // 2, axis=1)
+        upper[start : start + 512] = bits[:, count // 2]
+        lower[start : start + 512] = (
+            bits[:, : count // 2].max(axis=1) if count % 2 == 0 else bits[:, count // 2]
+        )
     for value in (upper, lower):
         value ^= (value >> 31) & 0x7FFFFFFF
     median = (upper.view(np.float32).astype(np.float64) + lower.view(np.float32)) / 2
-    median = median / group_time
-    return median[pixels] if dense else median
+    median /= group_time
+    return median[pixels] if ramps is data else median
