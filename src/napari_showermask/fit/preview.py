@@ -50,8 +50,10 @@ class RatePreview:
     gain, readnoise : float or numpy.ndarray
         e-/DN and DN for the difference of two reads, scalar or per pixel; they weight the
         fit and set the error bars (see `napari_showermask.fit.ratefit`).
-    engine : {'auto', 'stcal', 'numpy'}
-        stcal's fitter when installed (``'auto'``), or the numpy transcription.
+    engine : {'auto', 'blocks', 'stcal', 'numpy'}
+        ``'auto'`` (``'blocks'``): whole blocks of pixels at once, the same with or without
+        jwst; ``'stcal'`` and ``'numpy'`` fit every pixel with stcal or the numpy
+        transcription (see `napari_showermask.fit.engines`).
     rows_per_block : int
         Rows read and fitted at once by ``before`` (memory ~ ngroups x rows x nx x 5 bytes).
     workers : int
