@@ -10,6 +10,10 @@ The public API is importable from here; each name is imported on first use, so
     sm.write_catalog(candidates, sm.candidates_path("x_jump.fits"))
     showers = sm.read_catalog(sm.sidecar_path("x_jump.fits"))
     print(sm.write_masked("x_jump.fits", showers))
+
+Catalogs are also astropy tables both ways (`showers_to_table`, `showers_from_table`,
+``read_catalog(path, as_table=True)``), and the functions that take a catalog or a
+product accept a table or a stdatamodels model as well.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ _EXPORTS: dict[str, str] = {
     "Shower": "core.shower",
     "read_catalog": "io.catalog",
     "write_catalog": "io.catalog",
+    "showers_to_table": "core.tables",
+    "showers_from_table": "core.tables",
     "mask_array": "core.masking",
     "detect_showers": "detect.detector",
     "DetectionCancelled": "detect.detector",
@@ -67,6 +73,8 @@ __all__ = [
     "open_product",
     "read_catalog",
     "shower_residuals",
+    "showers_from_table",
+    "showers_to_table",
     "sidecar_path",
     "write_catalog",
     "write_demo",
@@ -94,6 +102,7 @@ if TYPE_CHECKING:
     from napari_showermask.core.masking import mask_array
     from napari_showermask.core.products import Product, open_product
     from napari_showermask.core.shower import Shower
+    from napari_showermask.core.tables import showers_from_table, showers_to_table
     from napari_showermask.detect.detector import DetectionCancelled, detect_showers
     from napari_showermask.detect.params import DetectionParams
     from napari_showermask.fit.preview import PreviewCancelled, RatePreview

@@ -120,22 +120,22 @@ def test_ds9_round_trip_keeps_extra_values_exactly(tmp_path):
 
 
 def test_bad_tables(tmp_path):
-    table = showers_to_table(SHOWERS)
+    table = Table(showers_to_table(SHOWERS))
     table.remove_column("theta")
     table.write(tmp_path / "missing.ecsv")
     with pytest.raises(ShowerMaskError, match="missing column.*theta"):
         read_catalog(tmp_path / "missing.ecsv")
-    table = showers_to_table(SHOWERS)
+    table = Table(showers_to_table(SHOWERS))
     table["x"][1] = np.nan
     table.write(tmp_path / "nan.ecsv")
     with pytest.raises(ShowerMaskError, match="row 1: x must be finite"):
         read_catalog(tmp_path / "nan.ecsv")
-    table = showers_to_table(SHOWERS)
+    table = Table(showers_to_table(SHOWERS))
     table["semi_minor"][0] = -1
     table.write(tmp_path / "neg.ecsv")
     with pytest.raises(ShowerMaskError, match="row 0: semi-axes must be > 0"):
         read_catalog(tmp_path / "neg.ecsv")
-    table = showers_to_table(SHOWERS)
+    table = Table(showers_to_table(SHOWERS))
     table["integration"] = ["one", "two"]
     table.write(tmp_path / "text.ecsv")
     with pytest.raises(ShowerMaskError, match="column integration holds text .*'one'.* whole"):

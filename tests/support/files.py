@@ -57,3 +57,12 @@ def write_product(path: Path, kind: str, shape: tuple[int, ...], seed: int = 1) 
     model.save(path)
     model.close()
     return Path(path)
+
+
+def catalog_content(path: Path) -> tuple[list[str], dict]:
+    """A catalog file's rows (as text) and metadata, without the date it was written."""
+    from astropy.table import Table
+
+    table = Table.read(path, format="ascii.ecsv")
+    meta = {k: v for k, v in table.meta.items() if k != "date"}
+    return table.pformat_all(), meta

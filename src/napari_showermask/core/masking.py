@@ -19,14 +19,23 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
-from napari_showermask.core.dq import DO_NOT_USE, JUMP_DET, RATE_FLAGS, SATURATED
+from napari_showermask.core.dq import (
+    DO_NOT_USE,
+    DQ_EXTENSION,
+    JUMP_DET,
+    RATE_FLAGS,
+    SATURATED,
+)
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.geometry import shower_pixels
+from napari_showermask.core.models import is_datamodel, model_kind
 from napari_showermask.core.onsets import Box, onset_maps
 from napari_showermask.core.shower import Shower
+from napari_showermask.core.tables import as_showers
 
 __all__ = ["check_showers", "mask_array", "showers_by_integration"]
 
@@ -90,18 +99,21 @@ def showers_by_integration(showers: Iterable[Shower], kind: str) -> dict[int, li
     return dict(sorted(out.items()))
 
 
-def mask_array(dq: np.ndarray, showers: Sequence[Shower], kind: str | None = None) -> int:
-    """Apply the masking rules in place to a DQ array.
+def mask_array(dq: Any, showers: Any, kind: str | None = None) -> int:
+    """Apply the masking rules in place to a DQ array, or to a data model's DQ.
 
     Parameters
     ----------
-    dq : numpy.ndarray or numpy.memmap
+    dq : numpy.ndarray, numpy.memmap or stdatamodels.DataModel
         ``GROUPDQ`` (4-D) or ``DQ`` (3-D rateints, 2-D rate), unsigned integers. A memory
         map of a FITS file's stored integers also works, including uint32 stored with
         ``BZERO = 2**31``: the bits set here lie below the top bit that ``BZERO`` flips.
-    showers : sequence of Shower
+        A ``RampModel`` has its ``groupdq`` masked, a ``CubeModel`` or ``ImageModel``
+        its ``dq`` (the kind is the model's).
+    showers : sequence of Shower, or astropy.table.Table
+        A table is read as `napari_showermask.core.tables.showers_from_table` does.
     kind : {'ramp', 'rateints', 'rate'}, optional
-        Taken from ``dq.ndim`` when omitted.
+        Taken from the model, or from ``dq.ndim``, when omitted.
 
     Returns
     -------
@@ -111,8 +123,33 @@ def mask_array(dq: np.ndarray, showers: Sequence[Shower], kind: str | None = Non
     Raises
     ------
     ShowerMaskError
-        A shower lies outside the data (see `check_showers`).
+        A shower lies outside the data (see `check_showers`), or a table is not a valid
+        catalog.
+    TypeError
+        ``dq`` is not an array or a data model, or ``showers`` not showers or a table.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from napari_showermask import Shower, mask_array
+    >>> groupdq = np.zeros((1, 10, 32, 32), np.uint8)
+    >>> mask_array(groupdq, [Shower(0, 4, 15.0, 15.0, 3.0, 2.0, 0.0)])
+    0
+    >>> int(groupdq[0, 4, 15, 15]), int(groupdq[0, 3, 15, 15])
+    (4, 0)
     """
+    showers = as_showers(showers)
+    if is_datamodel(dq):
+        kind = kind or model_kind(dq)
+        if kind is None or kind not in DQ_EXTENSION:
+            raise TypeError(
+                f"mask_array takes a RampModel, CubeModel or ImageModel, not {type(dq).__name__}"
+            )
+        dq = getattr(dq, DQ_EXTENSION[kind].lower())  # type: ignore[index]
+    elif not (hasattr(dq, "shape") and hasattr(dq, "__setitem__")):
+        raise TypeError(
+            f"mask_array takes a DQ array or a stdatamodels model, not {type(dq).__name__}"
+        )
     kind = kind or {4: "ramp", 3: "rateints", 2: "rate"}[dq.ndim]
     check_showers(showers, kind, dq.shape)
     ngroups = dq.shape[1] if kind == "ramp" else 1

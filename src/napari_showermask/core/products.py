@@ -41,6 +41,7 @@ from napari_showermask.core.identify import (
     stem,
     unreadable_reason,
 )
+from napari_showermask.core.models import is_datamodel, model_hdulist, model_name
 from napari_showermask.core.planes import ProductPlanes
 
 __all__ = [
@@ -106,6 +107,7 @@ class Product:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _raw: tuple[Any, ...] = field(default=(), repr=False)  # the last two SCI frames read
     _on_close: list[Callable[[], None]] = field(default_factory=list, repr=False)
+    _in_memory: bool = field(default=False, repr=False)  # a data model's arrays, no file
 
     @property
     def nints(self) -> int:
@@ -142,8 +144,8 @@ class Product:
         numpy.ndarray
         """
         with self._lock:
-            data = self._hdul[extname].section[key]
-        data = np.asarray(data)
+            hdu = self._hdul[extname]
+            data = np.array(hdu.data[key]) if self._in_memory else np.asarray(hdu.section[key])
         return data.astype(data.dtype.newbyteorder("="), copy=False)
 
     def difference(self, index: Sequence[int] = ()) -> np.ndarray:
@@ -249,13 +251,14 @@ class Product:
         self.close()
 
 
-def open_product(path: str | os.PathLike[str]) -> Product:
+def open_product(path: str | os.PathLike[str] | Any) -> Product:
     """Open a JWST ramp, rateints or rate product for lazy reading.
 
     Parameters
     ----------
-    path : str or path-like
-        ``.fits``, ``.fit`` or ``.fits.gz``.
+    path : str, path-like or stdatamodels.DataModel
+        ``.fits``, ``.fit`` or ``.fits.gz``; or an open ``RampModel``, ``CubeModel`` or
+        ``ImageModel`` (read where it is, in memory; its ``path`` is its file name).
 
     Returns
     -------
@@ -266,7 +269,16 @@ def open_product(path: str | os.PathLike[str]) -> Product:
     ShowerMaskError
         The file is missing, not FITS, truncated, has no ``SCI`` or no DQ extension, or
         ``SCI`` is not 2-, 3- or 4-dimensional.
+    TypeError
+        ``path`` is neither a path nor a data model.
     """
+    if is_datamodel(path):
+        return _product_from(model_name(path), model_hdulist(path), in_memory=True)
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(
+            "open_product takes a file path or a stdatamodels model (RampModel, CubeModel, "
+            f"ImageModel), not {type(path).__name__}"
+        )
     path = Path(path)
     if not path.is_file():
         raise ShowerMaskError(f"{path}: no such file")
@@ -288,8 +300,9 @@ def open_product(path: str | os.PathLike[str]) -> Product:
             raise ShowerMaskError(f"{path}: {unreadable_reason(path, exc)}") from None
 
 
-def _product_from(path: Path, hdul: fits.HDUList) -> Product:
-    check_complete(path, hdul)
+def _product_from(path: Path, hdul: fits.HDUList, in_memory: bool = False) -> Product:
+    if not in_memory:
+        check_complete(path, hdul)
     kind = kind_or_reason(hdul)
     if kind not in DQ_EXTENSION:
         raise ShowerMaskError(f"{path}: {kind}")
@@ -298,4 +311,4 @@ def _product_from(path: Path, hdul: fits.HDUList) -> Product:
     dq_shape = tuple(hdul[dq_name].shape or ())
     if dq_shape != shape:
         raise ShowerMaskError(f"{path}: {dq_name} shape {dq_shape} differs from SCI {shape}")
-    return Product(path, kind, shape, dq_name, hdul)
+    return Product(path, kind, shape, dq_name, hdul, _in_memory=in_memory)

@@ -7,22 +7,28 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-import numpy as np
-
-from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.core.errors import ShowerMaskError, os_reason
 from napari_showermask.core.shower import COLUMNS, Shower
+from napari_showermask.core.tables import (
+    as_showers,
+    is_table,
+    showers_from_table,
+    showers_to_table,
+)
 from napari_showermask.io.publish import atomic_output
 
 if TYPE_CHECKING:
-    from astropy.table import Table
+    from astropy.table import QTable, Table
 
 __all__ = [
     "COLUMNS",
     "Shower",
+    "provenance",
     "read_catalog",
     "showers_from_table",
     "showers_to_table",
@@ -30,151 +36,165 @@ __all__ = [
 ]
 
 
-def showers_to_table(showers: Iterable[Shower]) -> Table:
-    """Return an astropy Table with the contract columns plus any extra columns.
+@overload
+def read_catalog(
+    path: str | os.PathLike[str] | Table,
+    kind: str | None = None,
+    *,
+    as_table: Literal[False] = False,
+) -> list[Shower]: ...
+
+
+@overload
+def read_catalog(
+    path: str | os.PathLike[str] | Table, kind: str | None = None, *, as_table: Literal[True]
+) -> QTable: ...
+
+
+def read_catalog(
+    path: str | os.PathLike[str] | Table, kind: str | None = None, *, as_table: bool = False
+) -> list[Shower] | QTable:
+    """Read a shower catalog: an ECSV or CSV table, or a DS9 region file (``.reg``).
 
     Parameters
     ----------
-    showers : iterable of Shower
-        The showers, in catalog order.
-
-    Returns
-    -------
-    astropy.table.Table
-        One row per shower; extras missing from some rows are filled with blanks/NaN.
-    """
-    from astropy import units as u
-    from astropy.table import Table
-
-    showers = list(showers)
-    table = Table()
-    table["integration"] = np.array([s.integration for s in showers], dtype=np.int64)
-    table["group"] = np.array([s.group for s in showers], dtype=np.int64)
-    for name in COLUMNS[2:]:
-        table[name] = np.array([getattr(s, name) for s in showers], dtype=np.float64)
-    extras: list[str] = []
-    for s in showers:
-        extras += [k for k in s.extra if k not in extras and k not in COLUMNS]
-    for name in extras:
-        values = [s.extra.get(name) for s in showers]
-        if all(isinstance(v, int | float | np.number) or v is None for v in values):
-            table[name] = np.array([np.nan if v is None else v for v in values])
-        else:
-            table[name] = np.array(["" if v is None else str(v) for v in values])
-    table["x"].unit = table["y"].unit = u.pix
-    table["semi_major"].unit = table["semi_minor"].unit = u.pix
-    table["theta"].unit = u.deg
-    return table
-
-
-def showers_from_table(table: Table, source: str | os.PathLike[str] = "catalog") -> list[Shower]:
-    """Validate a table and turn its rows into showers.
-
-    Parameters
-    ----------
-    table : astropy.table.Table
-        Must have the contract columns; others are kept in `Shower.extra`.
-    source : str or path-like
-        Named in error messages.
-
-    Returns
-    -------
-    list of Shower
-
-    Raises
-    ------
-    ShowerMaskError
-        A column is missing, or a row has a NaN, a negative index or a non-positive axis.
-    """
-    missing = [c for c in COLUMNS if c not in table.colnames]
-    if missing:
-        raise ShowerMaskError(f"{source}: missing column(s) {', '.join(missing)}")
-    for name in COLUMNS:
-        column = table[name]
-        if column.dtype.kind not in "iuf":
-            sample = next((v for v in column if v is not np.ma.masked), "")
-            what = "whole numbers" if name in COLUMNS[:2] else "numbers"
-            held = "booleans" if column.dtype.kind == "b" else "text"
-            raise ShowerMaskError(
-                f"{source}: column {name} holds {held} (e.g. {_plain(sample)!r}); "
-                f"it must hold {what}"
-            )
-    extras = [c for c in table.colnames if c not in COLUMNS]
-    showers = []
-    for n, row in enumerate(table):
-        values = {c: _plain(row[c]) for c in COLUMNS}
-        try:
-            showers.append(Shower(**values, extra={c: _plain(row[c]) for c in extras}))
-        except (ValueError, TypeError) as exc:
-            raise ShowerMaskError(f"{source}: row {n}: {exc}") from None
-    return showers
-
-
-def _plain(value: Any) -> Any:
-    """Turn a numpy scalar or masked value into a plain Python value."""
-    if value is np.ma.masked:
-        return float("nan")
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
-
-
-def read_catalog(path: str | os.PathLike[str], kind: str | None = None) -> list[Shower]:
-    """Read a shower catalog from an ECSV table or a DS9 region file (``.reg``).
-
-    Parameters
-    ----------
-    path : str or path-like
+    path : str, path-like or astropy.table.Table
         ``*.reg`` is read as DS9 regions (see `napari_showermask.io.ds9`); anything else as
-        ECSV.
+        a table: ECSV (its column units honoured: ``theta`` in any angle unit, the
+        others in pixels) or, without an ECSV header, CSV with the same columns. A UTF-8
+        byte-order mark is accepted. An astropy table given instead of a path is checked
+        the same way.
     kind : {'ramp', 'rateints', 'rate'}, optional
         The product the catalog is for. DS9 regions then need only the tags that kind
         uses: none for rate, ``integration`` for rateints, both for ramps (the default).
+    as_table : bool
+        Return a `~astropy.table.QTable` (see `showers_to_table`; the file's metadata in
+        ``table.meta``) instead of a list of showers.
 
     Returns
     -------
-    list of Shower
+    list of Shower or astropy.table.QTable
 
     Raises
     ------
     ShowerMaskError
-        The file is missing or unreadable, or its content is not a valid catalog.
+        The file is missing or unreadable, or its content is not a valid catalog (one
+        line naming the file, and the column or row).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import napari_showermask as sm
+    >>> path = Path(tempfile.mkdtemp()) / "x_jump_showers.ecsv"
+    >>> path = sm.write_catalog([sm.Shower(0, 5, 120, 80, 12, 6, 30)], path)
+    >>> sm.read_catalog(path)[0].theta
+    30.0
+    >>> sm.read_catalog(path, as_table=True)["x"]
+    <Quantity [120.] pix>
     """
-    path = Path(path)
-    if not path.is_file():
-        raise ShowerMaskError(f"{path}: no such catalog file")
-    if path.suffix.lower() == ".reg":
-        from napari_showermask.io.ds9 import read_ds9
+    meta: dict[str, Any] = {}
+    if is_table(path):
+        meta = dict(path.meta)
+        showers = showers_from_table(path)
+    else:
+        if not isinstance(path, str | os.PathLike):
+            raise TypeError(
+                "read_catalog takes a file path (ECSV, CSV or DS9 .reg) or an astropy Table, "
+                f"not {type(path).__name__}"
+            )
+        path = Path(path)
+        if not path.is_file():
+            raise ShowerMaskError(f"{path}: no such catalog file")
+        if path.suffix.lower() == ".reg":
+            from napari_showermask.io.ds9 import read_ds9
 
-        return read_ds9(path, kind)
-    from astropy.table import Table
+            showers = read_ds9(path, kind)
+        else:
+            table = _read_table(path)
+            meta = dict(table.meta)
+            showers = showers_from_table(table, path)
+    if not as_table:
+        return showers
+    out = showers_to_table(showers)
+    out.meta.update(meta)
+    return out
 
-    try:
-        table = Table.read(path, format="ascii.ecsv")
-    except Exception as exc:  # astropy raises many types for a malformed table
-        raise ShowerMaskError(f"{path}: not a readable ECSV catalog ({_reason(exc)})") from None
-    return showers_from_table(table, path)
 
-
-def write_catalog(
-    showers: Iterable[Shower],
-    path: str | os.PathLike[str],
-    overwrite: bool = False,
-    inputs: Iterable[str | os.PathLike[str]] = (),
-) -> Path:
-    """Write showers as ECSV, or as DS9 regions when the name ends in ``.reg``.
-
-    The file appears complete or not at all (`napari_showermask.io.publish.atomic_output`).
+def catalog_showers(
+    catalog: Any, kind: str | None = None, name: str | os.PathLike[str] = "catalog"
+) -> tuple[list[Shower], str | os.PathLike[str]]:
+    """Return the showers of a catalog given as showers, a table or a file, and its name.
 
     Parameters
     ----------
-    showers : iterable of Shower
+    catalog : sequence of Shower, astropy.table.Table, or str / path-like
+        A path is read with `read_catalog` (``kind`` as there).
+    kind : {'ramp', 'rateints', 'rate'}, optional
+    name : str or path-like
+        The catalog's name in messages, when it is not a file.
+
+    Returns
+    -------
+    tuple of (list of Shower, str or path-like)
+        The showers, and the file they were read from (or ``name``).
+    """
+    if isinstance(catalog, str | os.PathLike):
+        return read_catalog(catalog, kind), Path(catalog)
+    return as_showers(catalog, name), name
+
+
+def _read_table(path: Path) -> Table:
+    """Read an ECSV table, or a CSV table when the file has no ECSV header."""
+    from astropy.table import Table
+
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ShowerMaskError(f"{path}: not a readable catalog (not UTF-8 text)") from None
+    except OSError as exc:
+        raise ShowerMaskError(f"{path}: cannot read ({os_reason(exc)})") from None
+    ecsv = text.lstrip().startswith("# %ECSV")
+    try:
+        table = Table.read(text.splitlines(), format="ascii.ecsv" if ecsv else "ascii.csv")
+    except Exception as exc:  # astropy raises many types for a malformed table
+        what = "ECSV" if ecsv else "CSV"
+        raise ShowerMaskError(f"{path}: not a readable {what} catalog ({_reason(exc)})") from None
+    if not ecsv and not set(COLUMNS) & set(table.colnames):
+        what = "ECSV catalog" if path.suffix.lower() == ".ecsv" else "catalog"
+        raise ShowerMaskError(
+            f"{path}: not a readable {what} (no ECSV header, and read as CSV it has none "
+            f"of the columns {', '.join(COLUMNS)})"
+        )
+    return table
+
+
+def write_catalog(
+    showers: Iterable[Shower] | Table,
+    path: str | os.PathLike[str],
+    overwrite: bool = False,
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    meta: Mapping[str, Any] | None = None,
+) -> Path:
+    """Write showers as ECSV (with units and provenance), or as DS9 regions (``.reg``).
+
+    The file appears complete or not at all (`napari_showermask.io.publish.atomic_output`).
+    The ECSV's metadata records ``software`` (this tool and its version), ``date`` (UTC),
+    ``input`` (the name of the first of ``inputs``: the product the catalog is for), the
+    metadata of a table given as ``showers``, and ``meta``.
+
+    Parameters
+    ----------
+    showers : iterable of Shower, or astropy.table.Table
+        A table is checked and converted as `showers_from_table` does.
     path : str or path-like
     overwrite : bool
         Replace an existing file.
     inputs : iterable of str or path-like
-        Files being read (the product, other catalogs): the catalog is never written
-        over any of them, even with ``overwrite``.
+        Files being read (the product first, other catalogs): the catalog is never
+        written over any of them, even with ``overwrite``.
+    meta : mapping, optional
+        Further metadata (e.g. the detection parameters), plain values only.
 
     Returns
     -------
@@ -184,21 +204,55 @@ def write_catalog(
     Raises
     ------
     ShowerMaskError
-        The path is an input, exists (without ``overwrite``) or cannot be written.
+        The path is an input, exists (without ``overwrite``) or cannot be written; or a
+        table given is not a valid catalog.
     """
     path = Path(path)
-    showers = list(showers)
+    inputs = list(inputs)
+    given = dict(showers.meta) if is_table(showers) else {}
+    showers = as_showers(showers, "table")
     if path.suffix.lower() == ".reg":
         from napari_showermask.io.ds9 import ds9_text
 
         text = ds9_text(showers)
     else:
+        from astropy.table import Table
+
+        table = Table(showers_to_table(showers))  # plain columns: units in the ECSV header
+        table.meta.update(given)
+        table.meta.update(provenance(inputs[0] if inputs else None))
+        table.meta.update(meta or {})
         stream = io.StringIO()
-        showers_to_table(showers).write(stream, format="ascii.ecsv")
+        table.write(stream, format="ascii.ecsv")
         text = stream.getvalue()
     with atomic_output(path, inputs, overwrite) as handle:
         handle.write(text.encode("utf-8"))
     return path
+
+
+def provenance(product: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Return the metadata every written catalog carries: software, date, input.
+
+    Parameters
+    ----------
+    product : str or path-like, optional
+        The file the catalog is for; its name is recorded as ``input``.
+
+    Returns
+    -------
+    dict
+        ``software`` (``napari-showermask <version>``), ``date`` (UTC, ISO 8601), and
+        ``input`` when a product is given.
+    """
+    from napari_showermask import __version__
+
+    found = {
+        "software": f"napari-showermask {__version__}",
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    if product is not None:
+        found["input"] = Path(product).name
+    return found
 
 
 def _reason(exc: BaseException) -> str:

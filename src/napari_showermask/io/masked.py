@@ -23,21 +23,26 @@ import os
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import numpy as np
 from astropy.io import fits
 
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.masking import check_showers
+from napari_showermask.core.models import is_datamodel
 from napari_showermask.core.products import HDULayout, is_gzip, open_product, stem
 from napari_showermask.core.shower import Shower
+from napari_showermask.io.catalog import catalog_showers
 from napari_showermask.io.checksums import DataSum, checksum_string
 from napari_showermask.io.dqstream import DQStream
 from napari_showermask.io.filecopy import copy_until, read_at, write_at
 from napari_showermask.io.history import history_lines
 from napari_showermask.io.paths import check_output
 from napari_showermask.io.publish import atomic_output
+
+if TYPE_CHECKING:
+    from astropy.table import Table
 
 __all__ = ["default_output", "write_masked"]
 
@@ -63,8 +68,8 @@ def default_output(path: str | os.PathLike[str]) -> Path:
 
 
 def write_masked(
-    input_path: str | os.PathLike[str],
-    showers: Sequence[Shower],
+    input_path: str | os.PathLike[str] | Any,
+    showers: Sequence[Shower] | Table | str | os.PathLike[str],
     output: str | os.PathLike[str] | None = None,
     overwrite: bool = False,
     progress: Progress | None = None,
@@ -75,10 +80,15 @@ def write_masked(
 
     Parameters
     ----------
-    input_path : str or path-like
+    input_path : str, path-like or stdatamodels.DataModel
         A ramp, rateints or rate product (plain or gzip-compressed FITS); never modified.
-    showers : sequence of Shower
-        The showers to mask (rules in `napari_showermask.core.masking`).
+        A ``RampModel``, ``CubeModel`` or ``ImageModel`` in memory is saved as it would
+        save itself, masked (`napari_showermask.io.masked_model`); ``output`` is then
+        required.
+    showers : sequence of Shower, astropy.table.Table, or str / path-like
+        The showers to mask (rules in `napari_showermask.core.masking`): records, a table
+        (`napari_showermask.core.tables.showers_from_table`), or a catalog file read with
+        `napari_showermask.io.catalog.read_catalog` for the product's kind.
     output : str or path-like, optional
         Defaults to `default_output`; an uncompressed FITS file (a ``.gz`` name is refused).
     overwrite : bool
@@ -100,19 +110,32 @@ def write_masked(
     ShowerMaskError
         Bad input, a shower outside the data, a DQ plane that cannot be masked in place,
         an output that is an input, exists (without ``overwrite``) or cannot be written.
+    TypeError
+        ``input_path`` or ``showers`` is of a type not listed here.
     """
+    if is_datamodel(input_path):
+        from napari_showermask.io.masked_model import write_masked_model
+
+        return write_masked_model(input_path, showers, output, overwrite, catalog_name, inputs)
+    if not isinstance(input_path, str | os.PathLike):
+        raise TypeError(
+            "write_masked takes a file path or a stdatamodels model (RampModel, CubeModel, "
+            f"ImageModel), not {type(input_path).__name__}"
+        )
     input_path = Path(input_path)
     output = Path(output) if output is not None else default_output(input_path)
     sources = [input_path, *inputs]
+    if isinstance(showers, str | os.PathLike):
+        sources.append(Path(showers))
     if output.name.lower().endswith(".gz"):
         raise ShowerMaskError(
             f"{output}: compressed output is not written; give a .fits name (gzip it after)"
         )
     check_output(output, sources, overwrite)
-    showers = list(showers)
     report = progress or (lambda fraction: None)
     with open_product(input_path) as product:
-        check_showers(showers, product.kind, product.shape, catalog_name)
+        found, catalog_name = catalog_showers(showers, product.kind, catalog_name)
+        check_showers(found, product.kind, product.shape, catalog_name)
         kind, shape, layout = product.kind, product.shape, product.layout()
     primary = layout[0]
     dq = _dq_layout(input_path, layout, "GROUPDQ" if kind == "ramp" else "DQ", shape)
@@ -120,7 +143,7 @@ def write_masked(
     if "DATASUM" in dq.header or "CHECKSUM" in dq.header:
         datasum = DataSum(_datasum_card(dq) or 0)
     dtype = np.dtype(f">u{dq.header['BITPIX'] // 8}")
-    stream = DQStream(showers, kind, shape, dtype, datasum)
+    stream = DQStream(found, kind, shape, dtype, datasum)
     with atomic_output(output, sources, overwrite) as handle:
         try:
             with _open_raw(input_path) as source:
@@ -129,7 +152,7 @@ def write_masked(
                 def done(position: int) -> None:
                     report(0.95 * position / max(total, 1))
 
-                header = _with_history(source.read(primary.data_start), showers, kind)
+                header = _with_history(source.read(primary.data_start), found, kind)
                 shift = len(header) - primary.data_start
                 handle.write(_with_checksum(header, primary))
                 copy_until(source, handle, dq.data_start, done)
