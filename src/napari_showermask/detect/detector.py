@@ -85,6 +85,7 @@ from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect import statistics as stats
 from napari_showermask.detect.params import DetectionParams
+from napari_showermask.detect.provenance import rounded
 from napari_showermask.detect.search import pooled_sums, search_integration
 from napari_showermask.detect.threads import Run
 
@@ -126,6 +127,7 @@ def detect_showers(
     Returns
     -------
     list of Shower
+        Centres and axes to 0.01 pixel, theta to 0.1 degree (`provenance.rounded`);
         ``extra`` has ``score`` (peak CUSUM) and ``source='detect'``; sorted by integration,
         then by score, highest first.
 
@@ -177,4 +179,4 @@ def detect_showers(
     parts.clear()
     run.in_threads(search, shares)
     run.progress(1.0)
-    return [shower for found in results for shower in found]
+    return rounded(shower for found in results for shower in found)

@@ -180,8 +180,12 @@ def detect_file(
     if output is None:
         output = sidecar_path(path) if accept else candidates_path(path)
     check_output(output, [path], overwrite)  # before the long work
+    from napari_showermask.detect.params import DetectionParams
+    from napari_showermask.detect.provenance import detection_parameters
+
     showers = find_showers(path, workers=workers, params=params)
-    written = write_catalog(showers, output, overwrite=overwrite, inputs=[path])
+    meta = {"detection": detection_parameters(params or DetectionParams())}
+    written = write_catalog(showers, output, overwrite=overwrite, inputs=[path], meta=meta)
     return written, len(showers)
 
 
