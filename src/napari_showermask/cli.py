@@ -7,9 +7,9 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-from napari_showermask import __version__
+from napari_showermask.cli_parser import parse
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.io.interrupts import interrupts_on_signals
 
@@ -17,123 +17,6 @@ if TYPE_CHECKING:
     from napari_showermask.detect.params import DetectionParams
 
 __all__ = ["main"]
-
-
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are the one-line ``showermask: error:`` form."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"showermask: error: {message} (see showermask --help)\n")
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="showermask",
-        description=(
-            "Mask JWST MIRI cosmic-ray showers: OR JUMP_DET into a ramp's GROUPDQ from each "
-            "shower's first group to the end of its integration (DO_NOT_USE | JUMP_DET "
-            "into a rate or rateints DQ), writing <stem>_showers_masked.fits."
-        ),
-    )
-    parser.add_argument("--version", action="version", version=f"showermask {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-
-    apply = commands.add_parser(
-        "apply",
-        help="write a masked copy of ramp, rate or rateints files",
-        description="Write a masked copy of each INPUT and print its path. INPUT is never "
-        "changed. With several INPUTs each takes its sidecar catalog; a bad file gets its "
-        "error line, the others are still done, and the exit status is 2.",
-    )
-    apply.add_argument(
-        "input", metavar="INPUT", type=Path, nargs="+", help="_jump/_ramp/_rate/_rateints"
-    )
-    apply.add_argument(
-        "--showers",
-        type=Path,
-        metavar="CATALOG",
-        help="shower catalog: ECSV table or DS9 region file (.reg); one INPUT only; "
-        "default: each INPUT's sidecar <stem>_showers.ecsv",
-    )
-    _add_output(apply, "PATH", "output file, one INPUT only (default: <stem>_showers_masked.fits)")
-    apply.add_argument(
-        "--report",
-        action="store_true",
-        help="print one line per shower: its rate excess inside the ellipse and in a ring "
-        "around it, before and after masking, and what to check (one INPUT only)",
-    )
-    _add_workers(apply)
-
-    demo = commands.add_parser(
-        "demo",
-        help="write a synthetic MIRI ramp with showers",
-        description="Write a synthetic MIRI ramp with showers (and its truth catalog).",
-    )
-    demo.add_argument("directory", metavar="DIR", nargs="?", type=Path, default=Path("."))
-    demo.add_argument("--gui", action="store_true", help="open it in napari with the widget")
-
-    detect = commands.add_parser(
-        "detect",
-        help="propose candidate showers in ramps, as ECSV catalogs",
-        description="Find candidate showers in each ramp and write them as an ECSV catalog "
-        "(contract columns plus score) for review; 'showermask apply' takes it. A bad file "
-        "gets its error line, the others are still done, and the exit status is 2.",
-    )
-    detect.add_argument("input", metavar="INPUT", type=Path, nargs="+", help="_jump or _ramp")
-    _add_output(
-        detect,
-        "CATALOG",
-        "catalog to write, one INPUT only (default: <stem>_candidates.ecsv next to INPUT)",
-    )
-    detect.add_argument(
-        "--accept",
-        action="store_true",
-        help="write the candidates as the showers to mask: INPUT's sidecar "
-        "<stem>_showers.ecsv (replaced only with --overwrite)",
-    )
-    detect.add_argument(
-        "--param",
-        action="append",
-        default=[],
-        metavar="NAME=VALUE",
-        help="change a detection parameter from its default (repeatable; the names are "
-        "the fields of napari_showermask.DetectionParams, e.g. threshold=12)",
-    )
-    _add_workers(detect)
-    return parser
-
-
-def _add_workers(parser: argparse.ArgumentParser) -> None:
-    """Add ``--jobs`` and ``--scheduler`` (many INPUTs) to a sub-command."""
-    parser.add_argument(
-        "--jobs",
-        "-j",
-        type=_positive,
-        metavar="N",
-        help="files done at once by local processes (default: the cores)",
-    )
-    parser.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="run the files on a dask.distributed cluster (tcp://host:8786); the files "
-        "must be on a filesystem the workers share",
-    )
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
-    return value
-
-
-def _add_output(parser: argparse.ArgumentParser, metavar: str, help: str) -> None:
-    """Add ``--output/-o`` and ``--overwrite`` to a sub-command."""
-    parser.add_argument("--output", "-o", metavar=metavar, help=help)
-    parser.add_argument("--overwrite", action="store_true", help="replace an existing file")
 
 
 def _output(args: argparse.Namespace) -> Path | None:
@@ -174,7 +57,7 @@ def _demo(args: argparse.Namespace) -> Path:
 
     try:
         args.directory.mkdir(parents=True, exist_ok=True)
-        path = write_demo(args.directory)
+        path = write_demo(args.directory, overwrite=args.overwrite)
     except OSError as exc:
         raise ShowerMaskError(f"{args.directory}: cannot write ({exc.strerror or exc})") from None
     if args.gui:
@@ -213,8 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 2 on bad input (after one ``showermask: error:`` line on stderr).
     """
-    parser = _parser()
-    args = parser.parse_args(argv)
+    parser, args = parse(argv)
     many = args.command != "demo" and (len(args.input) > 1 or args.scheduler is not None)
     if many:
         _check_many(parser, args)

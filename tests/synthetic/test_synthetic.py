@@ -3,6 +3,7 @@ import pytest
 from stdatamodels.jwst import datamodels
 from stdatamodels.jwst.datamodels import dqflags
 
+from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.geometry import ellipse_mask
 from napari_showermask.io.catalog import Shower, read_catalog
 from napari_showermask.synthetic.demo import (
@@ -165,7 +166,9 @@ def test_demo_writes_ramp_and_truth(tmp_path):
         assert model.data.shape == (2, 30, 256, 256)
     showers = read_catalog(tmp_path / "miri_showers_demo_truth.ecsv")
     assert [s.extra["kind"] for s in showers] == ["bright", "idle", "faint"]
-    assert write_demo(tmp_path) == path  # replaces an earlier copy
+    with pytest.raises(ShowerMaskError, match="miri_showers_demo_jump.fits: exists"):
+        write_demo(tmp_path)  # an earlier copy is kept unless told otherwise
+    assert write_demo(tmp_path, overwrite=True) == path
 
 
 @pytest.mark.pipeline

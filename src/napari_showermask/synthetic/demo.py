@@ -14,6 +14,7 @@ from stdatamodels.jwst import datamodels
 from napari_showermask.core.dq import DO_NOT_USE, JUMP_DET, SATURATED
 from napari_showermask.core.shower import Shower
 from napari_showermask.io.catalog import write_catalog
+from napari_showermask.io.paths import check_output
 from napari_showermask.synthetic.models import GAIN, GROUP_TIME, READ_NOISE, reference_models
 from napari_showermask.synthetic.models import describe as _describe
 
@@ -31,6 +32,8 @@ BIAS = 10000.0  # DN
 SATURATION = 60000.0  # DN
 SKY = 2.0  # DN/s
 DEMO_SHAPE = (2, 30, 256, 256)
+DEMO_RAMP = "miri_showers_demo_jump.fits"
+DEMO_TRUTH = "miri_showers_demo_truth.ecsv"
 KIND_DEFAULTS = {  # amplitude (DN/s at onset), decay (groups), groups of glow before group 0
     "bright": (25.0, 12.0, 0),
     "idle": (12.0, 15.0, 4),
@@ -280,23 +283,34 @@ def write_ramp(
     return Path(path), truth
 
 
-def write_demo(directory: str | os.PathLike[str]) -> Path:
+def write_demo(directory: str | os.PathLike[str], overwrite: bool = False) -> Path:
     """Write the demo ramp and its truth catalog into a directory.
 
     Writes ``miri_showers_demo_jump.fits`` (2 x 30 x 256 x 256) and
-    ``miri_showers_demo_truth.ecsv``, replacing earlier copies.
+    ``miri_showers_demo_truth.ecsv``.
 
     Parameters
     ----------
     directory : str or path-like
         An existing directory.
+    overwrite : bool
+        Replace earlier copies (an edited truth catalog among them); otherwise an
+        existing one is an error and nothing is written.
 
     Returns
     -------
     pathlib.Path
         The ramp's path.
+
+    Raises
+    ------
+    ShowerMaskError
+        A file exists (without ``overwrite``) or cannot be written.
     """
     directory = Path(directory)
-    path, truth = write_ramp(directory / "miri_showers_demo_jump.fits", DEMO_SHAPE, seed=2026)
-    write_catalog(truth.showers, directory / "miri_showers_demo_truth.ecsv", overwrite=True)
+    ramp, catalog = directory / DEMO_RAMP, directory / DEMO_TRUTH
+    for target in (ramp, catalog):  # both, before either is written
+        check_output(target, overwrite=overwrite)
+    path, truth = write_ramp(ramp, DEMO_SHAPE, seed=2026)
+    write_catalog(truth.showers, catalog, overwrite=overwrite, inputs=[ramp])
     return path
