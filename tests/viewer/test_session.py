@@ -190,3 +190,66 @@ def test_kept_and_masked_states():
     assert session.masked_up_to_date
     session.undo()
     assert session.dirty and not session.masked_up_to_date
+
+
+def overlapped_session():
+    """A ramp with three marked showers: two in integration 0 (one far away), one in 1."""
+    session = MaskingSession("ramp", (2, 10, 64, 64))
+    near, far, other = (
+        Shower(0, 3, 20, 20, 6, 4),
+        Shower(0, 5, 50, 50, 4, 4),
+        Shower(1, 3, 20, 20, 6, 4),
+    )
+    session.load([near, far, other])
+    return session, near, far, other
+
+
+def test_overlaps_are_shared_pixels_in_one_integration():
+    session, near, far, other = overlapped_session()
+    assert session.overlaps(Shower(0, 7, 25, 22, 4, 3)) == [0]  # any group of integration 0
+    assert session.overlaps(Shower(1, 0, 25, 22, 4, 3)) == [2]
+    assert session.overlaps(Shower(0, 3, 33, 20, 6, 4)) == []  # rims 1 px apart: no pixel shared
+    assert session.overlaps(Shower(0, 3, 31.5, 20, 6, 4)) == [0]
+    assert session.overlaps() == []  # no current ellipse
+    rate = MaskingSession("rate", (64, 64))
+    rate.load([Shower(0, 0, 10, 10, 3, 3), Shower(0, 0, 40, 40, 3, 3)])
+    assert rate.overlaps(Shower(0, 0, 12, 10, 3, 3)) == [0]
+
+
+def test_mark_over_a_marked_shower_keeps_both_or_replaces_it():
+    session, near, far, other = overlapped_session()
+    session.place((0, 6, 22, 24))
+    assert session.overlaps() == [0]
+    current = session.current
+    session.mark(overlap="keep")
+    assert session.marked == [near, far, other, current]
+    session.undo()
+    session.place((0, 6, 22, 24))
+    session.mark(overlap="replace")
+    assert session.marked == [far, other, current]
+    session.undo()
+    assert session.marked == [near, far, other]
+    with pytest.raises(ValueError, match="overlap"):
+        session.place((0, 6, 22, 24)) and session.mark(overlap="cancel")
+    assert session.marked == [near, far, other] and session.current is not None
+
+
+def test_editing_a_shower_does_not_overlap_itself():
+    session, near, far, other = overlapped_session()
+    session.edit(0)
+    session.reshape(semi_major=9)
+    assert session.overlaps() == []
+    session.mark(overlap="replace")
+    assert session.marked == [near.moved(semi_major=9), far, other]
+
+
+def test_accept_a_candidate_over_a_marked_shower():
+    session, near, far, other = overlapped_session()
+    candidate = Shower(0, 2, 52, 48, 5, 5)
+    session.propose([candidate, Shower(1, 1, 60, 5, 2, 2)])
+    assert session.overlaps(session.candidates[0]) == [1]
+    session.accept(0, overlap="replace")
+    assert session.marked == [near, other, candidate] and len(session.candidates) == 1
+    session.undo()
+    session.accept(0)  # keep both, as before
+    assert session.marked == [near, far, other, candidate]
