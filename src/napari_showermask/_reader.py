@@ -6,6 +6,8 @@ import sys
 import threading
 from collections.abc import Callable
 
+from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.core.identify import claims_product
 from napari_showermask.core.products import open_product, product_kind
 from napari_showermask.viewer.layerdata import (
     AXIS_LABELS,
@@ -13,11 +15,20 @@ from napari_showermask.viewer.layerdata import (
     showers_layer_kwargs,
 )
 
-__all__ = ["AXIS_LABELS", "get_reader", "product_layers", "read_product", "showers_layer_kwargs"]
+__all__ = [
+    "AXIS_LABELS",
+    "get_reader",
+    "product_layers",
+    "read_or_report",
+    "read_product",
+    "showers_layer_kwargs",
+]
+
+FITS_NAMES = (".fits", ".fit", ".fits.gz")
 
 
 def get_reader(path: str | list[str]) -> Callable[[str | list[str]], list[tuple]] | None:
-    """Return `read_product` for a JWST ramp, rate or rateints product, else None.
+    """Return a reader for a JWST ramp, rate or rateints product, else None.
 
     Parameters
     ----------
@@ -27,15 +38,17 @@ def get_reader(path: str | list[str]) -> Callable[[str | list[str]], list[tuple]
     Returns
     -------
     callable or None
-        `read_product`, or None for anything else (other FITS files included). Never
-        raises: only the headers are looked at, with
-        `napari_showermask.core.products.product_kind`.
+        `read_or_report` for a product, or a file that claims to be a JWST product (a
+        damaged one says why it cannot be read); None for anything else, other FITS files
+        included, left to other readers. Never raises: only the headers are looked at
+        (`napari_showermask.core.identify`).
     """
     if isinstance(path, list):
         path = path[0] if len(path) == 1 else ""
-    if not str(path).lower().endswith((".fits", ".fit", ".fits.gz")):
+    if not str(path).lower().endswith(FITS_NAMES):
         return None
-    return read_product if product_kind(path) is not None else None
+    claimed = product_kind(path) is not None or claims_product(path)
+    return read_or_report if claimed else None
 
 
 def read_product(path: str | list[str]) -> list[tuple]:
@@ -60,6 +73,24 @@ def read_product(path: str | list[str]) -> list[tuple]:
     layers = product_layers(open_product(path))
     _hold_ahead_in_viewer()
     return layers
+
+
+def read_or_report(path: str | list[str]) -> list[tuple]:
+    """Read a product like `read_product`; if it cannot be read, an error notification says why.
+
+    Returns
+    -------
+    list of tuple
+        The layers; for an unreadable file napari's "no layers" value ``[(None,)]`` once the
+        notification (``<file>: <reason>``, as the command line prints it) is shown.
+    """
+    try:
+        return read_product(path)
+    except ShowerMaskError as exc:
+        from napari.utils.notifications import show_error
+
+        show_error(str(exc).strip().splitlines()[0])
+        return [(None,)]
 
 
 def _hold_ahead_in_viewer() -> None:

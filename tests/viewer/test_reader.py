@@ -3,7 +3,7 @@ from astropy.io import fits
 from npe2 import PluginManager
 from stdatamodels.jwst.datamodels import dqflags
 
-from napari_showermask._reader import get_reader, read_product
+from napari_showermask._reader import get_reader, read_or_report, read_product
 from napari_showermask._sample_data import synthetic_miri_showers
 from napari_showermask._writer import write_showers
 from napari_showermask.core.geometry import ellipse_to_corners
@@ -21,17 +21,42 @@ def test_manifest_is_registered():
         "Synthetic MIRI showers"
     ]
     assert set(manifest.contributions.readers[0].filename_patterns) == {
-        "*.fits", "*.fit", "*.fits.gz",
-    }  # fmt: skip
+        "*.fits",
+        "*.fit",
+        "*.fits.gz",
+    }
 
 
 def test_reader_claims_products_only(ramp_file, rate_file, tmp_path):
-    assert get_reader(str(ramp_file)) is read_product
-    assert get_reader(str(rate_file)) is read_product
+    assert get_reader(str(ramp_file)) is read_or_report
+    assert get_reader(str(rate_file)) is read_or_report
     fits.HDUList([fits.PrimaryHDU(np.zeros((5, 5)))]).writeto(tmp_path / "image.fits")
     (tmp_path / "junk.fits").write_bytes(b"\x00" * 100)
     for other in ["image.fits", "junk.fits", "absent.fits", "table.csv"]:
-        assert get_reader(str(tmp_path / other)) is None
+        assert get_reader(str(tmp_path / other)) is None  # left to other readers, silently
+
+
+def test_a_damaged_jwst_product_is_claimed_and_says_why(ramp_file, tmp_path):
+    from napari.utils.notifications import notification_manager
+
+    cut = tmp_path / "cut_jump.fits"
+    cut.write_bytes(ramp_file.read_bytes()[:-3000])
+    junk = tmp_path / "junk_rateints.fits"
+    junk.write_bytes(b"\x00" * 100)
+    header = fits.Header({"TELESCOP": "JWST"})
+    fits.HDUList([fits.PrimaryHDU(np.zeros((5, 5)), header)]).writeto(tmp_path / "s3d.fits")
+    for path, reason in [
+        (cut, "cut_jump.fits: truncated"),
+        (junk, "junk_rateints.fits: "),
+        (tmp_path / "s3d.fits", "s3d.fits: "),
+    ]:
+        reader = get_reader(str(path))
+        assert reader is read_or_report, path
+        before = len(notification_manager.records)
+        assert reader(str(path)) == [(None,)]  # napari's "no layers", not an exception
+        (record,) = notification_manager.records[before:]
+        assert str(record.message).startswith(str(path.parent))
+        assert reason in str(record.message) and "\n" not in str(record.message)
 
 
 def test_layers_are_lazy_and_named(ramp_file):
@@ -52,10 +77,17 @@ def test_layers_are_lazy_and_named(ramp_file):
 def test_dq_categories_tell_flags_apart():
     flags = dqflags.pixel
     values = np.array(
-        [0, flags["DO_NOT_USE"], flags["SATURATED"], flags["JUMP_DET"],
-         flags["DO_NOT_USE"] | flags["JUMP_DET"], flags["REFERENCE_PIXEL"], 2**31 | 4],
+        [
+            0,
+            flags["DO_NOT_USE"],
+            flags["SATURATED"],
+            flags["JUMP_DET"],
+            flags["DO_NOT_USE"] | flags["JUMP_DET"],
+            flags["REFERENCE_PIXEL"],
+            2**31 | 4,
+        ],
         dtype=np.uint32,
-    )  # fmt: skip
+    )
     codes = dq_categories(values)
     assert list(codes) == [0, 1, 2, 4, 5, 8, 12]
     assert category_names(5) == "DO_NOT_USE, JUMP_DET"

@@ -15,6 +15,7 @@ from napari_showermask.core.errors import ShowerMaskError, first_line
 
 __all__ = [
     "check_complete",
+    "claims_product",
     "is_gzip",
     "kind_or_reason",
     "product_kind",
@@ -23,6 +24,8 @@ __all__ = [
 ]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+#: Name endings of the JWST products the tools read (before ``.fits``).
+PRODUCT_SUFFIXES = ("_jump", "_ramp", "_rate", "_rateints")
 _FITS_SUFFIXES = (".fits.gz", ".fits", ".fit")
 
 
@@ -43,6 +46,34 @@ def stem(path: str | os.PathLike[str]) -> str:
         if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
+
+
+def claims_product(path: str | os.PathLike[str]) -> bool:
+    """Tell whether a file says it is a JWST product, readable or not.
+
+    True for a ``_jump``, ``_ramp``, ``_rate`` or ``_rateints`` name, or a primary header
+    naming a JWST data model (``DATAMODL``) or telescope (``TELESCOP = 'JWST'``). A damaged
+    product claims to be one: its reader should say why it cannot be read, where other
+    FITS files are left to other readers. Never raises.
+
+    Parameters
+    ----------
+    path : str or path-like
+
+    Returns
+    -------
+    bool
+    """
+    if stem(path).lower().endswith(PRODUCT_SUFFIXES):
+        return True
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            header = fits.getheader(path, 0)
+    except Exception:  # not even a primary header: not a product that says so
+        return False
+    telescope = str(header.get("TELESCOP", "")).strip().upper()
+    return bool(str(header.get("DATAMODL", "")).strip()) or telescope == "JWST"
 
 
 def product_kind(path: str | os.PathLike[str]) -> ProductKind | None:
