@@ -36,3 +36,18 @@ def rateints_file(tmp_path: Path) -> Path:
 def rate_file(tmp_path: Path) -> Path:
     """A 16x20 rate product."""
     return write_product(tmp_path / "small_rate.fits", "rate", (16, 20))
+
+
+#: The viewer's tests fail on a deprecation warning raised from the package's own code.
+OWN_DEPRECATIONS = [
+    f"error::{kind}:napari_showermask"
+    for kind in ("DeprecationWarning", "PendingDeprecationWarning", "FutureWarning")
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Turn deprecation warnings attributed to ``napari_showermask`` into errors (viewer)."""
+    for item in items:
+        if "viewer/" in item.nodeid.replace("\\", "/"):
+            for spec in OWN_DEPRECATIONS:
+                item.add_marker(pytest.mark.filterwarnings(spec))

@@ -60,6 +60,7 @@ class Soak:
         self.history: list[str] = []
         self.log = None  # a file to write each action's name to, if any
         self.widget.ask = lambda title, text: True
+        self.widget.choose = lambda title, text: self.rng.choice(["keep", "replace", None])
         self.actions = {
             name[4:]: getattr(self, name) for name in dir(self) if name.startswith("act_")
         }
@@ -119,7 +120,38 @@ class Soak:
             layer.data = [moved]
 
     def act_mark(self):
-        self.widget.mark()
+        s = self.widget.session
+        before = list(s.marked) if s is not None else None
+        current, overlapped = (s.current, s.overlaps()) if s is not None else (None, [])
+        shower = self.widget.mark()
+        if s is not None and current is not None and s.editing is None and overlapped:
+            if shower is None:  # cancelled: nothing changed
+                assert s.marked == before and s.current == current
+            else:  # kept both or replaced the overlapped ones
+                kept = [m for n, m in enumerate(before) if n not in overlapped]
+                assert s.marked[-1] == shower and set(kept) <= set(s.marked)
+
+    def act_fold(self):
+        sections = list(self.widget.sections.values())
+        section = self.rng.choice(sections)
+        section.header.click()
+        area = self.widget.column
+        assert area.horizontalScrollBar().maximum() == 0  # never a sideways scroll bar
+
+    def act_status(self):
+        """The status bar names the DQ flags under a (simulated) mouse position."""
+        s, b = self.widget.session, self.widget.binding
+        if s is None or b is None or not b.alive():
+            return
+        x, y = self._point()
+        self.viewer.mouse_over_canvas = True
+        self.viewer.cursor.position = (*self.viewer.dims.point[:-2], y, x)
+        self.viewer.update_status_from_cursor()
+        status = self.viewer.status
+        inside = 0 <= round(y) < s.shape[-2] and 0 <= round(x) < s.shape[-1]
+        on_slice = b.slice_now(s) is not None
+        if isinstance(status, dict) and self.viewer.layers.selection.active is b.image:
+            assert ("| DQ " in status["coordinates"]) == (inside and on_slice), status
 
     def _row(self, items):
         return self.rng.randrange(len(items)) if items else -1
@@ -239,6 +271,7 @@ class Soak:
         names = sorted(self.actions)
         weights = {"click": 4, "place": 3, "mark": 4, "page": 4, "slider": 3, "find": 0.4}
         weights |= {"save": 0.6, "delete_layer": 0.7, "open_viewer": 0.8, "display": 0.6}
+        weights |= {"fold": 0.8, "status": 1.5}
         for _ in range(n):
             name = self.rng.choices(names, [weights.get(k, 1.5) for k in names])[0]
             kept = {p: list(s.marked) for p, s in self.widget.sessions.items()}

@@ -142,11 +142,16 @@ def test_opening_a_product_while_3d_is_shown(viewer, qtbot, two):
     assert {"b_jump difference", "b_jump DQ", "b_jump showers"} <= names
 
 
-@pytest.mark.parametrize("shower", [
-    Shower(0, 3, 20, 20, 6, 3, -30), Shower(0, 3, 20, 20, 6, 3, 720),
-    Shower(0, 3, 20, 20, 6, 3, 250), Shower(0, 3, 20, 20, 6, 0.5, 10),
-    Shower(0, 3, 20, 20, 400, 3, 10),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "shower",
+    [
+        Shower(0, 3, 20, 20, 6, 3, -30),
+        Shower(0, 3, 20, 20, 6, 3, 720),
+        Shower(0, 3, 20, 20, 6, 3, 250),
+        Shower(0, 3, 20, 20, 6, 0.5, 10),
+        Shower(0, 3, 20, 20, 400, 3, 10),
+    ],
+)
 def test_6_edit_any_catalog_angle_or_size(viewer, qtbot, two, shower):
     a, _ = two
     widget = open_in(viewer, qtbot, a)

@@ -38,8 +38,10 @@ def test_folder_next_previous_and_counts(viewer, qtbot, folder):
     assert widget.open_folder(folder)
     ready(widget, qtbot, folder / "a_jump.fits")
     assert [r.splitlines()[0] for r in rows(widget)] == [
-        "a_jump.fits", "b_rateints.fits", "c_rate.fits"
-    ]  # fmt: skip
+        "a_jump.fits",
+        "b_rateints.fits",
+        "c_rate.fits",
+    ]
     assert "0 shower(s), not masked" in rows(widget)[0]
     assert "1 shower(s), not masked" in rows(widget)[1]  # from its sidecar, unopened
     widget.place((1, 4, 30, 30))
@@ -69,9 +71,10 @@ def test_keyboard_shortcuts(viewer, qtbot, folder):
     qtbot.wait(20)
     assert widget.session.marked == []
     qtbot.keyClick(
-        canvas, Qt.Key.Key_Z,
+        canvas,
+        Qt.Key.Key_Z,
         Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
-    )  # fmt: skip
+    )
     qtbot.wait(20)
     assert len(widget.session.marked) == 1
     qtbot.keyClick(canvas, Qt.Key.Key_PageDown)

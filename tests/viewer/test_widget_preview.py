@@ -77,7 +77,7 @@ def test_marking_a_shower_drops_its_preview_excess_to_noise(viewer, qtbot, ramp)
     bright = truth_of(truth, "bright")
     widget, panel = start(viewer, qtbot, path, 0, bright.group)
     layer = panel.layer
-    assert layer.name == "prev_jump rate preview"
+    assert layer.name == "prev_jump rate preview (after masking)"
     assert layer.metadata["showermask_role"] == "preview"
     assert layer.metadata["showermask_path"] == str(widget.binding.path)
     layers = list(viewer.layers)
@@ -114,12 +114,17 @@ def test_marking_a_shower_drops_its_preview_excess_to_noise(viewer, qtbot, ramp)
     (row,) = panel.rows()
     assert row.startswith("shower 1: integration 0 group 4 ") and row.endswith(": ok"), row
 
-    # before/after toggle: same layer, same contrast
+    # before/after toggle: same layer, same contrast; its name and the canvas say which
+    caption = viewer.canvas.overlays.text
+    assert caption.visible and caption.text.endswith("integration 0: AFTER MASKING")
     panel.mode.value = "before"
     np.testing.assert_array_equal(layer.data, before)
     assert tuple(layer.contrast_limits) == limits
+    assert layer.name == "prev_jump rate preview (before masking)"
+    assert caption.text.endswith("integration 0: BEFORE MASKING")
     panel.mode.value = "after"
     np.testing.assert_array_equal(layer.data, after)
+    assert layer.name == "prev_jump rate preview (after masking)"
 
     # delete: the file's rate comes back; undo: the masked rate again
     widget.marked_panel.list.setCurrentRow(0)
@@ -187,11 +192,15 @@ def test_the_layer_follows_the_product(viewer, qtbot, ramp, tmp_path):
     assert widget.open_file(str(other))  # the product is switched: its own preview
     qtbot.waitUntil(lambda: panel.layer is not None and panel.worker is None, timeout=60000)
     names = [layer.name for layer in viewer.layers if "preview" in layer.name]
-    assert names == ["other_jump rate preview"] and panel.layer.data.shape == (40, 48)
+    assert names == ["other_jump rate preview (after masking)"] and panel.layer.data.shape == (
+        40,
+        48,
+    )
     viewer.layers.remove(widget.image)  # the product is closed: its preview goes too
     qtbot.waitUntil(lambda: widget.binding is None, timeout=5000)
     assert not [layer for layer in viewer.layers if "preview" in layer.name]
     assert panel.preview is None and panel.layer is None
+    assert not viewer.canvas.overlays.text.visible  # the caption went with its layer
     viewer.layers.clear()
     qtbot.wait(50)
 

@@ -87,11 +87,11 @@ def test_dq_hover_names_the_flags(viewer, qtbot, tmp_path):
 @pytest.mark.parametrize(
     "kind, shape, step, pixel, text",
     [
-        ("ramp", (2, 8, 16, 20), (0, 4), (6, 5), "= SATURATED"),
-        ("ramp", (2, 8, 16, 20), (0, 2), (7, 7), "= JUMP_DET"),
-        ("rate", (16, 20), (), (0, 9), "= DO_NOT_USE, REFERENCE_PIXEL"),
-        ("rateints", (2, 16, 20), (1,), (3, 3), "= SATURATED"),
-        ("rate", (16, 20), (), (4, 9), "= GOOD"),
+        ("ramp", (2, 8, 16, 20), (0, 4), (6, 5), ": SATURATED"),
+        ("ramp", (2, 8, 16, 20), (0, 2), (7, 7), ": JUMP_DET"),
+        ("rate", (16, 20), (), (0, 9), ": DO_NOT_USE, REFERENCE_PIXEL"),
+        ("rateints", (2, 16, 20), (1,), (3, 3), ": SATURATED"),
+        ("rate", (16, 20), (), (4, 9), "DQ 0: GOOD"),
     ],
 )
 def test_hover_names_every_dq_flag(viewer, qtbot, tmp_path, kind, shape, step, pixel, text):
@@ -102,8 +102,11 @@ def test_hover_names_every_dq_flag(viewer, qtbot, tmp_path, kind, shape, step, p
     if step:
         viewer.dims.current_step = (*step, 8, 8)
     hover(viewer, qtbot, *pixel)
-    assert widget.dq_status.text().endswith(text), widget.dq_status.text()
-    assert f"x={pixel[0]} y={pixel[1]}" in widget.dq_status.text()
+    viewer.update_status_from_cursor()  # as napari's status thread does after a move
+    coordinates = viewer.status["coordinates"]
+    assert coordinates.endswith(text), coordinates
+    assert f"{pixel[1]}, {pixel[0]}]: " in coordinates  # napari's own [.. y, x]: value first
+    assert widget.binding is not None
 
 
 def test_catalog_from_napari_save_layers(viewer, qtbot, ramp, tmp_path):

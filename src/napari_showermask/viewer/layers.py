@@ -58,9 +58,12 @@ def set_ellipses(layer, corners: list[np.ndarray], color: str) -> None:
     layer.data = []
     if corners:
         layer.add(
-            corners, shape_type="ellipse", edge_color=color, face_color="transparent",
+            corners,
+            shape_type="ellipse",
+            edge_color=color,
+            face_color="transparent",
             edge_width=1.5,
-        )  # fmt: skip
+        )
 
 
 def _same(shown: list[np.ndarray], corners: list[np.ndarray]) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,14 +14,12 @@ from qtpy.QtWidgets import QApplication, QFileDialog
 
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.masking import check_showers
-from napari_showermask.detect.detector import DetectionCancelled
-from napari_showermask.detect.params import DetectionParams
 from napari_showermask.io.catalog import read_catalog, write_catalog
 from napari_showermask.io.masked import default_output, write_masked
 from napari_showermask.io.paths import check_output, sidecar_path
-from napari_showermask.pipeline.task import find_showers
 from napari_showermask.viewer._qt.exposures import products_in
 from napari_showermask.viewer._qt.jobs import start_job
+from napari_showermask.viewer._qt.layout import tip
 from napari_showermask.viewer._qt.store import record_masked
 from napari_showermask.viewer.session import MaskingSession
 
@@ -31,19 +29,6 @@ if TYPE_CHECKING:
 PLUGIN = "napari-showermask"
 CATALOG_FILTER = "Shower catalogs (*.ecsv *.reg)"
 FITS_FILTER = "FITS (*.fits *.fit *.fits.gz)"
-
-
-def _detect(
-    path: Path,
-    progress: Callable[[float], None],
-    cancelled: Callable[[], bool],
-    params: DetectionParams | None = None,
-) -> Any:
-    """Run the detector on its own handle of the file; None when cancelled."""
-    try:
-        return find_showers(path, progress=progress, cancelled=cancelled, params=params)
-    except DetectionCancelled:
-        return None
 
 
 def _first_line(exc: BaseException) -> str:
@@ -61,11 +46,14 @@ class FileActions:
 
     def __init__(self, widget: ShowerMaskingWidget) -> None:
         self.widget = widget
-        self.detection_params = DetectionParams()  # the tuning Find uses
         self.save_button = PushButton(text="Save Masked File")
         self.save_catalog_button = PushButton(text="Save Catalog...")
         self.load_catalog_button = PushButton(text="Load Catalog...")
         self.quit_button = PushButton(text="Quit")
+        tip(self.save_button, "Write <name>_showers_masked.fits next to the product.")
+        tip(self.save_catalog_button, "Write the marked showers as ECSV or DS9 regions (.reg).")
+        tip(self.load_catalog_button, "Replace the marked showers by a catalog's (undoable).")
+        tip(self.quit_button, "Close the products' layers and this dock (asks if unsaved).")
         self.save_button.clicked.connect(lambda: self.save())
         self.save_catalog_button.clicked.connect(lambda: self.save_catalog())
         self.load_catalog_button.clicked.connect(lambda: self.load_catalog())
@@ -105,7 +93,7 @@ class FileActions:
         for path in chosen:
             if path not in self.widget.paths:
                 self.widget.paths.append(path)
-        self.widget._show_exposures()
+        self.widget.exposures.show(self.widget.session)
         return self.show_exposure(chosen[0])
 
     def open_file(self, path: str | Path | None = None) -> bool:
@@ -132,7 +120,7 @@ class FileActions:
             ):
                 return False
             layers = binding.product_layers()
-            widget._unbind()
+            widget.follower.unbind()
             for layer in layers:
                 if layer in widget.viewer.layers:
                     widget.viewer.layers.remove(layer)
@@ -144,9 +132,9 @@ class FileActions:
             widget.viewer.open(str(path), plugin=PLUGIN)
         except Exception as exc:  # napari wraps reader errors
             show_error(_first_line(exc))
-            widget._adopt()
+            widget.follower.adopt()
             return False
-        widget._adopt()
+        widget.follower.adopt()
         return widget.same_product(path)
 
     # saving ----------------------------------------------------------------------------
@@ -184,15 +172,21 @@ class FileActions:
             return None
         showers = list(session.marked)
         self.widget.worker = start_job(
-            write_masked, source, showers, output, overwrite=True, inputs=inputs,
+            write_masked,
+            source,
+            showers,
+            output,
+            overwrite=True,
+            inputs=inputs,
             desc=f"Saving {output.name}",
             returned=lambda path: self._saved(session, path, showers),
-        )  # fmt: skip
+        )
         return self.widget.worker
 
     def _saved(self, session: MaskingSession, path: Path, showers: list) -> None:
         record_masked(session, Path(path), showers)
-        show_info(f"Saved {path} ({len(showers)} shower(s) masked)")
+        # a notification shows its first line: what happened first, the path below it
+        show_info(f"Masked file saved ({len(showers)} shower(s) masked):\n{path}")
 
     def _catalog_path(self, dialog: Any, title: str) -> str:
         return dialog(self.widget, title, "", CATALOG_FILTER)[0]
@@ -226,7 +220,7 @@ class FileActions:
         except ShowerMaskError as exc:
             show_error(str(exc))
             return None
-        show_info(f"Saved {len(session.marked)} shower(s) to {written}")
+        show_info(f"Catalog saved ({len(session.marked)} shower(s)):\n{written}")
         return written
 
     def load_catalog(self, path: str | Path | None = None) -> bool:
@@ -258,37 +252,6 @@ class FileActions:
         session.load(showers)
         return True
 
-    # detection -------------------------------------------------------------------------
-    def find_showers(self) -> GeneratorWorker | None:
-        """Start the detector in a worker with a progress bar; proposals go to the session."""
-        widget, session = self.widget, self.session
-        if session is None or session.kind != "ramp" or session.path is None:
-            show_error("Shower detection needs a ramp (_jump or _ramp file).")
-            return None
-        if widget.detect_worker is not None:
-            return widget.detect_worker
-        widget._stop.clear()
-        worker = start_job(
-            _detect, session.path, params=self.detection_params, cancelled=widget._stop.is_set,
-            desc="Finding showers",
-            returned=lambda showers: self._detected(session, showers),
-        )  # fmt: skip
-        worker.finished.connect(self._detect_finished)
-        widget.detect_worker = worker
-        widget.candidate_panel.running(True)
-        return worker
-
-    def _detected(self, session: MaskingSession, showers: Any) -> None:
-        if showers is None:
-            show_info("Shower detection cancelled.")
-            return
-        session.propose(showers)  # kept with its exposure, on screen or not
-        show_info(f"{len(showers)} candidate shower(s) to review (cyan).")
-
-    def _detect_finished(self) -> None:
-        self.widget.detect_worker = None
-        self.widget.candidate_panel.running(False)
-
     # quitting --------------------------------------------------------------------------
     def quit(self, confirm: bool = True) -> bool:
         """Close the products' layers and the dock widget, asking first if work is unsaved.
@@ -309,7 +272,7 @@ class FileActions:
         widget.cancel_find()
         binding = widget.binding
         layers = binding.product_layers() if binding is not None else []
-        widget._unbind()
+        widget.follower.unbind()
         widget.disconnect_viewer()
         viewer = widget.viewer
         for layer in layers:

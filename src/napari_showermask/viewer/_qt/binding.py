@@ -125,9 +125,14 @@ class ProductBinding:
 
     def _overlay(self, name: str, color: str) -> napari.layers.Shapes:
         return self.viewer.add_shapes(
-            ndim=2, name=name, edge_color=color, face_color="transparent", edge_width=1.5,
-            shape_type="ellipse", axis_labels=("y", "x"),
-        )  # fmt: skip
+            ndim=2,
+            name=name,
+            edge_color=color,
+            face_color="transparent",
+            edge_width=1.5,
+            shape_type="ellipse",
+            axis_labels=("y", "x"),
+        )
 
     def _edited(self, layer: napari.layers.Shapes, event: Any) -> None:
         if not self.drawing and layer is self.current_layer:

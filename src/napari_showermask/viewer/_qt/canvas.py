@@ -1,4 +1,4 @@
-"""The canvas: clicks place the current ellipse, hover names DQ flags, napari's shape tools."""
+"""The canvas: clicks place the current ellipse, the status bar names DQ flags, shape tools."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from collections.abc import Generator, Sequence
 from typing import Any
 
 import napari
-from qtpy.QtWidgets import QLabel
 
 from napari_showermask.core.shower import Shower
 from napari_showermask.viewer._qt.follower import ProductFollower
 from napari_showermask.viewer.dqdisplay import flag_names
+
+DQ_MARK = "  |  "
 
 
 class CanvasTools:
@@ -22,25 +23,23 @@ class CanvasTools:
         Its mouse drag and move callbacks get this object's (until `disconnect`).
     follower : ProductFollower
         Gives the binding and session on screen, and defers drawings while editing.
-    dq_status : QLabel
-        Shows the DQ value under the mouse and the name of every flag set in it.
+
+    Notes
+    -----
+    napari's status bar, under the cursor on the product, gets the DQ value there and the
+    name of every flag set in it (``| DQ 5: DO_NOT_USE, JUMP_DET``) after napari's own text.
     """
 
-    def __init__(
-        self, viewer: napari.Viewer, follower: ProductFollower, dq_status: QLabel
-    ) -> None:
-        self.viewer, self.follower, self.dq_status = viewer, follower, dq_status
+    def __init__(self, viewer: napari.Viewer, follower: ProductFollower) -> None:
+        self.viewer, self.follower = viewer, follower
         viewer.mouse_drag_callbacks.append(self.on_mouse)
-        viewer.mouse_move_callbacks.append(self.on_hover)
+        viewer.events.status.connect(self._on_status)
 
     def disconnect(self) -> None:
         """Remove the mouse callbacks from the viewer."""
-        for callbacks, callback in (
-            (self.viewer.mouse_drag_callbacks, self.on_mouse),
-            (self.viewer.mouse_move_callbacks, self.on_hover),
-        ):  # fmt: skip
-            if callback in callbacks:
-                callbacks.remove(callback)
+        if self.on_mouse in self.viewer.mouse_drag_callbacks:
+            self.viewer.mouse_drag_callbacks.remove(self.on_mouse)
+        self.viewer.events.status.disconnect(self._on_status)
 
     def on_mouse(self, viewer: napari.Viewer, event: Any) -> Generator[None, None, None]:
         """Place the current ellipse where the left button was clicked (not dragged)."""
@@ -57,22 +56,30 @@ class CanvasTools:
         if not dragged:
             self.place(event.position)
 
-    def on_hover(self, viewer: napari.Viewer, event: Any) -> None:
-        """Show the DQ value under the mouse with its flags' names (nothing off the image)."""
+    def dq_text(self, position: Sequence[float]) -> str | None:
+        """Return ``'DQ <value>: <flag names>'`` at a world position (None off the product)."""
         binding, session = self.follower.binding, self.follower.session
         if binding is None or session is None or not binding.alive():
-            return
-        point = binding.image.world_to_data(event.position)
+            return None
+        point = binding.image.world_to_data(position)
         at = session.slice_of(point)
         y, x = (int(round(v)) for v in point[-2:])
         ny, nx = session.shape[-2:]
         if at is None or not (0 <= y < ny and 0 <= x < nx):
-            self.dq_status.setText("")
-            return
+            return None
         index = (*binding.lead(session, *at), y, x)
         value = int(binding.product.read(binding.product.dq_name, index))
-        names = flag_names(value, binding.product.dq_name)
-        self.dq_status.setText(f"DQ at x={x} y={y}: {value} = {names}")
+        return f"DQ {value}: {flag_names(value, binding.product.dq_name)}"
+
+    def _on_status(self, event: Any) -> None:
+        """Add the DQ flags under the cursor to the status napari just set."""
+        status = event.value
+        if not isinstance(status, dict) or DQ_MARK in str(status.get("coordinates", "")):
+            return
+        text = self.dq_text(self.viewer.cursor.position)
+        if text is not None:
+            coordinates = f"{status.get('coordinates', '')}{DQ_MARK}{text}"
+            self.viewer.status = {**status, "coordinates": coordinates}
 
     def place(self, position: Sequence[float]) -> Shower | None:
         """Put the current (red) ellipse at a world position on the slice on screen."""

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import napari
-from qtpy.QtWidgets import QDockWidget, QLabel, QMessageBox, QWidget
+from qtpy.QtWidgets import QDockWidget, QMessageBox, QWidget
 
 from napari_showermask.core.shower import Shower
 from napari_showermask.io.paths import same_file
@@ -17,9 +16,11 @@ from napari_showermask.viewer._qt.actions import FileActions
 from napari_showermask.viewer._qt.binding import ProductBinding
 from napari_showermask.viewer._qt.canvas import CanvasTools
 from napari_showermask.viewer._qt.exposures import ExposurePanel
+from napari_showermask.viewer._qt.finding import ShowerFinder
 from napari_showermask.viewer._qt.follower import ProductFollower
-from napari_showermask.viewer._qt.layout import scrolling_column
+from napari_showermask.viewer._qt.layout import folding_column
 from napari_showermask.viewer._qt.opened import ExposureSessions
+from napari_showermask.viewer._qt.overlapping import Chooser, ask_overlap, overlap_choice
 from napari_showermask.viewer._qt.panels import (
     CandidatePanel,
     MarkedPanel,
@@ -27,6 +28,7 @@ from napari_showermask.viewer._qt.panels import (
     connect_rows,
 )
 from napari_showermask.viewer._qt.ratepanel import PreviewPanel
+from napari_showermask.viewer._qt.sections import ProductLine, work_sections
 from napari_showermask.viewer.session import MaskingSession
 
 HINT = "Open a JWST _jump, _rate or _rateints file."
@@ -60,13 +62,10 @@ class ShowerMaskingWidget(QWidget):
         self.viewer = napari_viewer
         self.owns_viewer = False
         self.ask: Callable[[str, str], bool] = self._question
-        self.detect_worker: Any = None
+        self.choose: Chooser = ask_overlap(self)
         self.worker: Any = None
-        self._stop = threading.Event()
         self._closed = False
-        self.status = QLabel(HINT)
-        self.status.setWordWrap(True)
-        self.dq_status = QLabel("")
+        self.status = ProductLine(HINT)
         self.files = ExposurePanel()
         self.exposures = ExposureSessions(self.files)
         self.sessions, self.paths = self.exposures.sessions, self.exposures.paths
@@ -75,24 +74,25 @@ class ShowerMaskingWidget(QWidget):
         self.candidate_panel = CandidatePanel()
         self.preview_panel = PreviewPanel(self)
         self.file_actions = FileActions(self)
-        self._layout()
+        self.finder = ShowerFinder(
+            lambda: self.session, self.candidate_panel.running, self._candidates_found
+        )
+        panels = (self.files, self.candidate_panel, self.shape_panel, self.marked_panel)
+        self.sections = work_sections(*panels, self.preview_panel, self.file_actions)
+        self.column = folding_column(self, [self.status, *self.sections.values()])
         self._connect()
         self.follower = ProductFollower(
-            napari_viewer, self.exposures, self.shape_panel,
-            on_session=self._show_session, on_current_edited=self._current_edited,
-        )  # fmt: skip
-        self.canvas = CanvasTools(napari_viewer, self.follower, self.dq_status)
+            napari_viewer,
+            self.exposures,
+            self.shape_panel,
+            on_session=self._show_session,
+            on_current_edited=self._current_edited,
+        )
+        self.canvas = CanvasTools(napari_viewer, self.follower)
         self.destroyed.connect(lambda *args, this=self: this.disconnect_viewer())
         self.follower.adopt()
 
     # layout and wiring ---------------------------------------------------------------------
-    def _layout(self) -> None:
-        actions = self.file_actions
-        widgets = [self.status, self.files, self.shape_panel, self.marked_panel]
-        widgets += [self.preview_panel, actions.save_button.native, self.candidate_panel]
-        widgets += [button.native for button in actions.buttons()] + [self.dq_status]
-        scrolling_column(self, widgets)
-
     def _connect(self) -> None:
         marked, found, files = self.marked_panel, self.candidate_panel, self.files
         marked.mark_button.clicked.connect(self.mark)
@@ -101,7 +101,7 @@ class ShowerMaskingWidget(QWidget):
         marked.undo_button.clicked.connect(self.undo)
         marked.redo_button.clicked.connect(self.redo)
         connect_rows(marked.list, self.go_to)
-        found.find_button.clicked.connect(self._toggle_find)
+        found.find_button.clicked.connect(self.finder.toggle)
         for name in ("accept", "revise", "reject"):
             button = getattr(found, f"{name}_button")
             button.clicked.connect(lambda *args, name=name: self.review(name))
@@ -136,27 +136,13 @@ class ShowerMaskingWidget(QWidget):
         """The product's layers and the widget's overlays (None: no product)."""
         return self.follower.binding
 
-    def _adopt(self) -> None:
-        self.follower.adopt()
-
-    def _unbind(self) -> None:
-        self.follower.unbind()
-
     def _show_session(self, session: MaskingSession | None) -> None:
         """Show the product now on screen (None: none) in the panels and the status line."""
         for panel in (self.shape_panel, self.marked_panel, self.candidate_panel):
             panel.set_session(session)
         self.preview_panel.set_session(session)  # after the binding: it adds a layer
-        self._show_exposures()
-        product = self.binding.product if self.binding is not None else None
-        if session is None or product is None:
-            self.status.setText(HINT)
-        else:
-            name, shape = Path(product.path).name, tuple(product.shape)
-            self.status.setText(f"{name}: {product.kind} {shape}")
-
-    def _show_exposures(self) -> None:
         self.exposures.show(self.session)
+        self.status.show_product(self.binding.product if self.binding and session else None)
 
     def _current_edited(self, layer: napari.layers.Shapes, event: Any) -> None:
         self.canvas.current_edited(layer, event)
@@ -167,8 +153,13 @@ class ShowerMaskingWidget(QWidget):
 
     # marked showers ---------------------------------------------------------------------
     def mark(self) -> Shower | None:
-        """Mark the current ellipse (or store the one being edited); kept in the sidecar."""
-        return self.session.mark() if self.session is not None else None
+        """Mark the current ellipse (or store the one being edited); kept in the sidecar.
+
+        Over a marked shower, ``choose`` is asked: keep both, replace it, or cancel (None).
+        """
+        session = self.session
+        overlap = overlap_choice(session, session.current, self.choose) if session else None
+        return session.mark(overlap) if session is not None and overlap else None
 
     def edit(self, row: int) -> None:
         """Make a marked shower the current ellipse; Update Shower stores the change."""
@@ -203,22 +194,37 @@ class ShowerMaskingWidget(QWidget):
 
     def review(self, action: str) -> None:
         """Accept, revise (edit) or reject the selected candidate."""
-        row = self.candidate_panel.list.currentRow()
-        if self.session is not None and 0 <= row < len(self.session.candidates):
-            getattr(self.session, action)(row)
+        row, session = self.candidate_panel.list.currentRow(), self.session
+        if session is None or not 0 <= row < len(session.candidates):
+            return
+        if action != "accept":
+            getattr(session, action)(row)
+        elif overlap := overlap_choice(session, session.candidates[row], self.choose):
+            session.accept(row, overlap)
 
     # detection ---------------------------------------------------------------------------
+    @property
+    def detect_worker(self) -> Any:
+        """The detector's worker while it runs (None otherwise)."""
+        return self.finder.worker
+
     def find_showers(self) -> Any:
         """Start the detector on the product in a worker (it opens the file itself)."""
-        return self.file_actions.find_showers()
+        return self.finder.start()
 
     def cancel_find(self) -> None:
         """Stop a running detection (nothing is proposed)."""
-        if self.detect_worker is not None:
-            self._stop.set()
+        self.finder.cancel()
 
-    def _toggle_find(self) -> None:
-        self.find_showers() if self.detect_worker is None else self.cancel_find()
+    def _candidates_found(self, session: MaskingSession) -> None:
+        """Unfold the candidates and scroll them into view (their exposure on screen)."""
+        if session is self.session:
+            self.sections["find"].set_expanded(True)
+            self.follower.later(self._show_candidates)  # once the column is laid out again
+
+    def _show_candidates(self) -> None:
+        self.column.ensureWidgetVisible(self.candidate_panel.find_button.native, 0, 0)
+        self.column.ensureWidgetVisible(self.candidate_panel.list, 0, 0)
 
     # exposures ---------------------------------------------------------------------------
     def open_file(self, path: str | Path | None = None) -> bool:
@@ -239,7 +245,7 @@ class ShowerMaskingWidget(QWidget):
 
     def _pick_exposure(self, row: int) -> None:
         if 0 <= row < len(self.paths) and not self.show_exposure(self.paths[row]):
-            self._show_exposures()
+            self.exposures.show(self.session)
 
     def _step_exposure(self, step: int) -> bool:
         path = self.exposures.neighbour(step, self.session)

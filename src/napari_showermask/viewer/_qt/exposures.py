@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from magicgui.widgets import PushButton
-from qtpy.QtWidgets import QLabel, QListWidget, QVBoxLayout, QWidget
+from qtpy.QtWidgets import QListWidget, QVBoxLayout, QWidget
 
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.products import product_kind
 from napari_showermask.io.catalog import read_catalog
 from napari_showermask.io.masked import default_output
 from napari_showermask.io.paths import sidecar_path
+from napari_showermask.viewer._qt.layout import fit_rows, narrow_list, tip
 from napari_showermask.viewer._qt.panels import button_row
 from napari_showermask.viewer.session import MaskingSession
 
@@ -58,28 +59,41 @@ def exposure_row(path: Path, session: MaskingSession | None) -> str:
 
 
 class ExposurePanel(QWidget):
-    """Open buttons, the list of exposures, Previous and Next."""
+    """Open, Previous and Next buttons and the exposure list (full paths as tooltips)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.open_button = PushButton(text="Open File(s)...")
-        self.folder_button = PushButton(text="Open Folder...")
-        self.list = QListWidget()
-        self.previous_button = PushButton(text="< Previous")
+        self.open_button = PushButton(text="Open...")
+        self.folder_button = PushButton(text="Folder...")
+        self.previous_button = PushButton(text="< Prev")
         self.next_button = PushButton(text="Next >")
-        self.list.setMinimumHeight(60)
+        self.list = narrow_list(QListWidget(), most=3)
+        tip(self.open_button, "Open one or more JWST _jump, _rate or _rateints files.")
+        tip(self.folder_button, "List every JWST product of a folder (masked outputs left out).")
+        tip(self.previous_button, "Show the previous exposure of the list (PageUp).")
+        tip(self.next_button, "Show the next exposure of the list (PageDown).")
+        tip(
+            self.list, "Exposures under review: showers marked, masked file state. Select to show."
+        )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(button_row(self.open_button, self.folder_button))
-        layout.addWidget(QLabel("Exposures (PageUp / PageDown)"))
+        layout.setSpacing(3)
+        buttons = (self.open_button, self.folder_button, self.previous_button, self.next_button)
+        layout.addWidget(button_row(*buttons))
         layout.addWidget(self.list)
-        layout.addWidget(button_row(self.previous_button, self.next_button))
 
-    def show_rows(self, rows: list[str], current: int | None) -> None:
-        """Show the exposures, the current one selected."""
+    def show_rows(
+        self, rows: list[str], current: int | None, paths: list[Path] | None = None
+    ) -> None:
+        """Show the exposures (``paths``: each row's tooltip), the current one selected."""
         self.list.blockSignals(True)
         self.list.clear()
         self.list.addItems(rows)
+        for n, path in enumerate(paths or []):
+            item = self.list.item(n)
+            if item is not None:
+                item.setToolTip(str(path))
         if current is not None:
             self.list.setCurrentRow(current)
         self.list.blockSignals(False)
+        fit_rows(self.list, most=3)

@@ -12,6 +12,7 @@ from qtpy.QtCore import QTimer
 
 from napari_showermask.core.shower import Shower
 from napari_showermask.viewer._qt.binding import ProductBinding, product_of, role_of
+from napari_showermask.viewer._qt.compat import camera
 from napari_showermask.viewer._qt.drawn import hold_ahead_until_drawn
 from napari_showermask.viewer._qt.opened import ExposureSessions
 from napari_showermask.viewer._qt.panels import ShapePanel
@@ -133,7 +134,7 @@ class ProductFollower:
         self.viewer.layers.selection.active = image
         if len(image.axis_labels) == self.viewer.dims.ndim:
             self.viewer.dims.axis_labels = image.axis_labels
-        self.viewer.camera.orientation2d = ("up", "right")  # origin lower-left, as DS9
+        camera(self.viewer).orientation2d = ("up", "right")  # origin lower-left, as DS9
         self.binding.set_opacity(self.shape.opacity.value)
         self.later(self.ensure)  # overlays once the product's layers are drawn
         self.refresh()
@@ -222,4 +223,4 @@ class ProductFollower:
         offset = len(step) - binding.image.ndim
         step[offset : offset + len(lead)] = lead
         self.viewer.dims.current_step = tuple(step)
-        self.viewer.camera.center = (shower.y, shower.x)
+        camera(self.viewer).center = (shower.y, shower.x)

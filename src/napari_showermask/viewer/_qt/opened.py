@@ -49,7 +49,9 @@ class ExposureSessions:
         """Show the list's rows, ``current``'s exposure (if listed) selected."""
         rows = [exposure_row(p, self.sessions.get(p)) for p in self.paths]
         path = current.path if current is not None else None
-        self.panel.show_rows(rows, self.paths.index(path) if path in self.paths else None)
+        self.panel.show_rows(
+            rows, self.paths.index(path) if path in self.paths else None, self.paths
+        )
 
     def neighbour(self, step: int, current: MaskingSession | None) -> Path | None:
         """Return the exposure ``step`` rows after ``current``'s (None past either end).

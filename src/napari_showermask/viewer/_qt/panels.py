@@ -6,31 +6,73 @@ from collections.abc import Callable
 from typing import Any
 
 from magicgui.widgets import FloatSlider, PushButton
-from qtpy.QtWidgets import QHBoxLayout, QLabel, QListWidget, QVBoxLayout, QWidget
+from qtpy.QtCore import Qt
+from qtpy.QtWidgets import (
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from napari_showermask.core.shower import Shower
+from napari_showermask.viewer._qt.layout import fit_rows, form, narrow_list, tip
 from napari_showermask.viewer.session import MaskingSession
 
 
 def describe(shower: Shower) -> str:
-    """Return the one-line list entry of a shower."""
+    """Return the one-line list entry of a shower (centre and semi-axes in pixels)."""
     s = shower
     text = (
-        f"int {s.integration} grp {s.group}  x={s.x:.1f} y={s.y:.1f}  "
-        f"a={s.semi_major:.1f} b={s.semi_minor:.1f} theta={s.theta:.0f}"
+        f"int {s.integration} grp {s.group}  ({s.x:.0f}, {s.y:.0f})  "
+        f"{s.semi_major:.0f}\u00d7{s.semi_minor:.0f} px  {s.theta:.0f}\u00b0"
     )
     if "score" in s.extra:
         text += f"  score {float(s.extra['score']):.0f}"
     return text
 
 
-def button_row(*buttons: PushButton) -> QWidget:
+def explain(shower: Shower) -> str:
+    """Return a shower's tooltip: every field with its unit and convention."""
+    s = shower
+    text = (
+        f"integration {s.integration}, first group {s.group}\n"
+        f"centre x = {s.x:.2f} px, y = {s.y:.2f} px (0-based)\n"
+        f"semi-axes {s.semi_major:.2f} px and {s.semi_minor:.2f} px\n"
+        f"theta = {s.theta:.1f} deg counter-clockwise from +x"
+    )
+    if "score" in s.extra:
+        text += f"\ndetector score {float(s.extra['score']):.1f}"
+    return text + "\nSelect to go there."
+
+
+def show_showers(lst: QListWidget, showers: list[Shower], most: int = 5) -> None:
+    """Fill a list with one row per shower (kept selection), as tall as its rows."""
+    rows = [describe(shower) for shower in showers]
+    shown = [lst.item(n) for n in range(lst.count())]
+    if rows != [item.text() for item in shown if item is not None]:
+        row = lst.currentRow()
+        lst.blockSignals(True)
+        lst.clear()
+        for shower, text in zip(showers, rows, strict=True):
+            item = QListWidgetItem(text)
+            item.setToolTip(explain(shower))
+            lst.addItem(item)
+        if 0 <= row < len(rows):
+            lst.setCurrentRow(row)
+        lst.blockSignals(False)
+    fit_rows(lst, most)
+
+
+def button_row(*buttons: Any) -> QWidget:
     """Return a widget laying buttons out side by side."""
     box = QWidget()
     layout = QHBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(3)
     for button in buttons:
-        layout.addWidget(button.native)
+        layout.addWidget(getattr(button, "native", button))
     return box
 
 
@@ -66,24 +108,33 @@ class SessionPanel(QWidget):
 
 
 class ShapePanel(SessionPanel):
-    """Display sliders (contrast, DQ opacity) and the shape of the next ellipse."""
+    """The next ellipse's shape (theta, semi-axes) and the display's contrast and DQ opacity.
+
+    The shape sliders are this panel; ``display`` holds the two display sliders (shown in
+    their own section).
+    """
 
     signals = ("shape_changed",)
 
     def __init__(self) -> None:
         super().__init__()
-        self.scale = FloatSlider(label="Image Scale Factor", min=0.5, max=20, value=3)
-        self.opacity = FloatSlider(label="DQ Opacity", min=0, max=1, value=0.4)
-        self.theta = FloatSlider(label="Theta", min=0, max=180, value=0)
-        self.major = FloatSlider(label="Semi-Major Axis", min=1, max=300, value=20)
-        self.minor = FloatSlider(label="Semi-Minor Axis", min=1, max=300, value=12)
+        self.scale = FloatSlider(label="Contrast (+/- k sigma)", min=0.5, max=20, value=3)
+        self.opacity = FloatSlider(label="DQ opacity", min=0, max=1, value=0.4)
+        self.theta = FloatSlider(label="Theta (deg)", min=0, max=180, value=0)
+        self.major = FloatSlider(label="Semi-major (px)", min=1, max=300, value=20)
+        self.minor = FloatSlider(label="Semi-minor (px)", min=1, max=300, value=12)
+        tip(self.scale, "Contrast of the frame on screen: its median +/- k robust sigma.")
+        tip(self.opacity, "Opacity of the DQ overlay (0: hidden).")
+        tip(self.theta, "Angle of the ellipse's major axis, degrees counter-clockwise from +x.")
+        tip(self.major, "Semi-major axis of the ellipse, in pixels.")
+        tip(self.minor, "Semi-minor axis of the ellipse, in pixels.")
         self._quiet = False
         for name in ("theta", "major", "minor"):
             slider = getattr(self, name)
             slider.changed.connect(lambda value, name=name: self._reshape(name, value))
-        from magicgui.widgets import Container
-
-        self.add(Container(widgets=[self.scale, self.opacity, self.theta, self.major, self.minor]))
+        self.display = form(self.scale, self.opacity)
+        self.add(form(self.theta, self.major, self.minor))
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
 
     def _reshape(self, name: str, value: float) -> None:
         if self._quiet or self.session is None:
@@ -98,47 +149,41 @@ class ShapePanel(SessionPanel):
             return
         self._quiet = True
         try:
-            for slider, value in (
-                (self.major, s.semi_major), (self.minor, s.semi_minor), (self.theta, s.theta % 180)
-            ):  # fmt: skip
+            shape = [(self.major, s.semi_major), (self.minor, s.semi_minor)]
+            for slider, value in [*shape, (self.theta, s.theta % 180)]:
                 slider.value = min(max(value, slider.min), slider.max)
         finally:
             self._quiet = False
 
 
 class MarkedPanel(SessionPanel):
-    """The marked showers: Mark/Update, the list, Edit, Delete, Undo, Redo."""
+    """The marked showers: the list, Edit, Delete, Undo, Redo; ``mark_button`` (placed apart)."""
 
     signals = ("marked_changed", "current_changed")
 
     def __init__(self) -> None:
         super().__init__()
         self.mark_button = PushButton(text="Mark Shower")
-        self.list = QListWidget()
-        self.edit_button = PushButton(text="Edit Selected")
-        self.delete_button = PushButton(text="Delete Selected")
+        self.list = narrow_list(QListWidget(), elide=Qt.TextElideMode.ElideRight)
+        self.edit_button = PushButton(text="Edit")
+        self.delete_button = PushButton(text="Delete")
         self.undo_button = PushButton(text="Undo")
         self.redo_button = PushButton(text="Redo")
-        self.add(self.mark_button, QLabel("Marked showers (green): select to go there"))
-        self.add(self.list, button_row(self.edit_button, self.delete_button))
-        self.add(button_row(self.undo_button, self.redo_button))
-        self.list.setMinimumHeight(60)
+        tip(self.mark_button, "Mark the red ellipse as a shower (kept in the sidecar catalog).")
+        tip(self.list, "Marked showers, drawn green where they are masked. Select to go there.")
+        tip(self.edit_button, "Make the selected shower the red ellipse, to reshape and mark.")
+        tip(self.delete_button, "Remove the selected shower (Undo brings it back).")
+        tip(self.undo_button, "Undo the last change of the marked showers (Ctrl+Z).")
+        tip(self.redo_button, "Redo what was undone (Ctrl+Shift+Z).")
+        buttons = (self.edit_button, self.delete_button, self.undo_button, self.redo_button)
+        self.add(self.list, button_row(*buttons))
 
     def show_session(self) -> None:
         """List the marked showers and name the Mark button after what it does."""
         s = self.session
         editing = s is not None and s.editing is not None
         self.mark_button.text = "Update Shower" if editing else "Mark Shower"
-        rows = [describe(shower) for shower in s.marked] if s else []
-        shown = [self.list.item(n) for n in range(self.list.count())]
-        if rows != [item.text() for item in shown if item is not None]:
-            row = self.list.currentRow()
-            self.list.blockSignals(True)
-            self.list.clear()
-            self.list.addItems(rows)
-            if 0 <= row < len(rows):
-                self.list.setCurrentRow(row)
-            self.list.blockSignals(False)
+        show_showers(self.list, s.marked if s else [])
 
 
 class CandidatePanel(SessionPanel):
@@ -149,21 +194,21 @@ class CandidatePanel(SessionPanel):
     def __init__(self) -> None:
         super().__init__()
         self.find_button = PushButton(text="Find Showers")
-        self.list = QListWidget()
+        self.list = narrow_list(QListWidget(), elide=Qt.TextElideMode.ElideRight)
         self.accept_button = PushButton(text="Accept")
         self.revise_button = PushButton(text="Edit")
         self.reject_button = PushButton(text="Reject")
-        self.add(self.find_button, QLabel("Candidates (cyan): accept, edit or reject"))
-        self.add(self.list, button_row(self.accept_button, self.revise_button, self.reject_button))
-        self.list.setMinimumHeight(60)
+        tip(self.find_button, "Run the shower detector on this ramp; press again to cancel.")
+        tip(self.list, "Candidates from the detector, drawn cyan. Select to go there.")
+        tip(self.accept_button, "Mark the selected candidate as a shower.")
+        tip(self.revise_button, "Make the selected candidate the red ellipse, to reshape.")
+        tip(self.reject_button, "Drop the selected candidate.")
+        self.add(self.find_button, self.list)
+        self.add(button_row(self.accept_button, self.revise_button, self.reject_button))
 
     def show_session(self) -> None:
         """List the candidates."""
-        rows = [describe(s) for s in self.session.candidates] if self.session else []
-        self.list.blockSignals(True)
-        self.list.clear()
-        self.list.addItems(rows)
-        self.list.blockSignals(False)
+        show_showers(self.list, self.session.candidates if self.session else [])
 
     def running(self, running: bool) -> None:
         """Show whether the detector runs (the button cancels it then)."""

@@ -6,32 +6,29 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 import napari
-import numpy as np
 from magicgui.widgets import CheckBox, PushButton, RadioButtons
 from napari.utils.notifications import show_error
-from qtpy.QtCore import Qt
 from qtpy.QtGui import QColor
 from qtpy.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from napari_showermask.core.products import stem
 from napari_showermask.fit.preview import RatePreview
 from napari_showermask.fit.residuals import ShowerResidual
 from napari_showermask.viewer._qt.binding import ProductBinding
 from napari_showermask.viewer._qt.jobs import start_job
-from napari_showermask.viewer._qt.panels import connect_rows
+from napari_showermask.viewer._qt.layout import narrow_list, tip
+from napari_showermask.viewer._qt.panels import button_row, connect_rows
+from napari_showermask.viewer._qt.previewlayer import PreviewLayer
 from napari_showermask.viewer._qt.ratejobs import (
     PreviewFailed,
     PreviewFit,
     compute_preview,
     compute_residuals,
 )
-from napari_showermask.viewer.layerdata import KIND, PATH, ROLE
 from napari_showermask.viewer.session import MaskingSession
 
 if TYPE_CHECKING:
     from napari_showermask.viewer._qt.dock import ShowerMaskingWidget
 
-PREVIEW_ROLE = "preview"
 FLAGGED = QColor("orange")
 
 
@@ -63,7 +60,7 @@ class PreviewPanel(QWidget):
         self.session: MaskingSession | None = None
         self.binding: ProductBinding | None = None
         self.preview: RatePreview | None = None
-        self.layer: napari.layers.Image | None = None
+        self.shown = PreviewLayer(self.viewer)
         self.fit: PreviewFit | None = None
         self.options: dict[str, Any] = {}
         self.worker: Any = None
@@ -72,26 +69,31 @@ class PreviewPanel(QWidget):
         self._pending = False
         self._following = False
         self._checked: Any = False  # the showers the residual list is for
-        self.enable = CheckBox(text="Rate preview (DN/s, integration on screen)", value=False)
+        self.enable = CheckBox(text="Rate preview (DN/s)", value=False)
         self.mode = RadioButtons(choices=("before", "after"), orientation="horizontal")
         self.mode.value = "after"
         self.cancel_button = PushButton(text="Cancel Preview", enabled=False)
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        self.list = QListWidget()
-        self.list.setMinimumHeight(60)
+        self.list = narrow_list(QListWidget())
+        self.list.setFixedHeight(80)
         self.list.setWordWrap(True)  # whole residual lines, as ``apply --report`` prints
         self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
-        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        tip(self.enable, "Fit the rate of the integration on screen, before or after masking.")
+        tip(self.cancel_button, "Stop the fit running now (the last preview stays).")
+        tip(self.list, "Residual check of each marked shower; orange: look at it again.")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        for native in (self.enable.native, self.mode.native, self.cancel_button.native):
-            layout.addWidget(native)
+        layout.setSpacing(3)
+        layout.addWidget(self.enable.native)
+        layout.addWidget(button_row(self.mode, self.cancel_button))
         layout.addWidget(self.status)
-        title = QLabel("Residual check of the marked showers (orange: check it)")
+        title = QLabel("Residual check (orange: check it)")
         title.setWordWrap(True)
         layout.addWidget(title)
         layout.addWidget(self.list)
+        # after the row: placing magicgui's radio buttons clears their own tooltips
+        tip(self.mode, "Show the rate before or after masking the marked showers.")
         self.enable.changed.connect(self._on_enable)
         self.mode.changed.connect(lambda value: self._show())
         self.cancel_button.clicked.connect(self.cancel)
@@ -160,9 +162,15 @@ class PreviewPanel(QWidget):
             self.status.setText(f"Fitting the rate of integration {integration}...")
         job = self._start("fit", integration, f"Rate preview of integration {integration}")
         self.worker = start_job(
-            compute_preview, job, path, integration, showers, dict(self.options),
-            desc=job["desc"], returned=lambda fit: self._returned(job, fit),
-        )  # fmt: skip
+            compute_preview,
+            job,
+            path,
+            integration,
+            showers,
+            dict(self.options),
+            desc=job["desc"],
+            returned=lambda fit: self._returned(job, fit),
+        )
         self._watch(job)
 
     def _check(self) -> None:
@@ -170,15 +178,20 @@ class PreviewPanel(QWidget):
         assert self.fit is not None
         job = self._start("residuals", self.fit.integration, "Residual check")
         self.worker = start_job(
-            compute_residuals, job, self.fit.showers, desc=job["desc"],
+            compute_residuals,
+            job,
+            self.fit.showers,
+            desc=job["desc"],
             returned=lambda residuals: self._returned(job, residuals),
-        )  # fmt: skip
+        )
         self._watch(job)
 
     def _start(self, kind: str, integration: int, desc: str) -> dict[str, Any]:
         job: dict[str, Any] = {
-            "preview": self.preview, "cancel": threading.Event(), "gen": self._generation
-        }  # fmt: skip
+            "preview": self.preview,
+            "cancel": threading.Event(),
+            "gen": self._generation,
+        }
         job |= {"kind": kind, "integration": integration, "desc": desc}
         self._job = job
         self.cancel_button.enabled = True
@@ -260,51 +273,30 @@ class PreviewPanel(QWidget):
 
     def _on_removed(self, event: Any) -> None:
         if self.layer is not None and event.value is self.layer:
-            self.layer = None  # deleted by the user: the preview is switched off
+            self.shown.forget()  # deleted by the user: the preview is switched off
             self.enable.value = False
 
     # drawing ------------------------------------------------------------------------------
+    @property
+    def layer(self) -> napari.layers.Image | None:
+        """The ``<stem> rate preview (...)`` layer (None: not shown)."""
+        return self.shown.layer
+
     def _show(self) -> None:
         fit, binding = self.fit, self.binding
         if fit is None or binding is None or not binding.alive() or not self.enable.value:
             return
-        data = fit.after if self.mode.value == "after" else fit.before
-        layer = self.layer
-        if layer is None or layer not in self.viewer.layers:
-            self._add_layer(data, fit)
-        else:
-            same = layer.metadata.get("showermask_integration") == fit.integration
-            limits = tuple(layer.contrast_limits) if same else fit.limits
-            layer.data = data
-            layer.contrast_limits = limits  # before and after: one contrast
-        assert self.layer is not None
-        self.layer.metadata["showermask_integration"] = fit.integration
-        self.layer.metadata["showermask_preview"] = self.mode.value
+        mode = str(self.mode.value)
+        data = fit.after if mode == "after" else fit.before
+        self.shown.show(binding, data, fit.limits, fit.integration, mode)
         boxes = len(fit.boxes)
         self.status.setText(
-            f"Integration {fit.integration} {self.mode.value} masking "
+            f"Integration {fit.integration} {mode} masking "
             f"{len(fit.showers)} marked shower(s); last update refitted {boxes} box(es)."
         )
 
-    def _add_layer(self, data: np.ndarray, fit: PreviewFit) -> None:
-        binding = self.binding
-        assert binding is not None
-        product = binding.product
-        metadata = {PATH: binding.path, KIND: product.kind, ROLE: PREVIEW_ROLE}
-        layer = napari.layers.Image(
-            data, name=f"{stem(product.path)} rate preview", colormap="gray",
-            contrast_limits=fit.limits, metadata=metadata, axis_labels=("y", "x"),
-        )  # fmt: skip
-        active = self.viewer.layers.selection.active
-        self.viewer.layers.insert(self.viewer.layers.index(binding.image) + 1, layer)
-        self.layer = layer
-        if active in self.viewer.layers:
-            self.viewer.layers.selection.active = active  # adding a layer selects it
-
     def _remove_layer(self) -> None:
-        layer, self.layer = self.layer, None
-        if layer is not None and layer in self.viewer.layers:
-            self.viewer.layers.remove(layer)
+        self.shown.remove()
 
     def _show_residuals(self, residuals: list[ShowerResidual], checked: Any = None) -> None:
         self._checked = tuple(r.shower for r in residuals) if checked is None else checked
