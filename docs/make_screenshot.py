@@ -1,11 +1,13 @@
-"""Make docs/widget.png: a folder of exposures under review in napari, at 1280 x 800.
+"""Make docs/images/stage-<name>.png: one review in napari at 1280 x 800, stage by stage.
 
-The folder holds the demo ramp and two more synthetic ramps. On the first exposure one
-shower is marked and the masked file saved; on the demo ramp Find Showers proposes
-candidates: two are accepted (marked, green where they apply) and the faint one is taken as
-the current (red) ellipse to reshape before marking it.
+A folder holds the demo ramp and two more synthetic ramps. The stages:
+``opened`` (the demo ramp on screen, the dock in the order of the work), ``candidates``
+(Find Showers proposed them, the list in view), ``marked`` (two candidates accepted, green;
+the faint one taken as the current red ellipse and reshaped), ``preview-before`` and
+``preview-after`` (the rate of integration 0 before and after masking, the canvas saying
+which), ``saved`` (the masked file written, its notification shown).
 
-Run under a display (e.g. ``xvfb-run -a python docs/make_screenshot.py``).
+Run under a display: ``xvfb-run -a python docs/make_screenshot.py``.
 """
 
 import tempfile
@@ -20,7 +22,7 @@ from napari_showermask._widget import launch
 from napari_showermask.io.catalog import read_catalog
 from napari_showermask.synthetic.demo import write_demo, write_ramp
 
-HERE = Path(__file__).resolve().parent
+IMAGES = Path(__file__).resolve().parent / "images"
 
 
 def settle(seconds: float = 0.5) -> None:
@@ -40,44 +42,77 @@ def candidate_of(widget, shower) -> int:
     )
 
 
+def close_toasts(viewer) -> None:
+    """Close napari's notifications (they would hide the canvas)."""
+    for toast in viewer.window._qt_window.findChildren(NapariQtNotification):
+        toast.close()
+
+
+def shoot(viewer, name: str, toasts: bool = False) -> None:
+    """Save the whole window as ``stage-<name>.png``."""
+    if not toasts:
+        close_toasts(viewer)
+    viewer.reset_view()
+    settle(1.0)
+    viewer.screenshot(str(IMAGES / f"stage-{name}.png"), canvas_only=False, flash=False)
+
+
 def main() -> None:
-    """Open the demo, review the detector's candidates, and save a screenshot."""
+    """Review the demo ramp in a folder of exposures and save each stage's screenshot."""
+    IMAGES.mkdir(exist_ok=True)
     directory = Path(tempfile.mkdtemp())
-    write_demo(directory)
+    demo = write_demo(directory)
     for n, seed in [(1, 3), (2, 4)]:
         name = f"jw01234001001_02101_0000{n}_mirimage_jump.fits"
         write_ramp(directory / name, (2, 20, 128, 128), seed=seed)
     widget = launch(None, block=False)
     viewer = widget.viewer
-    viewer.window.resize(1280, 800)
+    viewer.window._qt_window.resize(1280, 800)
     widget.ask = lambda title, text: True
-    widget.open_folder(directory)  # jw...00001 first
-    settle()
-    viewer.dims.current_step = (0, 8, 64, 64)
-    widget.place((0, 8, 70.0, 50.0))
-    widget.mark()
-    worker = widget.save(confirm=False)
-    while worker.is_running or widget.session.masked is None:
-        settle(0.05)
-    widget.next_exposure()
-    widget.next_exposure()  # the demo ramp
-    settle()
+    widget.open_folder(directory)
+    widget.show_exposure(demo)
     truth = {s.extra["kind"]: s for s in read_catalog(directory / "miri_showers_demo_truth.ecsv")}
-    widget.find_showers()  # the detector, in its worker, as the Find Showers button does
+    bright = truth["bright"]
+    viewer.dims.current_step = (bright.integration, bright.group + 1, 128, 128)
+    viewer.reset_view()
+    shoot(viewer, "opened")
+
+    widget.candidate_panel.find_button.native.click()  # the detector, in its worker
+    settle(0.2)
     while widget.detect_worker is not None:
         settle(0.05)
+    shoot(viewer, "candidates", toasts=True)
+
     for kind, action in [("bright", "accept"), ("idle", "accept"), ("faint", "revise")]:
         widget.candidate_panel.list.setCurrentRow(candidate_of(widget, truth[kind]))
         widget.review(action)
     current = widget.session.current  # the faint shower, in integration 0 like the bright one
-    viewer.dims.current_step = (current.integration, min(current.group + 2, 29), 128, 128)
-    widget.shape_panel.scale.value = 2.0
+    widget.shape_panel.major.value = round(current.semi_major * 1.2)
+    viewer.dims.current_step = (current.integration, current.group + 2, 128, 128)
     viewer.layers.selection.active = widget.image
-    viewer.reset_view()
-    for toast in viewer.window._qt_window.findChildren(NapariQtNotification):
-        toast.close()  # "3 candidates to review": all are reviewed by now
-    settle(1.0)
-    viewer.screenshot(str(HERE / "widget.png"), canvas_only=False)
+    shoot(viewer, "marked")
+
+    widget.mark()  # the faint one too
+    for name, unfolded in [("exposures", False), ("find", False), ("check", True)]:
+        widget.sections[name].set_expanded(unfolded)  # the preview's section in view
+    panel = widget.preview_panel
+    panel.enable.native.click()
+    while panel.worker is not None or panel.layer is None:
+        settle(0.05)
+    viewer.layers.selection.active = widget.image
+    widget.column.ensureWidgetVisible(panel.list)
+    for mode in ("before", "after"):
+        panel.mode.value = mode
+        shoot(viewer, f"preview-{mode}")
+
+    panel.enable.native.click()  # the preview off: the product and its showers again
+    for name, unfolded in [("exposures", True), ("find", True), ("check", False)]:
+        widget.sections[name].set_expanded(unfolded)
+    close_toasts(viewer)  # the detector's, the preview's: the save's comes next
+    worker = widget.save(confirm=False)
+    while worker.is_running or not widget.session.masked_up_to_date:
+        settle(0.05)
+    shoot(viewer, "saved", toasts=True)
     viewer.close()
 
 

@@ -102,7 +102,7 @@ def test_sdist_tests_run_from_the_unpacked_sdist(dists: tuple[Path, Path], tmp_p
         if p.is_file() and "__pycache__" not in p.parts
     }
     assert shipped == expected
-    for name in ("LICENSE", "docs/widget.png"):  # the README's figure: README links to it
+    for name in ("LICENSE", "docs/images/stage-opened.png"):  # README links to the figures
         assert (top / name).read_bytes() == (ROOT / name).read_bytes()
     env = {**os.environ, "PYTHONPATH": str(top / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
     where = python("import napari_showermask; print(napari_showermask.__file__)", env)
