@@ -22,6 +22,7 @@ from napari_showermask.io.catalog import read_catalog
 from napari_showermask.io.masked import default_output
 from napari_showermask.io.paths import sidecar_path
 from napari_showermask.synthetic.demo import write_ramp
+from napari_showermask.viewer._qt.canvas import DQ_MARK
 
 PLUGIN = "napari-showermask"
 
@@ -146,12 +147,14 @@ class Soak:
         x, y = self._point()
         self.viewer.mouse_over_canvas = True
         self.viewer.cursor.position = (*self.viewer.dims.point[:-2], y, x)
+        self.viewer.status = "probe"  # napari leaves it when it has nothing new to say
         self.viewer.update_status_from_cursor()
         status = self.viewer.status
         inside = 0 <= round(y) < s.shape[-2] and 0 <= round(x) < s.shape[-1]
         on_slice = b.slice_now(s) is not None
         if isinstance(status, dict) and self.viewer.layers.selection.active is b.image:
-            assert ("| DQ " in status["coordinates"]) == (inside and on_slice), status
+            shown = f"{DQ_MARK}DQ " in status["coordinates"]
+            assert shown == (inside and on_slice), (status, x, y)
 
     def _row(self, items):
         return self.rng.randrange(len(items)) if items else -1
