@@ -15,12 +15,16 @@ page cache holds the file: every case reads it from memory).
 - ``compared`` (with ``--compare SRC``, the ``src`` of another checkout, e.g. a
   ``git worktree`` of the previous commit): its default first preview, same process rules;
 - ``workers`` (with ``--workers``): the first preview with one worker process per core;
+- ``eager`` (with ``--eager``): loading the whole integration, then one stcal fit of it
+  (what a script would do without the preview; its peak RSS shows what blocks save);
+- ``napari`` (with ``--napari``, under a display: ``xvfb-run -a``): napari's own redraw
+  after replacing a 1024 x 1032 image layer's data, the baseline a refit is shown with;
 - ``profile`` (with ``--profile``): cProfile of one first preview, top functions.
 
 With ``--cosmic`` the ramp has cosmic rays and saturating stars (``bigramp.py``).
 
 Usage: python benchmarks/bench_preview.py [RAMP.fits] [--cosmic] [--repeat N]
-       [--compare SRC] [--workers] [--profile]
+       [--compare SRC] [--workers] [--eager] [--napari] [--profile]
 """
 
 from __future__ import annotations
@@ -117,8 +121,62 @@ def case_preview(ramp: Path, engine: str, refits: bool, workers: int = 1) -> dic
     return result
 
 
+def case_eager(ramp: Path) -> dict:
+    """Load the whole integration, then fit it in one stcal call (no blocks)."""
+    from napari_showermask.core.products import open_product
+    from napari_showermask.fit.ratefit import RampFitter, fit_integration
+
+    start = time.perf_counter()
+    with open_product(ramp) as product:
+        fitter = RampFitter(product)
+        sci = product.read("SCI", (0, fitter.groups))
+        dq = product.read("GROUPDQ", (0, fitter.groups))
+        pixeldq = product.read("PIXELDQ", ())
+        assert fitter.timing is not None
+        fit_integration(sci, dq, pixeldq, fitter.timing, engine="stcal")
+    result = {"first": time.perf_counter() - start, "peak_first": peak_mb()}
+    result["floor"] = floor(ramp)
+    return result
+
+
+def case_napari(repeat: int = 10) -> dict:
+    """Seconds from replacing an image layer's data to the next frame napari draws."""
+    import napari
+    from qtpy.QtWidgets import QApplication
+
+    viewer = napari.Viewer(show=True)
+    app = QApplication.instance()
+    canvas = viewer.window._qt_viewer.canvas
+    drawn: list[float] = []
+    canvas._scene_canvas.events.draw.connect(
+        lambda event: drawn.append(time.perf_counter()), position="last"
+    )
+    rng = np.random.default_rng(0)
+    images = [rng.normal(5, 1, (1024, 1032)).astype(np.float32) for _ in range(2)]
+    layer = viewer.add_image(images[0], name="x rate preview", contrast_limits=(0, 10))
+    for _ in range(50):
+        app.processEvents()
+        time.sleep(0.01)
+    times = []
+    for n in range(repeat):
+        start = time.perf_counter()
+        layer.data = images[(n + 1) % 2]
+        while not any(t > start for t in drawn):
+            app.processEvents()
+        times.append(min(t for t in drawn if t > start) - start)
+        for _ in range(5):
+            app.processEvents()
+            time.sleep(0.01)
+    viewer.close()
+    return {"redraw": times}
+
+
 def case(name: str, ramp: Path) -> dict:
     """Run one named case in this process."""
+    if name == "napari":
+        return case_napari()
+    if name == "eager":
+        return case_eager(ramp)
     if name == "no jwst":
         import napari_showermask.fit.engines as engines
 
@@ -157,6 +215,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--compare", type=Path, metavar="SRC", help="another checkout's src")
     parser.add_argument("--workers", action="store_true")
+    parser.add_argument("--eager", action="store_true", help="also load + one stcal fit")
+    parser.add_argument("--napari", action="store_true", help="napari's redraw (Xvfb)")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--cosmic", action="store_true", help="cosmic rays and stars")
     parser.add_argument("--case", help=argparse.SUPPRESS)
@@ -168,7 +228,7 @@ def main() -> None:
     from bigramp import big_ramp
 
     ramp = big_ramp(args.ramp, cosmic=args.cosmic)
-    names = ["preview", "no jwst", "stcal"] + ["workers"] * args.workers
+    names = ["preview", "no jwst", "stcal"] + ["workers"] * args.workers + ["eager"] * args.eager
     names += ["compared"] * (args.compare is not None)
     runs: dict[str, list[dict]] = {name: [] for name in names}
     floor(ramp)  # warm the page cache: every case then reads from memory
@@ -190,16 +250,24 @@ def main() -> None:
             f"{med(name, 'peak_first'):9.0f}"
         )
     print(f"targets: <= {TARGET_FIRST}x floor, peak <= {TARGET_PEAK_MB:.0f} MB")
-    print(f"{'refit after':46}{'median ms':>10}{'max ms':>8}   target")
+    redraw = None
+    if args.napari:
+        redraw = statistics.median(
+            t for _ in range(args.repeat) for t in run_case("napari", ramp)["redraw"]
+        )
+    print(f"{'refit after':46}{'median ms':>10}{'max ms':>8}{'x redraw':>10}   target")
     for name in ("preview", "compared")[: 1 + (args.compare is not None)]:
         for key in ("mark", "edit", "delete"):
             times = [1000 * t for r in runs[name] for t in r[key]]
             label = f"{key} one shower ({name})"
+            ratio = f"{statistics.median(times) / (1000 * redraw):10.2f}" if redraw else " " * 10
             print(
-                f"{label:46}{statistics.median(times):10.1f}{max(times):8.1f}"
+                f"{label:46}{statistics.median(times):10.1f}{max(times):8.1f}{ratio}"
                 f"   <= {TARGET_REFIT_MS:.0f} ms"
             )
         print(f"peak RSS after the refits ({name}): {med(name, 'peak'):.0f} MB")
+    if redraw:
+        print(f"{'napari redraw of a new image (baseline)':46}{1000 * redraw:10.1f}")
     if args.profile:
         run_case("profile", ramp)
 

@@ -127,8 +127,20 @@ def ols_fit(
     for member, n in zip(members, lengths, strict=True):
         use = (n >= 2) | ((n == 1) & (longest == 1) & first_one)
         first_one &= ~((n == 1) & use)
-        slope, var_p, var_r = _segment(raw, zeroed, member, n, rn, g, median, group_time)
-        segments.append((slope, var_p, np.where(use, var_r, np.inf), use))
+        slope, var_p, var_r = np.zeros(n.shape), np.zeros(n.shape), np.full(n.shape, np.inf)
+        has = np.flatnonzero(use)  # later segments: only the pixels that have them
+        cols: slice | np.ndarray = slice(None) if has.size == n.size else has
+        slope[has], var_p[has], var_r[has] = _segment(
+            raw[:, cols],
+            zeroed[:, cols],
+            member[:, cols],
+            n[cols],
+            rn[cols],
+            g[cols],
+            median[cols],
+            group_time,
+        )
+        segments.append((slope, var_p, var_r, use))
     fit = combine(segments, data.shape[1:])
     invalid = invalid_pixels(groupdq, pixeldq, g) | one_good
     return fit_with_invalid(fit, invalid)

@@ -101,15 +101,13 @@ def fit_block(
     others[clean] = False
     others = np.flatnonzero(others)
     charged = (flagged[others] & _CHARGELOSS) != 0
-    for pixels, fitter in ((others[~charged], ols_fit), (others[charged], rest)):
+    for pixels, by_rest in ((others[~charged], False), (others[charged], True)):
         if pixels.size:
             arrays = (data[:, pixels], groupdq[:, pixels], pixeldq[pixels], rnoise[pixels])
-            fitted = (
-                ols_fit(*arrays, gain[pixels], group_time, errors)
-                if fitter is ols_fit
-                else fitter(*arrays, gain[pixels], group_time)
-            )
-            _put(out, pixels, fitted)
+            if by_rest:
+                _put(out, pixels, rest(*arrays, gain[pixels], group_time))
+            else:
+                _put(out, pixels, ols_fit(*arrays, gain[pixels], group_time, errors))
     if not errors:
         out.var_poisson[:] = np.nan
         out.err[:] = np.nan
