@@ -18,17 +18,46 @@ import os
 import secrets
 import socket
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from napari_showermask.core.errors import ShowerMaskError, os_reason
 from napari_showermask.io.paths import check_output
 
-__all__ = ["PART_SUFFIX", "atomic_output", "remove_stale_parts"]
+__all__ = [
+    "PART_SUFFIX",
+    "atomic_output",
+    "noting_publishes",
+    "publish_model",
+    "remove_stale_parts",
+]
 
 PART_SUFFIX = ".showermask-part"
 _MODE = 0o644
+
+Note = Callable[[Path, os.stat_result], None]
+_NOTE: ContextVar[Note | None] = ContextVar("showermask_publish_note", default=None)
+
+
+@contextlib.contextmanager
+def noting_publishes(note: Note) -> Iterator[None]:
+    """Call ``note(output, stat)`` just before each file of this context is published.
+
+    ``stat`` is the finished file's `os.fstat`: the published file is that very file
+    (same device, inode, size and modification time), so a caller that dies right after
+    publishing can still be told apart from any other writer of that path.
+
+    Parameters
+    ----------
+    note : callable
+    """
+    token = _NOTE.set(note)
+    try:
+        yield
+    finally:
+        _NOTE.reset(token)
 
 
 @contextlib.contextmanager
@@ -67,6 +96,9 @@ def atomic_output(
         with handle:
             yield handle
             handle.flush()
+            note = _NOTE.get()
+            if note is not None:
+                note(output, os.fstat(handle.fileno()))
             _publish(handle, name, output, overwrite)
     except OSError as exc:
         raise ShowerMaskError(f"{output}: cannot write ({os_reason(exc)})") from None
@@ -74,6 +106,56 @@ def atomic_output(
         if name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(name)
+
+
+def publish_model(
+    model: Any,
+    output: str | os.PathLike[str],
+    inputs: Iterable[str | os.PathLike[str]] = (),
+    overwrite: bool = False,
+) -> Path:
+    """Save a data model as FITS with `atomic_output`: complete or not at all.
+
+    Parameters
+    ----------
+    model : stdatamodels.DataModel
+        Saved through its ``to_fits``; its ``meta.filename`` becomes the output's name.
+    output : str or path-like
+        A ``.fits`` name.
+    inputs : iterable of str or path-like
+        Files the output may not be (see `check_output`), e.g. the model's own file.
+    overwrite : bool
+        Replace an existing output (never an input).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    ShowerMaskError
+        As `atomic_output`, or a name that does not end in ``.fits``.
+    """
+    output = Path(output)
+    if output.suffix.lower() != ".fits":
+        raise ShowerMaskError(f"{output}: only FITS is written; give a .fits name")
+    with atomic_output(output, inputs, overwrite) as handle:
+        model.meta.filename = output.name
+        try:
+            model.to_fits(handle, overwrite=True)
+        except Exception as exc:  # astropy's free-space check can fail on its own
+            cause = _os_error_in(exc)
+            if cause is None:
+                raise
+            raise cause from None
+    return output
+
+
+def _os_error_in(exc: BaseException | None) -> OSError | None:
+    """Return the first `OSError` of an exception and those it happened while handling."""
+    while exc is not None and not isinstance(exc, OSError):
+        exc = exc.__context__
+    return exc
 
 
 def _temporary(output: Path) -> tuple[BinaryIO, str | None]:

@@ -16,17 +16,19 @@ Outputs are exactly what the single-file functions write, byte for byte.
 from __future__ import annotations
 
 import os
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.pipeline.journal import count_published, noting, published_by
 from napari_showermask.pipeline.pool import (
     exit_if_interrupted,
-    exit_if_stopping,
     in_processes,
     on_cluster,
+    worker_task,
 )
 from napari_showermask.pipeline.results import BatchProgress, FileResult
 
@@ -188,18 +190,23 @@ def _failed(path: Path, exc: BaseException) -> FileResult:
 
 
 def _apply_one(
-    path: Path, catalog: Path | None, output: Path | None, overwrite: bool
+    path: Path,
+    catalog: Path | None,
+    output: Path | None,
+    overwrite: bool,
+    journal: Path | None = None,
 ) -> FileResult:
     """Apply one file's catalog (the task run by a worker)."""
     from napari_showermask.pipeline.task import apply_file
 
-    exit_if_stopping()
     try:
-        written, count = apply_file(path, catalog, output, overwrite)
+        with worker_task(), noting(journal):
+            written, count = apply_file(path, catalog, output, overwrite)
     except Exception as exc:  # one line per bad file; the batch goes on
         return _failed(path, exc)
     except KeyboardInterrupt as exc:  # its partial output is already removed
         exit_if_interrupted(exc)
+    count_published(journal, written, count)
     return FileResult(path, written, showers=count, nbytes=_size(path))
 
 
@@ -210,17 +217,19 @@ def _detect_one(
     overwrite: bool,
     threads: int,
     params: DetectionParams | None = None,
+    journal: Path | None = None,
 ) -> FileResult:
     """Detect showers in one file and write its catalog (the task run by a worker)."""
     from napari_showermask.pipeline.task import detect_file
 
-    exit_if_stopping()
     try:
-        written, count = detect_file(path, output, accept, overwrite, threads, params)
+        with worker_task(), noting(journal):
+            written, count = detect_file(path, output, accept, overwrite, threads, params)
     except Exception as exc:  # one line per bad file; the batch goes on
         return _failed(path, exc)
     except KeyboardInterrupt as exc:  # its partial output is already removed
         exit_if_interrupted(exc)
+    count_published(journal, written, count)
     return FileResult(path, written, showers=count, nbytes=_size(path))
 
 
@@ -269,13 +278,21 @@ def _run(
             # imported once, before the workers start: forked workers (Linux) begin with
             # astropy and stdatamodels loaded instead of each importing them again
             from napari_showermask.io import masked as writer  # noqa: F401
-        # a file lost with a worker may have been published meanwhile by another worker:
-        # its retry may replace what this batch wrote (the same bytes), never an older file
-        retries = [
-            (*call[:3], call[3] or not _output_of(task, call).exists(), *call[4:])
-            for call in calls
-        ]
-        in_processes(task, calls, retries, _jobs(jobs, len(calls)), finished, failed)
+        # a file lost with a worker may have been published by it before it died: the
+        # journal tells; otherwise the retry decides again what it may replace, as the
+        # first attempt did (never what exists now, without overwrite)
+        with tempfile.TemporaryDirectory(prefix="showermask-batch-") as directory:
+            journal = Path(directory)
+            recorded = [(*call, journal) for call in calls]
+
+            def recovered(n: int) -> FileResult | None:
+                output = _output_of(task, calls[n])
+                count = published_by(journal, output)
+                if count is None:
+                    return None
+                return FileResult(calls[n][0], output, showers=count, nbytes=sizes[n])
+
+            in_processes(task, recorded, _jobs(jobs, len(calls)), finished, failed, recovered)
     return [r for r in results if r is not None]
 
 

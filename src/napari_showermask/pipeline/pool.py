@@ -6,9 +6,10 @@ result (``finished(n, result)``) and how to turn an exception into one (``failed
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NoReturn
@@ -16,7 +17,13 @@ from typing import Any, NoReturn
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.io.interrupts import Interrupted
 
-__all__ = ["exit_if_interrupted", "exit_if_stopping", "in_processes", "on_cluster"]
+__all__ = [
+    "exit_if_interrupted",
+    "exit_if_stopping",
+    "in_processes",
+    "on_cluster",
+    "worker_task",
+]
 
 Finished = Callable[[int, Any], None]
 Failed = Callable[[int, BaseException], Any]
@@ -25,21 +32,26 @@ Failed = Callable[[int, BaseException], Any]
 def in_processes(
     task: Callable[..., Any],
     calls: Sequence[tuple[Any, ...]],
-    retries: Sequence[tuple[Any, ...]],
     jobs: int,
     finished: Finished,
     failed: Failed,
+    recovered: Callable[[int], Any] = lambda n: None,
 ) -> None:
     """Run the calls in a pool of processes (the platform's default way of starting them).
 
     A worker that dies (killed, out of memory) breaks the pool and fails every file not yet
     done; those files are then run again one by one, each in a fresh process, so only a
-    file that kills its worker again fails ("the worker process died"). ``retries[n]`` is
-    the call used then (a surviving worker may have published the file meanwhile).
+    file that kills its worker again fails ("the worker process died"). Before that,
+    ``recovered(n)`` may return the result of a lost file whose worker finished it (it
+    published, then died): that file is not run again. A retry is a new attempt: it checks
+    what exists at that moment, as the first one did.
     """
     lost = _in_pool(task, calls, range(len(calls)), jobs, finished, failed)
     for n in lost:
-        if _in_pool(task, retries, [n], 1, finished, failed):
+        result = recovered(n)
+        if result is not None:
+            finished(n, result)
+        elif _in_pool(task, calls, [n], 1, finished, failed):
             finished(n, failed(n, ShowerMaskError("the worker process died")))
 
 
@@ -74,6 +86,7 @@ def _in_pool(
 
 
 _IN_WORKER = False  # True in the processes of the local pool
+_IN_TASK = False  # True while a pool worker runs one of our tasks
 _STOP_SIGNAL = 0  # in a pool worker: the first signal received
 
 
@@ -90,6 +103,8 @@ def _worker_started() -> None:
     def handler(signum: int, frame: object) -> None:
         global _STOP_SIGNAL
         _STOP_SIGNAL = _STOP_SIGNAL or signum
+        if not _IN_TASK:  # between files, or sending a result back: nothing to clean up,
+            os._exit(128 + signum)  # and the pool's queues may be locked by a dead sibling
         raise Interrupted(signum)
 
     for name in ("SIGINT", "SIGTERM", "SIGHUP"):
@@ -102,6 +117,22 @@ def exit_if_stopping() -> None:
     """End a pool worker that got a signal before this file started."""
     if _STOP_SIGNAL:
         os._exit(128 + _STOP_SIGNAL)
+
+
+@contextlib.contextmanager
+def worker_task() -> Iterator[None]:
+    """Run one file's task in a pool worker: a signal now interrupts it.
+
+    Its partial file is removed as the exception unwinds. Outside a task a signal ends
+    the worker at once.
+    """
+    global _IN_TASK
+    exit_if_stopping()
+    _IN_TASK = _IN_WORKER
+    try:
+        yield
+    finally:
+        _IN_TASK = False
 
 
 def exit_if_interrupted(exc: KeyboardInterrupt) -> NoReturn:
