@@ -15,6 +15,7 @@ from napari_showermask.core.dq import DO_NOT_USE, JUMP_DET, SATURATED
 from napari_showermask.core.shower import Shower
 from napari_showermask.io.catalog import write_catalog
 from napari_showermask.io.paths import check_output
+from napari_showermask.io.publish import publish_model
 from napari_showermask.synthetic.models import GAIN, GROUP_TIME, READ_NOISE, reference_models
 from napari_showermask.synthetic.models import describe as _describe
 
@@ -261,9 +262,10 @@ def write_ramp(
     shape: tuple[int, ...] = (2, 20, 64, 64),
     showers: list[Shower] | None = None,
     seed: int = 0,
+    overwrite: bool = True,
     **kwargs: Any,
 ) -> tuple[Path, SyntheticTruth]:
-    """Write a synthetic ramp with `make_ramp` through stdatamodels.
+    """Write a synthetic ramp with `make_ramp`: complete or not at all (`publish_model`).
 
     Parameters
     ----------
@@ -271,14 +273,15 @@ def write_ramp(
         A ``.fits`` name, e.g. ``..._jump.fits``.
     shape, showers, seed, **kwargs
         As for `make_ramp`.
+    overwrite : bool
+        Replace an earlier file (otherwise one is an error).
 
     Returns
     -------
     (pathlib.Path, SyntheticTruth)
     """
     model, truth = make_ramp(shape, showers, seed, **kwargs)
-    model.meta.filename = Path(path).name
-    model.save(path)
+    publish_model(model, path, overwrite=overwrite)
     model.close()
     return Path(path), truth
 
@@ -311,6 +314,6 @@ def write_demo(directory: str | os.PathLike[str], overwrite: bool = False) -> Pa
     ramp, catalog = directory / DEMO_RAMP, directory / DEMO_TRUTH
     for target in (ramp, catalog):  # both, before either is written
         check_output(target, overwrite=overwrite)
-    path, truth = write_ramp(ramp, DEMO_SHAPE, seed=2026)
+    path, truth = write_ramp(ramp, DEMO_SHAPE, seed=2026, overwrite=overwrite)
     write_catalog(truth.showers, catalog, overwrite=overwrite, inputs=[ramp])
     return path
