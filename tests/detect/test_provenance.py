@@ -8,6 +8,7 @@ from astropy.table import Table
 from support.cli import run
 
 import napari_showermask as sm
+from napari_showermask.detect.detector import detect_showers
 from napari_showermask.detect.params import DetectionParams
 from napari_showermask.detect.provenance import detection_parameters, rounded
 from napari_showermask.synthetic.demo import write_ramp
@@ -59,3 +60,15 @@ def test_detection_parameters_from_a_dataclass_a_mapping_or_the_detector():
     assert found["scale"] == 2.5 and found["threshold"] == 12.0
     with pytest.raises(TypeError, match="dataclass, a mapping or the detector, not int"):
         detection_parameters(3)
+
+
+def test_a_model_in_memory_gives_the_showers_of_its_file(tmp_path):
+    from stdatamodels.jwst import datamodels
+
+    path, _ = write_ramp(tmp_path / "m_jump.fits", (1, 16, 64, 64), seed=3)
+    with sm.open_product(path) as product:
+        expected = detect_showers(product)
+    with datamodels.open(path) as model:
+        model.meta.filename = "elsewhere_jump.fits"  # never reopened by name
+        with sm.open_product(model) as product:
+            assert detect_showers(product) == expected and expected

@@ -20,8 +20,9 @@ class BandReader:
     astropy's ``section`` reads such a box one row of one group at a time (tens of
     thousands of reads for a shower's box); here each group's band of rows is one read, of
     which only the box's columns are kept (whole rows are read straight into the result,
-    byte-swapped in place). Other extensions, gzipped files and tile-compressed or scaled
-    data go through `Product.read`. Every array returned is the caller's own.
+    byte-swapped in place). Other extensions, gzipped files, tile-compressed or scaled data
+    and data models in memory go through `Product.read`. Every array returned is the
+    caller's own.
 
     Parameters
     ----------
@@ -32,7 +33,7 @@ class BandReader:
         self.product = product
         #: ``{extname: (dtype, data offset, shape)}`` of the extensions read here
         self.layout: dict[str, tuple[str, int, tuple[int, ...]]] = {}
-        if is_gzip(product.path):
+        if product.in_memory or is_gzip(product.path):
             return
         for hdu in product.layout():
             header = hdu.header

@@ -120,6 +120,11 @@ class Product:
         return group_count(self.kind, self.shape)
 
     @property
+    def in_memory(self) -> bool:
+        """True for a data model's arrays (`open_product` given a model): no file to reopen."""
+        return self._in_memory
+
+    @property
     def image_shape(self) -> tuple[int, int]:
         """``(ny, nx)`` of one plane."""
         return self.shape[-2], self.shape[-1]

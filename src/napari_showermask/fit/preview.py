@@ -282,7 +282,8 @@ class RatePreview:
                 err = np.empty((ny, nx), np.float32)
                 boxes = [(slice(r, min(r + step, ny)), slice(0, nx)) for r in range(0, ny, step)]
                 blocks: Generator[tuple[Box, tuple[np.ndarray, np.ndarray]], None, None]
-                if self.workers > 1 and len(boxes) > 1 and not is_gzip(self.product.path):
+                on_disk = not self.product.in_memory and not is_gzip(self.product.path)
+                if self.workers > 1 and len(boxes) > 1 and on_disk:
                     blocks = fit_in_processes(
                         self.product.path, self._fit_args, integration, boxes, self.workers, errors
                     )

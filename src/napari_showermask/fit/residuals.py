@@ -33,6 +33,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -41,8 +42,12 @@ from napari_showermask.core.geometry import ellipse_bbox, shower_pixels
 from napari_showermask.core.masking import check_showers
 from napari_showermask.core.products import open_product
 from napari_showermask.core.shower import Shower
+from napari_showermask.core.tables import as_showers
 from napari_showermask.fit.preview import RatePreview
 from napari_showermask.fit.ratefit import Box, RampFitter
+
+if TYPE_CHECKING:
+    from astropy.table import Table
 
 __all__ = ["Excess", "ShowerResidual", "residual_report", "shower_residuals"]
 
@@ -117,7 +122,7 @@ class ShowerResidual:
 
 def shower_residuals(
     source: RatePreview | RampFitter,
-    showers: Sequence[Shower],
+    showers: Sequence[Shower] | Table,
     *,
     ring_width: float = 3.0,
     gap: float = 2.0,
@@ -131,7 +136,7 @@ def shower_residuals(
     source : RatePreview or RampFitter
         The product to fit. A preview answers from its images for integrations it has
         already fitted (and brings its after-image up to date with ``showers``).
-    showers : sequence of Shower
+    showers : sequence of Shower, or astropy.table.Table
         The whole catalog: each shower is checked with all of them masked.
     ring_width, gap, background_width : float
         Pixels (see the module docstring).
@@ -148,6 +153,7 @@ def shower_residuals(
     ShowerMaskError
         A shower lies outside the data (the message names the product).
     """
+    showers = as_showers(showers)
     fitter = source.fitter if isinstance(source, RatePreview) else source
     shape = fitter.product.image_shape
     check_showers(showers, fitter.product.kind, fitter.product.shape, fitter.product.path)
