@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 from support.python import ROOT
 
-PAGES = sorted((ROOT / "docs").glob("*.md"))
+PAGES = [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(
     r"^(?:<!-- test: (?P<how>[^>]*?) -->\n(?:\n)?)?"
     r"^```(?P<lang>python|bash|console)\n(?P<code>.*?)^```$",
@@ -178,3 +178,13 @@ def test_examples_are_found() -> None:
         ("echo a  b", "a b\n"),
         ("true", ""),
     ]
+
+
+def test_citation_and_changelog_name_this_version() -> None:
+    import napari_showermask
+
+    citation = (ROOT / "CITATION.cff").read_text(encoding="utf-8")
+    assert re.search(rf"^version: {re.escape(napari_showermask.__version__)}$", citation, re.M)
+    assert "cff-version: 1.2.0" in citation
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {napari_showermask.__version__}" in changelog
