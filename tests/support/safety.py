@@ -135,3 +135,33 @@ def _mount(args: list[str]) -> bool:
         return subprocess.run(["mount", *args], capture_output=True).returncode == 0
     except OSError:
         return False
+
+
+def ones_complement_sum(data: bytes) -> int:
+    """The 32-bit ones' complement sum of big-endian words (FITS standard, appendix J)."""
+    import numpy as np
+
+    words = np.frombuffer(data + b"\0" * (-len(data) % 4), dtype=">u4")
+    total = int(words.sum(dtype=np.uint64))
+    while total >> 32:
+        total = (total & 0xFFFFFFFF) + (total >> 32)
+    return total
+
+
+def hdu_bytes(path: Path, extname: str) -> tuple[bytes, bytes]:
+    """The raw header and data unit (padding included) of one HDU of a FITS file."""
+    from astropy.io import fits
+
+    with fits.open(path) as hdul:
+        info = hdul[extname].fileinfo()
+    raw = Path(path).read_bytes()
+    return (
+        raw[info["hdrLoc"] : info["datLoc"]],
+        raw[info["datLoc"] : info["datLoc"] + info["datSpan"]],
+    )
+
+
+def whole_hdu_verifies(path: Path, extname: str) -> bool:
+    """True when the HDU's header and data sum to negative zero (its CHECKSUM holds)."""
+    header, data = hdu_bytes(path, extname)
+    return ones_complement_sum(header + data) == 0xFFFFFFFF

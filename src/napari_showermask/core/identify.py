@@ -7,6 +7,7 @@ import os
 import warnings
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 from astropy.io import fits
 
@@ -19,6 +20,7 @@ __all__ = [
     "is_gzip",
     "kind_or_reason",
     "product_kind",
+    "reader_of",
     "stem",
     "unreadable_reason",
 ]
@@ -139,7 +141,31 @@ def is_gzip(path: str | os.PathLike[str]) -> bool:
         return stream.read(2) == _GZIP_MAGIC
 
 
-def check_complete(path: Path, hdul: fits.HDUList) -> None:
+def reader_of(source: BinaryIO) -> BinaryIO:
+    """Return a new reader of an open file (decompressing gzip), at its start.
+
+    It has its own descriptor (closing it leaves ``source`` open) on the same open
+    file: whatever happens to the file's name meanwhile, it reads the file ``source`` is.
+
+    Parameters
+    ----------
+    source : binary file
+        A plain, seekable file opened for reading.
+
+    Returns
+    -------
+    binary file
+    """
+    reader = os.fdopen(os.dup(source.fileno()), "rb")
+    reader.seek(0)
+    if reader.read(2) == _GZIP_MAGIC:
+        reader.seek(0)
+        return gzip.GzipFile(fileobj=reader, mode="rb")  # type: ignore[return-value]
+    reader.seek(0)
+    return reader
+
+
+def check_complete(path: Path, hdul: fits.HDUList, source: BinaryIO | None = None) -> None:
     """Raise if the file ends before the last HDU's data does, or its compression is broken.
 
     Parameters
@@ -147,18 +173,22 @@ def check_complete(path: Path, hdul: fits.HDUList) -> None:
     path : pathlib.Path
     hdul : astropy.io.fits.HDUList
         The file, opened.
+    source : binary file, optional
+        The file at ``path``, already open (`reader_of`): its size is checked, not the
+        size of what ``path`` names now.
 
     Raises
     ------
     ShowerMaskError
         Naming the file and what is missing.
     """
-    if is_gzip(path):
-        try:
-            with gzip.open(path, "rb") as stream:
-                size = stream.seek(0, os.SEEK_END)  # also checks the CRC at the end
-        except (OSError, EOFError, zlib.error) as exc:
-            raise ShowerMaskError(f"{path}: damaged gzip file ({first_line(exc)})") from None
+    if source is not None:
+        with reader_of(source) as stream:
+            compressed = isinstance(stream, gzip.GzipFile)
+            size = _end_of(path, stream) if compressed else os.fstat(source.fileno()).st_size
+    elif is_gzip(path):
+        with gzip.open(path, "rb") as stream:
+            size = _end_of(path, stream)  # type: ignore[arg-type]
     else:
         size = path.stat().st_size
     for hdu in hdul:
@@ -168,6 +198,14 @@ def check_complete(path: Path, hdul: fits.HDUList) -> None:
             raise ShowerMaskError(
                 f"{path}: truncated ({size} bytes; extension {hdu.name} needs {needed})"
             )
+
+
+def _end_of(path: Path, stream: BinaryIO) -> int:
+    """Return the decompressed size of a gzip stream (reading it all checks its CRC)."""
+    try:
+        return stream.seek(0, os.SEEK_END)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise ShowerMaskError(f"{path}: damaged gzip file ({first_line(exc)})") from None
 
 
 def unreadable_reason(path: Path, exc: BaseException) -> str:

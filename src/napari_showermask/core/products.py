@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 from astropy.io import fits
@@ -38,6 +38,7 @@ from napari_showermask.core.identify import (
     is_gzip,
     kind_or_reason,
     product_kind,
+    reader_of,
     stem,
     unreadable_reason,
 )
@@ -256,7 +257,7 @@ class Product:
         self.close()
 
 
-def open_product(path: str | os.PathLike[str] | Any) -> Product:
+def open_product(path: str | os.PathLike[str] | Any, source: BinaryIO | None = None) -> Product:
     """Open a JWST ramp, rateints or rate product for lazy reading.
 
     Parameters
@@ -264,6 +265,8 @@ def open_product(path: str | os.PathLike[str] | Any) -> Product:
     path : str, path-like or stdatamodels.DataModel
         ``.fits``, ``.fit`` or ``.fits.gz``; or an open ``RampModel``, ``CubeModel`` or
         ``ImageModel`` (read where it is, in memory; its ``path`` is its file name).
+    source : binary file, optional
+        The file at ``path``, already open: read from it, not from what ``path`` names now.
 
     Returns
     -------
@@ -285,18 +288,19 @@ def open_product(path: str | os.PathLike[str] | Any) -> Product:
             f"ImageModel), not {type(path).__name__}"
         )
     path = Path(path)
-    if not path.is_file():
+    if source is None and not path.is_file():
         raise ShowerMaskError(f"{path}: no such file")
     with warnings.catch_warnings():
         # damage is reported by the checks below, as one line naming the file
         warnings.simplefilter("ignore", AstropyUserWarning)
         warnings.simplefilter("error", fits.verify.VerifyWarning)
         try:
-            hdul = fits.open(path, memmap=False, lazy_load_hdus=False)
+            opened = path if source is None else reader_of(source)
+            hdul = fits.open(opened, memmap=False, lazy_load_hdus=False)
         except Exception as exc:  # astropy raises OSError, ValueError, warnings...
             raise ShowerMaskError(f"{path}: {unreadable_reason(path, exc)}") from None
         try:
-            return _product_from(path, hdul)
+            return _product_from(path, hdul, source=source)
         except ShowerMaskError:
             hdul.close()
             raise
@@ -305,9 +309,11 @@ def open_product(path: str | os.PathLike[str] | Any) -> Product:
             raise ShowerMaskError(f"{path}: {unreadable_reason(path, exc)}") from None
 
 
-def _product_from(path: Path, hdul: fits.HDUList, in_memory: bool = False) -> Product:
+def _product_from(
+    path: Path, hdul: fits.HDUList, in_memory: bool = False, source: BinaryIO | None = None
+) -> Product:
     if not in_memory:
-        check_complete(path, hdul)
+        check_complete(path, hdul, source)
     kind = kind_or_reason(hdul)
     if kind not in DQ_EXTENSION:
         raise ShowerMaskError(f"{path}: {kind}")

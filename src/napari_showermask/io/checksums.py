@@ -10,9 +10,11 @@ the 16-character encoding that makes the whole HDU sum to negative zero.
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 import numpy as np
 
-__all__ = ["DataSum", "checksum_string", "ones_sum", "word_weights"]
+__all__ = ["DataSum", "checksum_string", "data_sum", "ones_sum", "word_weights"]
 
 _MODULUS = 2**32 - 1
 _EXCLUDE = frozenset(b":;<=>?@[\\]^_`")
@@ -59,6 +61,33 @@ def word_weights(itemsize: int, positions: np.ndarray) -> np.ndarray:
     """
     shift = 8 * (4 - itemsize - np.asarray(positions, dtype=np.int64) % 4)
     return np.left_shift(np.int64(1), shift)
+
+
+def data_sum(stream: BinaryIO, size: int, chunk: int = 8 * 2**20) -> int | None:
+    """Return the ``DATASUM`` of the next ``size`` bytes of a stream (a data unit).
+
+    Parameters
+    ----------
+    stream : binary file
+        Positioned at the start of the data unit.
+    size : int
+        Its bytes, padding included.
+    chunk : int
+        Bytes read at once (a multiple of 4).
+
+    Returns
+    -------
+    int or None
+        The value astropy computes for ``DATASUM``; None if the stream ends early.
+    """
+    total = done = 0
+    while done < size:
+        data = stream.read(min(chunk, size - done))
+        if not data:
+            return None
+        total += ones_sum(data, done)
+        done += len(data)
+    return _fold(total)
 
 
 def _fold(total: int) -> int:

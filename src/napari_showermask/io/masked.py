@@ -28,15 +28,16 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 from astropy.io import fits
 
-from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.core.errors import ShowerMaskError, os_reason
+from napari_showermask.core.identify import reader_of
 from napari_showermask.core.masking import check_showers
 from napari_showermask.core.models import is_datamodel
-from napari_showermask.core.products import HDULayout, is_gzip, open_product, stem
+from napari_showermask.core.products import HDULayout, open_product, stem
 from napari_showermask.core.shower import Shower
 from napari_showermask.io.catalog import catalog_showers
-from napari_showermask.io.checksums import DataSum, checksum_string
 from napari_showermask.io.dqstream import DQStream
-from napari_showermask.io.filecopy import copy_until, read_at, write_at
+from napari_showermask.io.filecopy import copy_until
+from napari_showermask.io.hdusums import dq_sum, update_sums, with_checksum
 from napari_showermask.io.history import history_lines
 from napari_showermask.io.paths import check_output
 from napari_showermask.io.publish import atomic_output
@@ -133,44 +134,74 @@ def write_masked(
         )
     check_output(output, sources, overwrite)
     report = progress or (lambda fraction: None)
-    with open_product(input_path) as product:
-        found, catalog_name = catalog_showers(showers, product.kind, catalog_name)
-        check_showers(found, product.kind, product.shape, catalog_name)
-        kind, shape, layout = product.kind, product.shape, product.layout()
-    primary = layout[0]
-    dq = _dq_layout(input_path, layout, "GROUPDQ" if kind == "ramp" else "DQ", shape)
-    datasum = None
-    if "DATASUM" in dq.header or "CHECKSUM" in dq.header:
-        datasum = DataSum(_datasum_card(dq) or 0)
-    dtype = np.dtype(f">u{dq.header['BITPIX'] // 8}")
-    stream = DQStream(found, kind, shape, dtype, datasum)
-    with atomic_output(output, sources, overwrite) as handle:
-        try:
-            with _open_raw(input_path) as source:
-                total = _size(source, layout)
+    with _open_input(input_path) as raw:
+        # the input is opened once: everything is read from this open file, whatever
+        # happens to its name meanwhile; a change to the file itself fails the run
+        opened = os.fstat(raw.fileno())
+        with open_product(input_path, source=raw) as product:
+            found, catalog_name = catalog_showers(showers, product.kind, catalog_name)
+            check_showers(found, product.kind, product.shape, catalog_name)
+            kind, shape, layout = product.kind, product.shape, product.layout()
+        primary = layout[0]
+        dq = _dq_layout(input_path, layout, "GROUPDQ" if kind == "ramp" else "DQ", shape)
+        datasum = dq_sum(input_path, raw, dq)
+        dtype = np.dtype(f">u{dq.header['BITPIX'] // 8}")
+        stream = DQStream(found, kind, shape, dtype, datasum)
+        with atomic_output(output, sources, overwrite) as handle:
+            try:
+                with reader_of(raw) as source:
+                    total = _size(source, layout, opened)
 
-                def done(position: int) -> None:
-                    report(0.95 * position / max(total, 1))
+                    def done(position: int) -> None:
+                        report(0.95 * position / max(total, 1))
 
-                header = _with_history(source.read(primary.data_start), found, kind)
-                shift = len(header) - primary.data_start
-                handle.write(_with_checksum(header, primary))
-                copy_until(source, handle, dq.data_start, done)
-                stream.copy(source, handle, report=lambda n: done(dq.data_start + n))
-                copy_until(source, handle, None, done)
-        except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            raise ShowerMaskError(f"{input_path}: damaged gzip file ({exc})") from None
-        handle.flush()
-        _update_sums(handle, dq, shift, datasum)
-        report(1.0)
+                    header = _with_history(source.read(primary.data_start), found, kind)
+                    shift = len(header) - primary.data_start
+                    handle.write(with_checksum(header, primary, input_path, raw))
+                    copy_until(source, handle, dq.data_start, done)
+                    stream.copy(source, handle, report=lambda n: done(dq.data_start + n))
+                    copy_until(source, handle, total, done)
+            except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+                raise ShowerMaskError(f"{input_path}: damaged gzip file ({exc})") from None
+            except OSError:  # an input that ended early, or a full disk (named by the caller)
+                _check_unchanged(input_path, raw, opened)
+                raise
+            _check_unchanged(input_path, raw, opened)
+            handle.flush()
+            update_sums(handle, dq, shift, datasum)
+            report(1.0)
     return output
 
 
-def _size(source: BinaryIO, layout: list[HDULayout]) -> int:
-    """Bytes of the (decompressed) input, for progress."""
+def _open_input(path: Path) -> BinaryIO:
+    """Open the input, once: a missing or unreadable one is a one-line error."""
+    if not path.is_file():
+        raise ShowerMaskError(f"{path}: no such file")
+    try:
+        return open(path, "rb")
+    except OSError as exc:
+        raise ShowerMaskError(f"{path}: cannot read ({os_reason(exc)})") from None
+
+
+def _check_unchanged(path: Path, raw: BinaryIO, opened: os.stat_result) -> None:
+    """Fail if the input file was rewritten or resized while it was copied."""
+    now = os.fstat(raw.fileno())
+    if (now.st_size, now.st_mtime_ns) != (opened.st_size, opened.st_mtime_ns):
+        raise ShowerMaskError(
+            f"{path}: changed while it was read (shortened or rewritten); nothing written"
+        )
+
+
+def _size(source: BinaryIO, layout: list[HDULayout], opened: os.stat_result) -> int:
+    """Return the bytes of the (decompressed) input to copy.
+
+    To the end of its last HDU, or of the file as it was opened if longer; never what a
+    file being shortened has left.
+    """
+    end = layout[-1].data_start + layout[-1].data_span
     if isinstance(source, gzip.GzipFile):
-        return layout[-1].data_start + layout[-1].data_span
-    return os.fstat(source.fileno()).st_size
+        return end
+    return max(end, opened.st_size)
 
 
 def _dq_layout(
@@ -199,12 +230,6 @@ def _dq_layout(
     return found
 
 
-def _open_raw(path: Path) -> BinaryIO:
-    if is_gzip(path):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return open(path, "rb")
-
-
 def _history_cards(showers: Sequence[Shower], kind: str) -> list[str]:
     return [fits.Card("HISTORY", line).image for line in history_lines(showers, kind)]
 
@@ -224,56 +249,3 @@ def _with_history(header: bytes, showers: Sequence[Shower], kind: str) -> bytes:
     if all(not c.strip() for c in cards[end + 1 :]) and len(body) <= len(header):
         return body + b" " * (len(header) - len(body))
     return body + b" " * (-len(body) % BLOCK)
-
-
-def _card_index(header: bytes, keyword: str) -> int | None:
-    key = keyword.encode("ascii").ljust(8) + b"="
-    for n in range(0, len(header), CARD):
-        if header[n : n + 9] == key:
-            return n
-        if header[n : n + CARD].rstrip() == b"END":
-            return None
-    return None
-
-
-def _set_card(header: bytes, keyword: str, value: str) -> bytes:
-    """Give a header's string card a new value, keeping its comment."""
-    at = _card_index(header, keyword)
-    if at is None:
-        return header
-    card = fits.Card.fromstring(header[at : at + CARD].decode("ascii"))
-    image = str(fits.Card(keyword, value, card.comment).image).encode("ascii")
-    return header[:at] + image + header[at + CARD :]
-
-
-def _with_checksum(header: bytes, hdu: HDULayout) -> bytes:
-    """Recompute a header's ``CHECKSUM`` (if it has one) for its unchanged data unit."""
-    if _card_index(header, "CHECKSUM") is None:
-        return header
-    datasum = _datasum_card(hdu)
-    if datasum is None:
-        return header  # cannot know the data's sum without reading it: leave as it was
-    header = _set_card(header, "CHECKSUM", "0" * 16)
-    return _set_card(header, "CHECKSUM", checksum_string(header, datasum))
-
-
-def _datasum_card(hdu: HDULayout) -> int | None:
-    if hdu.data_span == 0:
-        return 0
-    try:
-        return int(str(hdu.header["DATASUM"]).strip())
-    except (KeyError, ValueError):
-        return None
-
-
-def _update_sums(handle: BinaryIO, dq: HDULayout, shift: int, datasum: DataSum | None) -> None:
-    """Write the DQ extension's new ``DATASUM`` and ``CHECKSUM`` into the output."""
-    if datasum is None:
-        return
-    start, size = dq.header_start + shift, dq.data_start - dq.header_start
-    header = read_at(handle, size, start)
-    header = _set_card(header, "DATASUM", str(datasum.current))
-    if _card_index(header, "CHECKSUM") is not None:
-        header = _set_card(header, "CHECKSUM", "0" * 16)
-        header = _set_card(header, "CHECKSUM", checksum_string(header, datasum.current))
-    write_at(handle, header, start)
