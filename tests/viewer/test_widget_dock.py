@@ -96,6 +96,13 @@ def test_every_control_has_a_tooltip_and_units(viewer, qtbot, tmp_path):
     for unit in ("Theta (deg)", "Semi-major (px)", "Semi-minor (px)", "Contrast (+/- k sigma)"):
         assert unit in labels
     assert "counter-clockwise from +x" in widget.shape_panel.theta.native.toolTip()
+    # the sliders' tracks line up (a form: labels in one column)
+    shape = widget.shape_panel
+    for group in [(shape.theta, shape.major, shape.minor), (shape.scale, shape.opacity)]:
+        tracks = [slider.native.findChild(QAbstractSlider) for slider in group]
+        lefts = {track.mapTo(widget, track.rect().topLeft()).x() for track in tracks}
+        widths = {track.width() for track in tracks}
+        assert len(lefts) == 1 and len(widths) == 1, (lefts, widths)
 
 
 def test_after_find_the_candidates_are_in_view(viewer, qtbot, tmp_path):

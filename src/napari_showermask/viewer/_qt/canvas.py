@@ -76,6 +76,8 @@ class CanvasTools:
         status = event.value
         if not isinstance(status, dict) or DQ_MARK in str(status.get("coordinates", "")):
             return
+        if not self.viewer.mouse_over_canvas:
+            return  # a status not from the cursor (napari's own updates): nothing to read
         text = self.dq_text(self.viewer.cursor.position)
         if text is not None:
             coordinates = f"{status.get('coordinates', '')}{DQ_MARK}{text}"
