@@ -33,6 +33,7 @@ from napari_showermask.core.dq import (
     integration_count,
 )
 from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.core.hdulayout import HDULayout
 from napari_showermask.core.identify import (
     check_complete,
     is_gzip,
@@ -57,31 +58,6 @@ __all__ = [
     "product_kind",
     "stem",
 ]
-
-
-@dataclass(frozen=True)
-class HDULayout:
-    """Where one HDU lies in a FITS file.
-
-    Attributes
-    ----------
-    name : str
-        EXTNAME (``PRIMARY`` for the first).
-    header_start, data_start : int
-        Byte offsets of the header and of the data unit.
-    data_span : int
-        Bytes of the data unit, padding included.
-    header : astropy.io.fits.Header
-    compressed : bool
-        A tile-compressed image (its data is a binary table on disk).
-    """
-
-    name: str
-    header_start: int
-    data_start: int
-    data_span: int
-    header: fits.Header
-    compressed: bool
 
 
 @dataclass
