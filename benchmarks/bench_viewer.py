@@ -85,9 +85,11 @@ def measure(case: str, ramp: Path) -> dict:
 
     codes = np.arange(16)  # the plugin's DQ overlay: the same colours and features
     dq_style = {
-        "name": "DQ", "opacity": 0.4, "colormap": CATEGORY_COLORS,
+        "name": "DQ",
+        "opacity": 0.4,
+        "colormap": CATEGORY_COLORS,
         "features": {"index": codes, "flags": [category_names(int(c)) for c in codes]},
-    }  # fmt: skip
+    }
     shape = (2, 8, 1024, 1032)
     frames = np.random.default_rng(1).normal(0, 10, shape).astype(np.float32)
     labels = np.zeros(shape, np.uint8)
@@ -171,10 +173,18 @@ def main() -> None:
             if case == "previous":  # the plugin case with another checkout's code first
                 env["PYTHONPATH"] = os.pathsep.join(filter(None, [compare, env.get("PYTHONPATH")]))
             run = subprocess.run(
-                [sys.executable, __file__, "--case", "plugin" if case == "previous" else case,
-                 str(ramp)],
-                capture_output=True, text=True, check=True, env=env,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    __file__,
+                    "--case",
+                    "plugin" if case == "previous" else case,
+                    str(ramp),
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=env,
+            )
             runs[case].append(json.loads(run.stdout.strip().splitlines()[-1]))
     base, plug = ({**r[0], **median_of(r)} for r in (runs["baseline"], runs["plugin"]))
     print(f"{repeat} alternating run(s) of each case; medians over runs")

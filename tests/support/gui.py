@@ -77,9 +77,13 @@ def hover(viewer, qtbot, x, y):
     pos = QPointF(*screen_xy(viewer, x, y))
     none = Qt.MouseButton.NoButton
     event = QMouseEvent(
-        QEvent.Type.MouseMove, pos, native.mapToGlobal(pos), none, none,
+        QEvent.Type.MouseMove,
+        pos,
+        native.mapToGlobal(pos),
+        none,
+        none,
         Qt.KeyboardModifier.NoModifier,
-    )  # fmt: skip
+    )
     QApplication.sendEvent(native, event)
     qtbot.wait(30)
 

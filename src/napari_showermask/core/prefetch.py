@@ -163,9 +163,10 @@ class FramePrefetch:
         """Start computing the neighbour on the last axis, in the direction of travel."""
         if not index or index == self._last:  # a single frame, or asked for again
             return
-        step = -1 if self._last is not None and self._last[:-1] == index[:-1] and (
-            self._last[-1] > index[-1]
-        ) else 1  # fmt: skip
+        backwards = (
+            self._last is not None and self._last[:-1] == index[:-1] and self._last[-1] > index[-1]
+        )
+        step = -1 if backwards else 1
         self._last = index
         nxt = (*index[:-1], index[-1] + step)
         if not 0 <= nxt[-1] < self.shape[-1]:
