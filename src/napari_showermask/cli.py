@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from napari_showermask.cli_parser import parse
-from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.core.errors import ShowerMaskError, os_reason
 from napari_showermask.io.interrupts import interrupts_on_signals
 
 if TYPE_CHECKING:
@@ -35,9 +35,13 @@ def _apply(args: argparse.Namespace) -> Path:
     (args.input,) = args.input
     showers, catalog = showers_of(args.input, args.showers, "--showers")
     report = []
-    if args.report:
+    if args.report:  # the fits take a while: a refused output is said first
         from napari_showermask.fit.residuals import residual_report
+        from napari_showermask.io.masked import default_output
+        from napari_showermask.io.paths import check_output
 
+        target = output if output is not None else default_output(args.input)
+        check_output(target, [args.input, catalog], args.overwrite)
         report = residual_report(args.input, showers)
     path = write_masked(
         args.input,
@@ -108,6 +112,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             path = run(args)
     except ShowerMaskError as exc:
         print(f"showermask: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the system's limits (ulimit -n, -u), not one file's fault
+        print(f"showermask: error: {os_reason(exc)}; nothing more was done", file=sys.stderr)
         return 2
     except KeyboardInterrupt as exc:
         signum = getattr(exc, "signum", signal.SIGINT)

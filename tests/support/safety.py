@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import os
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -27,10 +28,12 @@ def snapshot(directory: Path) -> dict[str, str]:
         for name in files:
             path = Path(root) / name
             key = str(path.relative_to(directory))
-            try:
+            if path.is_symlink():
+                found[key] = f"-> {os.readlink(path)}"
+            elif stat.S_ISREG(path.lstat().st_mode):
                 found[key] = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError:  # a FIFO or a device: its name is what counts
-                found[key] = "special"
+            else:  # a FIFO or a device: never opened (a FIFO would block)
+                found[key] = f"special {stat.S_IFMT(path.lstat().st_mode):o}"
     return found
 
 

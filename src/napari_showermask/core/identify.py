@@ -191,6 +191,9 @@ def check_complete(path: Path, hdul: fits.HDUList, source: BinaryIO | None = Non
             size = _end_of(path, stream)  # type: ignore[arg-type]
     else:
         size = path.stat().st_size
+    shape = tuple(hdul["SCI"].shape or ()) if "SCI" in hdul else ()
+    if 0 in shape:
+        raise ShowerMaskError(f"{path}: SCI is empty (shape {shape}); nothing to read")
     for hdu in hdul:
         info = hdu.fileinfo()
         needed = info["datLoc"] + hdu._data_size
@@ -222,6 +225,7 @@ def unreadable_reason(path: Path, exc: BaseException) -> str:
     str
         One line, without the file's name.
     """
+    compressed = False
     try:
         compressed = is_gzip(path)
         with (gzip.open if compressed else open)(path, "rb") as stream:

@@ -28,6 +28,10 @@ from napari_showermask.core.shower import COLUMNS, Shower
 __all__ = ["ds9_text", "read_ds9"]
 
 _SHAPE = re.compile(r"^([+-]?)\s*([A-Za-z]\w*)\s*\(")
+# what DS9 writes as a commented-out region ("# text(...)", "# composite(...)")
+_DS9_SHAPES = {"circle", "ellipse", "box", "polygon", "point", "line", "vector", "text"}
+_DS9_SHAPES |= {"ruler", "compass", "projection", "annulus", "panda", "epanda", "bpanda"}
+_DS9_SHAPES |= {"composite", "segment", "x", "cross", "diamond", "arrow", "boxcircle"}
 _TAG = re.compile(r"^\s*([A-Za-z_]\w*)\s*=\s*(.*?)\s*$")
 _PIXEL_SYSTEMS = {"image", "physical"}
 _OTHER_SYSTEMS = {"fk4", "fk5", "icrs", "galactic", "ecliptic", "j2000", "b1950", "linear"}
@@ -61,7 +65,7 @@ def read_ds9(path: str | Path, kind: str | None = None) -> list[Shower]:
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark is not a line
     except (OSError, UnicodeDecodeError) as exc:
         raise ShowerMaskError(f"{path}: not a readable DS9 region file ({exc})") from None
     needed = _TAGS_NEEDED.get(kind or "ramp", _TAGS_NEEDED["ramp"])
@@ -106,8 +110,8 @@ def _region(part: str, settings: str, where: str) -> Any | None:
     word = part.split("(")[0].split()[0].lower() if part.split() else ""
     if part.startswith("#"):
         commented = _SHAPE.match(part[1:].strip())
-        if commented is None:
-            return None  # a comment
+        if commented is None or commented.group(2).lower() not in _DS9_SHAPES:
+            return None  # a comment, also one like "# reviewed (JM)"
         raise ShowerMaskError(
             f"{where}: {commented.group(2)} region (saved by DS9 as a comment) is not a "
             "shower; only ellipse and circle regions are"
@@ -161,7 +165,13 @@ def _shower(region: Any, needed: Sequence[str], kind: str, where: str) -> Shower
     for tag in region.meta.get("tag", []):
         match = _TAG.match(str(tag))
         if match:
-            fields[match.group(1)] = decode_value(match.group(2))
+            name, value = match.group(1), decode_value(match.group(2))
+            if name in fields:
+                raise ShowerMaskError(
+                    f"{where}: region has two values for tag {name} "
+                    f"({fields[name]!r} and {value!r}); give one"
+                )
+            fields[name] = value
     for name in needed:
         if name not in fields:
             raise ShowerMaskError(

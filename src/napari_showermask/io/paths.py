@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from napari_showermask.core.errors import ShowerMaskError, os_reason
 
-__all__ = ["candidates_path", "check_output", "same_file", "sidecar_path"]
+__all__ = ["candidates_path", "check_output", "refuse_special", "same_file", "sidecar_path"]
 
 
 def _beside(product_path: str | os.PathLike[str], suffix: str) -> Path:
@@ -64,6 +65,39 @@ def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return Path(os.path.realpath(a)) == Path(os.path.realpath(b))
 
 
+_SPECIAL = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def refuse_special(output: str | os.PathLike[str]) -> None:
+    """Refuse an output that exists and is not a regular file (through any symlinks).
+
+    A device, FIFO or socket is never replaced by a file, ``--overwrite`` or not (as
+    root, replacing ``/dev/null`` would break the system).
+
+    Parameters
+    ----------
+    output : str or path-like
+
+    Raises
+    ------
+    ShowerMaskError
+    """
+    try:
+        mode = os.stat(output).st_mode
+    except OSError:
+        return  # a new name (or a dangling link: a new file then)
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        what = _SPECIAL.get(stat.S_IFMT(mode), "a special file")
+        raise ShowerMaskError(
+            f"{output}: is not a regular file ({what}); outputs are regular files or new names"
+        )
+
+
 def check_output(
     output: str | os.PathLike[str],
     inputs: Iterable[str | os.PathLike[str]] = (),
@@ -100,6 +134,7 @@ def check_output(
             )
     if output.is_dir():
         raise ShowerMaskError(f"{output}: is a directory; give a file name")
+    refuse_special(output)
     if (output.exists() or output.is_symlink()) and not overwrite:
         raise ShowerMaskError(f"{output}: exists (use --overwrite to replace it)")
     parent = output.parent

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from napari_showermask.core.errors import ShowerMaskError, os_reason
-from napari_showermask.io.paths import check_output
+from napari_showermask.io.paths import check_output, refuse_special
 
 __all__ = [
     "PART_SUFFIX",
@@ -96,6 +96,7 @@ def atomic_output(
         with handle:
             yield handle
             handle.flush()
+            refuse_special(output)  # also one that appeared while this was written
             note = _NOTE.get()
             if note is not None:
                 note(output, os.fstat(handle.fileno()))

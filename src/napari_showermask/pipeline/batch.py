@@ -15,6 +15,7 @@ Outputs are exactly what the single-file functions write, byte for byte.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 import time
@@ -274,14 +275,18 @@ def _run(
         for n, call in enumerate(calls):
             finished(n, task(*call))
     else:
+        # imported once, before the workers start: forked workers (Linux) begin with
+        # astropy and stdatamodels loaded instead of each importing them again (and the
+        # files left when no worker can start are done here without importing anything)
+        from napari_showermask.pipeline import task as tasks  # noqa: F401
+
         if task is _apply_one:
-            # imported once, before the workers start: forked workers (Linux) begin with
-            # astropy and stdatamodels loaded instead of each importing them again
             from napari_showermask.io import masked as writer  # noqa: F401
         # a file lost with a worker may have been published by it before it died: the
         # journal tells; otherwise the retry decides again what it may replace, as the
         # first attempt did (never what exists now, without overwrite)
-        with tempfile.TemporaryDirectory(prefix="showermask-batch-") as directory:
+        temporary = tempfile.TemporaryDirectory
+        with temporary(prefix="showermask-batch-", ignore_cleanup_errors=True) as directory:
             journal = Path(directory)
             recorded = [(*call, journal) for call in calls]
 
@@ -292,7 +297,14 @@ def _run(
                     return None
                 return FileResult(calls[n][0], output, showers=count, nbytes=sizes[n])
 
-            in_processes(task, recorded, _jobs(jobs, len(calls)), finished, failed, recovered)
+            try:
+                in_processes(task, recorded, _jobs(jobs, len(calls)), finished, failed, recovered)
+            except OSError as exc:  # no worker could start: too many files, processes
+                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.EAGAIN, errno.ENOMEM):
+                    raise
+                for n, call in enumerate(recorded):  # the files left, here, one by one
+                    if results[n] is None:
+                        finished(n, recovered(n) or task(*call))
     return [r for r in results if r is not None]
 
 

@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NoReturn
 
-from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.core.errors import ShowerMaskError, first_line
 from napari_showermask.io.interrupts import Interrupted
 
 __all__ = [
@@ -175,8 +175,10 @@ def on_cluster(
     if own:
         try:
             client = Client(client, timeout=10)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ShowerMaskError(f"cannot connect to the scheduler {client} ({exc})") from None
+        except Exception as exc:  # OSError, TimeoutError; TypeError (tls:// without a
+            # security context), ValueError or ImportError (ucx:// without ucx)...
+            reason = first_line(exc)
+            raise ShowerMaskError(f"cannot connect to the scheduler {client} ({reason})") from None
     try:
         futures = {client.submit(task, *call, pure=False): n for n, call in enumerate(calls)}
         try:
