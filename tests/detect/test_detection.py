@@ -167,9 +167,10 @@ def test_touching_showers_are_split_by_onset_and_never_start_late(tmp_path, show
 
 
 @pytest.mark.parametrize("nints", [1, 2])
-def test_a_first_frame_flash_does_not_widen_the_footprint(tmp_path, nints):
-    # a bright shower is much larger in its first frame than afterwards: the ellipse is
-    # sized on the glow that persists (the flash spans 4 times the shower's area)
+def test_a_first_frame_flash_is_covered_but_does_not_blow_up_the_footprint(tmp_path, nints):
+    # a bright shower is much larger in its first frame than afterwards (the flash spans
+    # 4 times the shower's area): the flash biases the rate where it is not masked, so the
+    # candidate grows over it, and no further
     shape = (nints, 24, 128, 128)
     areas = []
     for flash in (0.0, 2.0):
@@ -180,8 +181,10 @@ def test_a_first_frame_flash_does_not_widen_the_footprint(tmp_path, nints):
             found = detect_showers(product)
         assert_found(found, truth.showers[0], shape[-2:])
         areas.append(ellipse_mask(found[0], shape[-2:]).sum())
-    assert areas[1] < 1.3 * areas[0]
-    assert areas[1] < 2.5 * ellipse_mask(truth.showers[0], shape[-2:]).sum()
+    flash = ellipse_mask(truth.showers[0].moved(semi_major=24, semi_minor=16), shape[-2:])
+    assert (ellipse_mask(found[0], shape[-2:]) & flash).sum() >= 0.9 * flash.sum()
+    assert areas[0] < 1.8 * ellipse_mask(truth.showers[0], shape[-2:]).sum()
+    assert areas[1] < 1.6 * flash.sum()
 
 
 @pytest.mark.parametrize("nints, seed", [(1, 1), (1, 2), (1, 3), (2, 1)])

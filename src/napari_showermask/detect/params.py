@@ -76,6 +76,17 @@ class DetectionParams:
         Neighbours: a later shower, fainter and smaller than an earlier one beside it,
         sizes its ellipse also on that one's pixels within this many pixels of its own;
         0 turns it off.
+    ring_width : float
+        Growth: width, in pixels, of the rings added around a candidate while they hold a
+        significant excess after its onset or in its onset group (its soft wings and
+        flash bias the rate too); 0 turns growing off.
+    ring_sigma : float
+        Growth: significance of the summed excess a ring needs to be added.
+    most_growth : float
+        Growth: most pixels added to each semi-axis.
+    onset_drift : float
+        Growth: drift, per group, of the excess summed over a candidate (unit noise) in
+        the search for an earlier onset.
     """
 
     # smoothing
@@ -102,6 +113,11 @@ class DetectionParams:
     cap: float = 1.2
     brighter: float = 1.0
     into: float = 3.0
+    # growth
+    ring_width: float = 3.0
+    ring_sigma: float = 3.0
+    most_growth: float = 60.0
+    onset_drift: float = 1.0
 
     def updated(self, settings: Iterable[str]) -> DetectionParams:
         """Return a copy with fields changed by ``NAME=VALUE`` texts (e.g. ``threshold=12``).

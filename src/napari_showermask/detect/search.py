@@ -11,6 +11,7 @@ from napari_showermask.core.shower import Shower
 from napari_showermask.detect import statistics as stats
 from napari_showermask.detect.cusum import cusum
 from napari_showermask.detect.ellipses import candidates
+from napari_showermask.detect.grow import grow_showers
 from napari_showermask.detect.params import DetectionParams
 from napari_showermask.detect.segments import segments
 from napari_showermask.detect.sky import glow_reference, rising_reference
@@ -107,7 +108,7 @@ def search_integration(
         params.tolerance,
         risen,
     )
-    del reference, glow, risen
+    del glow, risen
     found = segments(
         maps,
         params.threshold,
@@ -118,4 +119,5 @@ def search_integration(
         params.early,
         groups[0],
     )
-    return candidates(integration, list(found), maps.peak.shape, groups[0], params)
+    showers = candidates(integration, list(found), maps.peak.shape, groups[0], params)
+    return grow_showers(product, groups, bad, reference, showers, params)
