@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
 import threading
 from collections.abc import Callable
@@ -45,10 +47,17 @@ def get_reader(path: str | list[str]) -> Callable[[str | list[str]], list[tuple]
     """
     if isinstance(path, list):
         path = path[0] if len(path) == 1 else ""
-    if not str(path).lower().endswith(FITS_NAMES):
-        return None
+    if not str(path).lower().endswith(FITS_NAMES) or not _regular(path):
+        return None  # a FIFO or a device named *.fits would block the viewer when read
     claimed = product_kind(path) is not None or claims_product(path)
     return read_or_report if claimed else None
+
+
+def _regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def read_product(path: str | list[str]) -> list[tuple]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -156,6 +157,32 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.join()
 
 
+CONNECT_SECONDS = 10
+
+
+def _connect(client_class: Any, address: str, seconds: float = CONNECT_SECONDS) -> Any:
+    """Connect to a scheduler within ``seconds``, whatever it does.
+
+    distributed's own ``timeout`` covers the connection, not a scheduler that accepts it
+    and never answers: the attempt runs in a thread that is given up on after the time.
+    """
+    outcome: dict[str, Any] = {}
+
+    def attempt() -> None:
+        try:
+            outcome["client"] = client_class(address, timeout=seconds)
+        except Exception as exc:  # OSError, TimeoutError; TypeError (tls:// without a
+            outcome["error"] = exc  # security context), ValueError (ucx:// without ucx)...
+
+    thread = threading.Thread(target=attempt, name="showermask-connect", daemon=True)
+    thread.start()
+    thread.join(seconds + 2)
+    if "client" in outcome:
+        return outcome["client"]
+    reason = first_line(outcome["error"]) if "error" in outcome else f"no answer in {seconds} s"
+    raise ShowerMaskError(f"cannot connect to the scheduler {address} ({reason})")
+
+
 def on_cluster(
     task: Callable[..., Any],
     calls: Sequence[tuple[Any, ...]],
@@ -173,12 +200,7 @@ def on_cluster(
         ) from None
     own = not isinstance(client, Client)
     if own:
-        try:
-            client = Client(client, timeout=10)
-        except Exception as exc:  # OSError, TimeoutError; TypeError (tls:// without a
-            # security context), ValueError or ImportError (ucx:// without ucx)...
-            reason = first_line(exc)
-            raise ShowerMaskError(f"cannot connect to the scheduler {client} ({reason})") from None
+        client = _connect(Client, client)
     try:
         futures = {client.submit(task, *call, pure=False): n for n, call in enumerate(calls)}
         try:
