@@ -20,7 +20,7 @@ from napari_showermask.io.paths import check_output, sidecar_path
 from napari_showermask.viewer._qt.exposures import products_in
 from napari_showermask.viewer._qt.jobs import start_job
 from napari_showermask.viewer._qt.layout import tip
-from napari_showermask.viewer._qt.store import record_masked
+from napari_showermask.viewer._qt.store import keep, record_masked
 from napari_showermask.viewer.session import MaskingSession
 
 if TYPE_CHECKING:
@@ -185,6 +185,8 @@ class FileActions:
 
     def _saved(self, session: MaskingSession, path: Path, showers: list) -> None:
         record_masked(session, Path(path), showers)
+        if not showers:  # reviewed, none: the sidecar says so (an empty catalog)
+            keep(session, reviewed=True)
         # a notification shows its first line: what happened first, the path below it
         show_info(f"Masked file saved ({len(showers)} shower(s) masked):\n{path}")
 

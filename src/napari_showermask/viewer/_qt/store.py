@@ -52,8 +52,11 @@ def restored_session(product: Product) -> MaskingSession:
     return session
 
 
-def keep(session: MaskingSession) -> bool:
+def keep(session: MaskingSession, reviewed: bool = False) -> bool:
     """Write the marked showers to the product's sidecar catalog if they changed.
+
+    With ``reviewed`` (a masked file was saved) an exposure with no sidecar gets one,
+    empty when nothing is marked: reviewed, no showers.
 
     Returns
     -------
@@ -61,7 +64,7 @@ def keep(session: MaskingSession) -> bool:
         True when the sidecar holds the marked showers; False (with a notification) when
         it could not be written: the work is then unsaved.
     """
-    if not session.dirty or session.path is None:
+    if session.path is None or not (session.dirty or (reviewed and session.kept is None)):
         return True
     error = session.keep_error
     if error is None:
