@@ -168,6 +168,7 @@ def test_cli_detect_with_scheduler(cluster, program, tmp_path):
     assert len(errors) == 1 and errors[0].startswith(f"showermask: error: {bad}: truncated")
     good = [p for p in ramps if p != bad]
     assert sorted(done.stdout.split()) == sorted(str(candidates_path(p)) for p in good)
+    assert not [p for p in bad.parent.iterdir() if p.name.startswith(".showermask-claims-")]
     for path in good:
         reference = single_detect(path, tmp_path / "s")
         assert catalog_content(candidates_path(path))[0] == catalog_content(reference)[0]

@@ -49,11 +49,21 @@ def noting_publishes(note: Note) -> Iterator[None]:
     (same device, inode, size and modification time), so a caller that dies right after
     publishing can still be told apart from any other writer of that path.
 
+    Inside an enclosing `noting_publishes`, its note is called first. A note that raises
+    stops the publishing: the file is not published and its temporary file is removed.
+
     Parameters
     ----------
     note : callable
     """
-    token = _NOTE.set(note)
+    outer = _NOTE.get()
+
+    def both(output: Path, info: os.stat_result) -> None:
+        if outer is not None:
+            outer(output, info)
+        note(output, info)
+
+    token = _NOTE.set(both)
     try:
         yield
     finally:

@@ -24,13 +24,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from napari_showermask.core.errors import ShowerMaskError
-from napari_showermask.pipeline.journal import count_published, noting, published_by
-from napari_showermask.pipeline.pool import (
-    exit_if_interrupted,
-    in_processes,
-    on_cluster,
-    worker_task,
+from napari_showermask.pipeline.claims import cancel, claims_directory, remove_claims
+from napari_showermask.pipeline.filetasks import (
+    apply_one,
+    detect_one,
+    failed_result,
+    output_of,
+    size_of,
 )
+from napari_showermask.pipeline.journal import published_by
+from napari_showermask.pipeline.pool import in_processes, on_cluster
 from napari_showermask.pipeline.results import BatchProgress, FileResult
 
 if TYPE_CHECKING:
@@ -101,7 +104,7 @@ def apply_files(
     paths = _paths(inputs, client, showers=showers, output=output)
     catalog, output = _path(showers, client), _path(output, client)
     one = [(p, catalog, output, overwrite) for p in paths]
-    return _run(_apply_one, one, jobs, client, progress)
+    return _run(apply_one, one, jobs, client, progress)
 
 
 def detect_files(
@@ -151,7 +154,7 @@ def detect_files(
     if threads is None:
         threads = 1 if client is not None else max(1, default_jobs() // jobs)
     one = [(p, _path(output, client), accept, overwrite, threads, params) for p in paths]
-    return _run(_detect_one, one, jobs, client, progress)
+    return _run(detect_one, one, jobs, client, progress)
 
 
 def _path(path: PathLike | None, client: Any) -> Path | None:
@@ -176,64 +179,6 @@ def _jobs(jobs: int | None, files: int) -> int:
     return max(1, min(jobs, files))
 
 
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def _failed(path: Path, exc: BaseException) -> FileResult:
-    """Return a failed result whose one-line error names the file."""
-    from napari_showermask.pipeline.task import error_line
-
-    return FileResult(path, error=error_line(path, exc), nbytes=_size(path))
-
-
-def _apply_one(
-    path: Path,
-    catalog: Path | None,
-    output: Path | None,
-    overwrite: bool,
-    journal: Path | None = None,
-) -> FileResult:
-    """Apply one file's catalog (the task run by a worker)."""
-    from napari_showermask.pipeline.task import apply_file
-
-    try:
-        with worker_task(), noting(journal):
-            written, count = apply_file(path, catalog, output, overwrite)
-    except Exception as exc:  # one line per bad file; the batch goes on
-        return _failed(path, exc)
-    except KeyboardInterrupt as exc:  # its partial output is already removed
-        exit_if_interrupted(exc)
-    count_published(journal, written, count)
-    return FileResult(path, written, showers=count, nbytes=_size(path))
-
-
-def _detect_one(
-    path: Path,
-    output: Path | None,
-    accept: bool,
-    overwrite: bool,
-    threads: int,
-    params: DetectionParams | None = None,
-    journal: Path | None = None,
-) -> FileResult:
-    """Detect showers in one file and write its catalog (the task run by a worker)."""
-    from napari_showermask.pipeline.task import detect_file
-
-    try:
-        with worker_task(), noting(journal):
-            written, count = detect_file(path, output, accept, overwrite, threads, params)
-    except Exception as exc:  # one line per bad file; the batch goes on
-        return _failed(path, exc)
-    except KeyboardInterrupt as exc:  # its partial output is already removed
-        exit_if_interrupted(exc)
-    count_published(journal, written, count)
-    return FileResult(path, written, showers=count, nbytes=_size(path))
-
-
 def _run(
     task: Callable[..., FileResult],
     calls: Sequence[tuple[Any, ...]],
@@ -243,7 +188,7 @@ def _run(
 ) -> list[FileResult]:
     """Run ``task(*call)`` for each call, in order of completion; results in call order."""
     results: list[FileResult | None] = [None] * len(calls)
-    sizes = [_size(call[0]) for call in calls]
+    sizes = [size_of(call[0]) for call in calls]
     start = time.perf_counter()
     state = {"done": 0, "failed": 0, "nbytes": 0}
 
@@ -267,10 +212,21 @@ def _run(
             )
 
     def failed(n: int, exc: BaseException) -> FileResult:
-        return _failed(calls[n][0], exc)
+        return failed_result(calls[n][0], exc)
 
-    if client is not None:
-        on_cluster(task, calls, client, finished, failed)
+    if client is not None:  # a task cancelled while it runs must not publish: claims
+        outputs = [output_of(task, call) for call in calls]
+        claims = claims_directory(outputs)
+
+        def cancelled(pending: list[int]) -> list[int]:
+            publishing = set(cancel(claims, [outputs[n] for n in pending]))
+            return [n for n in pending if outputs[n] in publishing]
+
+        try:
+            claimed = [(*call, None, claims) for call in calls]
+            on_cluster(task, claimed, client, finished, failed, cancelled)
+        finally:
+            remove_claims(claims)
     elif _jobs(jobs, len(calls)) == 1:
         for n, call in enumerate(calls):
             finished(n, task(*call))
@@ -280,7 +236,7 @@ def _run(
         # files left when no worker can start are done here without importing anything)
         from napari_showermask.pipeline import task as tasks  # noqa: F401
 
-        if task is _apply_one:
+        if task is apply_one:
             from napari_showermask.io import masked as writer  # noqa: F401
         # a file lost with a worker may have been published by it before it died: the
         # journal tells; otherwise the retry decides again what it may replace, as the
@@ -291,7 +247,7 @@ def _run(
             recorded = [(*call, journal) for call in calls]
 
             def recovered(n: int) -> FileResult | None:
-                output = _output_of(task, calls[n])
+                output = output_of(task, calls[n])
                 count = published_by(journal, output)
                 if count is None:
                     return None
@@ -306,14 +262,3 @@ def _run(
                     if results[n] is None:
                         finished(n, recovered(n) or task(*call))
     return [r for r in results if r is not None]
-
-
-def _output_of(task: Callable[..., FileResult], call: tuple[Any, ...]) -> Path:
-    """Return the file a task writes (calls hold path, ..., overwrite at index 3, ...)."""
-    from napari_showermask.io.masked import default_output
-    from napari_showermask.io.paths import candidates_path, sidecar_path
-
-    if task is _apply_one:
-        return call[2] or default_output(call[0])
-    path, output, accept = call[:3]
-    return output or (sidecar_path(path) if accept else candidates_path(path))

@@ -189,8 +189,14 @@ def on_cluster(
     client: Any,
     finished: Finished,
     failed: Failed,
+    cancelled: Callable[[list[int]], list[int]] = lambda pending: [],
 ) -> None:
-    """Run the calls as tasks on a dask.distributed cluster, one file per task."""
+    """Run the calls as tasks on a dask.distributed cluster, one file per task.
+
+    When interrupted (Ctrl-C), ``cancelled(pending)`` is told the calls not done, so that
+    their running tasks never publish, and returns those already publishing: they are
+    waited for (a few seconds at most) and reported; the others are cancelled.
+    """
     try:
         from distributed import Client
         from distributed import as_completed as completed
@@ -203,17 +209,38 @@ def on_cluster(
         client = _connect(Client, client)
     try:
         futures = {client.submit(task, *call, pure=False): n for n, call in enumerate(calls)}
+        done: set[int] = set()
+
+        def report(future: Any) -> None:
+            n = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # a lost worker (KilledWorker) or a missing package
+                result = failed(n, exc)
+            done.add(n)
+            finished(n, result)
+
         try:
             for future in completed(futures):
-                n = futures[future]
-                try:
-                    result = future.result()
-                except Exception as exc:  # a lost worker (KilledWorker) or a missing package
-                    result = failed(n, exc)
-                finished(n, result)
+                report(future)
         except BaseException:
-            client.cancel(list(futures))
+            publishing = set(cancelled([n for n in futures.values() if n not in done]))
+            client.cancel([f for f, n in futures.items() if n not in publishing])
+            _last_results([f for f, n in futures.items() if n in publishing], report)
             raise
     finally:
         if own:
             client.close()
+
+
+def _last_results(futures: list[Any], report: Callable[[Any], None], seconds: float = 10) -> None:
+    """Report the tasks that were publishing when the batch was interrupted."""
+    if not futures:
+        return
+    from distributed import wait
+
+    with contextlib.suppress(Exception):
+        wait(futures, timeout=seconds)
+    for future in futures:
+        if future.done():
+            report(future)
