@@ -42,12 +42,14 @@ above which it reverts its shower flags; jwst's default is 4).
 
 With ``--realistic``, realistic MIRI exposures instead, judged by the rate bias the masking
 leaves (`eval_realistic`): ``--seeds`` (default the held-out seeds 101-110, never used for
-tuning; tune on 1-5), ``--json PATH``, ``--no-jump``, ``--tuning``.
+tuning; tune on 1-5), ``--json PATH``, ``--no-jump``, ``--tuning``, ``--pictures DIR``
+(PNGs of the largest showers missed on tuning seeds).
 
 Usage: python benchmarks/eval_detection.py [--crowded] [--ramps 20] [--nints 2] [--size N]
 [--groups 30] [--seed 2026] [--min-iou 0.3] [--jump-max-amplitude 4] [--no-jump]
 [--baseline MODULE ...] [--verbose] [--tuning threshold=15 ...]
        python benchmarks/eval_detection.py --realistic [--seeds 101-110] [--json PATH] [--no-jump]
+       [--pictures DIR]
 """
 
 from __future__ import annotations
@@ -255,6 +257,9 @@ def main() -> None:
         help="realistic: seeds, e.g. 1-5 (tuning) or 101-110 (held out, the default)",
     )
     parser.add_argument("--json", type=Path, help="realistic: write the figures here")
+    parser.add_argument(
+        "--pictures", type=Path, help="realistic: PNGs of the largest missed showers (seeds 1-5)"
+    )
     args = parser.parse_args()
     if args.realistic:
         import eval_realistic
@@ -263,6 +268,7 @@ def main() -> None:
             eval_realistic.parse_seeds(args.seeds),
             jump=not args.no_jump,
             json_path=args.json,
+            pictures=args.pictures,
             params=DetectionParams().updated(args.tuning) if args.tuning else None,
         )
         return

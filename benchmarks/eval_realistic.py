@@ -33,12 +33,20 @@ Figures, over the affected pixels (truth ``|bias| > 0.1 DN/s``) of every integra
   integration begins: < 1, 1-3, > 3 DN/s) and by kind (onset, idle, carried): a shower
   (one integration's appearance with affected pixels) is found when at least half of its
   own affected pixels are masked from their onset.
+
+Split by each shower's oracle SNR (`realistic_oracle`: the best any method could reach
+against a static scene, an upper bound) and kind: recall, coverage of the affected pixels
+(each pixel belongs to the shower whose own bias there is largest), the share of the
+affected pixels and of their summed ``|bias|`` held by showers below SNR 5, and coverage
+and ``|bias|`` p95 over the pixels of the detectable showers (SNR >= 5). ``--pictures
+DIR`` draws the largest missed showers of the tuning seeds (`realistic_pictures`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -62,6 +70,10 @@ from napari_showermask.synthetic.realistic import (  # noqa: E402
 )
 from napari_showermask.synthetic.truth import AFFECTED, RealisticTruth  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import realistic_oracle as oracle  # noqa: E402
+from realistic_report import BINS, summary, table  # noqa: E402, F401
+
 TUNING_SEEDS = tuple(range(1, 6))
 HELD_OUT_SEEDS = tuple(range(101, 111))
 SCENES = (
@@ -71,7 +83,6 @@ SCENES = (
     ("full frame 2x40", (2, 40, 1024, 1032)),
 )
 JUMP_MAX_PIXELS = 512 * 512  # JumpStep runs on scenes up to this size
-BINS = (("<1", 0.0, 1.0), ("1-3", 1.0, 3.0), (">3", 3.0, np.inf))
 UNUSED = JUMP_DET | DO_NOT_USE | SATURATED
 Candidate = tuple[int, int, np.ndarray]  # integration, group, pixels (ny, nx)
 Masker = Callable[[Path, object, RealisticTruth], tuple[np.ndarray, list[Candidate]]]
@@ -161,9 +172,15 @@ def truth_masker(path: Path, model, truth: RealisticTruth) -> tuple[np.ndarray, 
     return groupdq, []
 
 
-def score(model, truth, clean, groupdq, candidates, before) -> dict:
-    """Every figure of one scene for one masker (sums and value lists, merged later)."""
+def score(model, truth, clean, groupdq, candidates, before, oracles=None) -> dict:
+    """Every figure of one scene for one masker (sums and value lists, merged later).
+
+    ``oracles``: the showers' oracle SNR (`realistic_oracle.shower_oracles`), computed
+    when None.
+    """
     nints, ngroups, ny, nx = model.data.shape
+    if oracles is None:
+        oracles = scene_oracles(model, truth)
     after = rateints(model, model.data, groupdq) - rateints(model, clean, groupdq)
     dropped = ~np.isfinite(after)
     affected = truth.affected
@@ -183,6 +200,7 @@ def score(model, truth, clean, groupdq, candidates, before) -> dict:
         "false": 0,
         "on_source": {},
         "showers": [],
+        "pixel": oracle.pixel_records(truth.appearances, oracles, affected, covered, truth.bias),
     }
     for i, _, pixels in candidates:
         if affected[i][pixels].mean() < 0.2:
@@ -196,14 +214,28 @@ def score(model, truth, clean, groupdq, candidates, before) -> dict:
         if own.any():
             y0, y1, x0, x1 = a.box
             found = (first[a.integration, y0:y1, x0:x1][own] <= a.group).mean() >= 0.5
-            out["showers"].append((a.peak_here, a.kind, bool(found)))
+            out["showers"].append((a.peak_here, a.kind, bool(found), oracles[a.shower].snr))
     return out
 
 
+def scene_oracles(model, truth: RealisticTruth) -> dict[int, oracle.Oracle]:
+    """Every shower's oracle SNR in a scene (`realistic_oracle.shower_oracles`)."""
+    groupdq = np.asarray(model.groupdq, dtype=np.uint8)
+    return oracle.shower_oracles(truth.appearances, groupdq, model.meta.exposure.group_time)
+
+
 def evaluate_scene(
-    shape, seed: int, workdir: Path, maskers: dict[str, Masker], rate_factor: float = 1.0
+    shape,
+    seed: int,
+    workdir: Path,
+    maskers: dict[str, Masker],
+    rate_factor: float = 1.0,
+    pictures=None,
 ) -> dict:
-    """Build one scene, run each masker on it and score it."""
+    """Build one scene, run each masker on it and score it.
+
+    ``pictures``: a `realistic_pictures.Pictures` offered the showers ``showermask`` misses.
+    """
     model, truth = make_realistic(shape, seed, rate_factor=rate_factor)
     path = workdir / f"real{seed}_jump.fits"
     model.save(path)
@@ -213,89 +245,18 @@ def evaluate_scene(
     before = rateints(model, model.data, model.groupdq) - rateints(model, clean, model.groupdq)
     error = np.abs(before - truth.bias)[truth.affected]
     results = {"measured_vs_truth": float(np.median(error)) if error.size else 0.0}
+    oracles = scene_oracles(model, truth)
     for name, masker in maskers.items():
         start = time.perf_counter()
         groupdq, candidates = masker(path, model, truth)
         seconds = time.perf_counter() - start
-        results[name] = score(model, truth, clean, groupdq, candidates, before)
+        results[name] = score(model, truth, clean, groupdq, candidates, before, oracles)
         results[name]["seconds"] = seconds
+        if pictures is not None and name == "showermask":
+            pictures.offer(seed, model, truth, groupdq, oracles)
     for leftover in workdir.glob(f"real{seed}_*"):
         leftover.unlink()
     return results
-
-
-def summary(parts: list[dict]) -> dict:
-    """Merge scene scores into the reported figures."""
-    mpix_ints = sum(p["pixels"] for p in parts) / 1e6
-    before = np.array([v for p in parts for v in p["before"]] or [np.nan])
-    after = np.array([v for p in parts for v in p["after"]] or [np.nan])
-    affected = sum(p["affected"] for p in parts)
-    showers = [s for p in parts for s in p["showers"]]
-    recall: dict[str, list[int]] = {}
-    for peak, kind, found in showers:
-        name = next(n for n, lo, hi in BINS if lo <= peak < hi)
-        for key in (name, kind):
-            recall.setdefault(key, [0, 0])
-            recall[key][0] += found
-            recall[key][1] += 1
-    on_source: dict[str, int] = {}
-    for p in parts:
-        for kind, n in p["on_source"].items():
-            on_source[kind] = on_source.get(kind, 0) + n
-    return {
-        "affected_pixels": affected,
-        "coverage": sum(p["covered"] for p in parts) / max(affected, 1),
-        "dropped": sum(p["dropped"] for p in parts) / max(affected, 1),
-        "bias_before_median": float(np.median(before)),
-        "bias_before_p95": float(np.percentile(before, 95)),
-        "bias_after_median": float(np.median(after)),
-        "bias_after_p95": float(np.percentile(after, 95)),
-        "false_area_no_charge_per_mpix_int": sum(p["masked_no_charge"] for p in parts) / mpix_ints,
-        "false_area_not_affected_per_mpix_int": sum(p["masked_not_affected"] for p in parts)
-        / mpix_ints,
-        "candidates_per_mpix_int": sum(p["candidates"] for p in parts) / mpix_ints,
-        "false_candidates_per_mpix_int": sum(p["false"] for p in parts) / mpix_ints,
-        "candidates_on_static_sources": on_source,
-        "recall": {k: {"found": h, "showers": n, "rate": h / n} for k, (h, n) in recall.items()},
-        "mpix_integrations": mpix_ints,
-        "seconds": sum(p["seconds"] for p in parts),
-    }
-
-
-def table(summaries: dict[str, dict]) -> str:
-    """The printed report: one column per masker."""
-    rows = [
-        ("affected pixels", "affected_pixels", "{:.0f}"),
-        ("coverage from onset", "coverage", "{:.3f}"),
-        ("dropped (no slope)", "dropped", "{:.3f}"),
-        ("|bias| median before", "bias_before_median", "{:.3f}"),
-        ("|bias| median after", "bias_after_median", "{:.3f}"),
-        ("|bias| p95 before", "bias_before_p95", "{:.3f}"),
-        ("|bias| p95 after", "bias_after_p95", "{:.3f}"),
-        ("false area, no charge /Mpix/int", "false_area_no_charge_per_mpix_int", "{:.0f}"),
-        ("false area, unaffected /Mpix/int", "false_area_not_affected_per_mpix_int", "{:.0f}"),
-        ("candidates /Mpix/int", "candidates_per_mpix_int", "{:.2f}"),
-        ("false candidates /Mpix/int", "false_candidates_per_mpix_int", "{:.2f}"),
-    ]
-    names = list(summaries)
-    lines = [f"{'':34}" + "".join(f"{n:>14}" for n in names)]
-    for title, key, fmt in rows:
-        lines.append(
-            f"{title:34}" + "".join(f"{fmt.format(summaries[n][key]):>14}" for n in names)
-        )
-    kinds = sorted({k for s in summaries.values() for k in s["candidates_on_static_sources"]})
-    for kind in kinds:
-        cells = [summaries[n]["candidates_on_static_sources"].get(kind, 0) for n in names]
-        lines.append(f"{'candidates on ' + kind:34}" + "".join(f"{c:>14}" for c in cells))
-    keys = [b[0] for b in BINS] + ["onset", "idle", "carried"]
-    for key in keys:
-        cells = []
-        for n in names:
-            r = summaries[n]["recall"].get(key)
-            cells.append(f"{r['rate']:.2f} ({r['found']}/{r['showers']})" if r else "-")
-        label_ = f"recall {key} DN/s" if key in dict((b[0], 0) for b in BINS) else f"recall {key}"
-        lines.append(f"{label_:34}" + "".join(f"{c:>14}" for c in cells))
-    return "\n".join(lines)
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -307,12 +268,20 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
-def run(seeds: list[int], jump=True, scenes=SCENES, json_path=None, params=None) -> dict:
+def run(
+    seeds: list[int], jump=True, scenes=SCENES, json_path=None, params=None, pictures=None
+) -> dict:
     """Evaluate every scene of every seed; print the table, write the JSON; return it.
 
     ``params``: a ``DetectionParams`` for the detector (its defaults when None).
+    ``pictures``: a directory for pictures of the largest missed showers (tuning seeds).
     """
     workdir = Path(tempfile.mkdtemp(prefix="eval_realistic_"))
+    drawer = None
+    if pictures is not None:
+        from realistic_pictures import Pictures
+
+        drawer = Pictures(Path(pictures))
     parts: dict[str, list[dict]] = {"showermask": [], "JumpStep": []}
     scenes_out = []
     for seed in seeds:
@@ -320,7 +289,8 @@ def run(seeds: list[int], jump=True, scenes=SCENES, json_path=None, params=None)
             maskers: dict[str, Masker] = {"showermask": showermask_masker(params)}
             if jump and shape[-1] * shape[-2] <= JUMP_MAX_PIXELS:
                 maskers["JumpStep"] = jumpstep
-            result = evaluate_scene(shape, 1000 * seed + k, workdir, maskers)
+            offer = drawer if drawer is not None and seed in TUNING_SEEDS else None
+            result = evaluate_scene(shape, 1000 * seed + k, workdir, maskers, pictures=offer)
             for masker in maskers:
                 parts[masker].append(result[masker])
             scenes_out.append({"seed": seed, "scene": name, "shape": shape, **result})
@@ -329,12 +299,17 @@ def run(seeds: list[int], jump=True, scenes=SCENES, json_path=None, params=None)
     summaries = {name: summary(p) for name, p in parts.items() if p}
     print(f"seeds {seeds}; scenes {[s[0] for s in scenes]}; JumpStep on cut-outs only")
     print(table(summaries))
+    for name, figures in summaries.items():
+        print(oracle.split_table(name, figures["oracle"]))
+    if drawer is not None:
+        print(f"pictures of missed showers (tuning seeds only): {drawer.write()}")
     report = {"seeds": seeds, "affected_threshold": AFFECTED, "summary": summaries}
     if json_path is not None:
         for scene in scenes_out:
             for m in ("showermask", "JumpStep"):
                 if m in scene:
-                    scene[m] = {k: v for k, v in scene[m].items() if k not in ("before", "after")}
+                    drop = ("before", "after", "pixel")
+                    scene[m] = {k: v for k, v in scene[m].items() if k not in drop}
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps({**report, "scenes": scenes_out}, indent=1))
         print(f"wrote {json_path}")

@@ -42,6 +42,20 @@ def test_masking_the_truth_scores_full_coverage_and_no_bias_left(tmp_path):
     assert 0 <= ours["coverage"] <= 1 and ours["mpix_integrations"] == pytest.approx(
         2 * 64 * 64 / 1e6
     )
+    # split by oracle SNR: the bins partition the affected pixels and the showers
+    split = truth["oracle"]
+    assert split["coverage_by_snr"]["all"]["all"]["of"] == truth["affected_pixels"]
+    recall = split["recall_by_snr"]
+    in_bins = sum(cols["all"]["of"] for row, cols in recall.items() if row != "all")
+    assert in_bins == len(result["truth"]["showers"]) == recall["all"]["all"]["of"] > 0
+    assert all(c["rate"] == 1.0 for row in split["coverage_by_snr"].values() for c in row.values())
+    detectable = split["detectable"]["pixels"]
+    assert split["undetectable_share"]["pixels"] == pytest.approx(
+        1 - detectable / truth["affected_pixels"]
+    )
+    assert 0 <= split["undetectable_share"]["bias"] <= 1
+    assert all(s[3] > 0 for s in result["truth"]["showers"])  # every record has its SNR
+    assert none["oracle"]["coverage_by_snr"]["all"]["all"]["rate"] < 0.05
     assert not list(tmp_path.iterdir())  # the scene's files are removed
 
 
@@ -59,3 +73,76 @@ def test_first_unused_group_is_where_every_later_group_is_flagged():
     dq[0, 3:, 0, 1] |= 4  # masked from group 3
     dq[0, 2, 0, 2] |= 4  # a cosmic ray at group 2 only
     assert ev.first_unused(dq).tolist() == [[[5, 3, 5]]]
+
+
+def load_oracle():
+    spec = importlib.util.spec_from_file_location(
+        "realistic_oracle", BENCHMARKS / "realistic_oracle.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def appearance(shower, integration, curve, box=(0, 10, 0, 10)):
+    """A shower of uniform glow over ``box`` whose brightest pixel holds ``curve`` (DN)."""
+    from napari_showermask.synthetic.glow import ShowerLight
+    from napari_showermask.synthetic.truth import Appearance
+
+    h, w = box[1] - box[0], box[3] - box[2]
+    light = ShowerLight(box, np.ones((h, w)), np.zeros((h, w)))
+    zeros = np.zeros_like(curve)
+    bias = np.zeros((h, w), np.float32)
+    return Appearance(shower, integration, 0, "idle", 2.0, 2.0, (), light, curve, zeros, bias)
+
+
+def ends_unused(nints, ngroups, size=10):
+    dq = np.zeros((nints, ngroups, size, size), np.uint8)
+    dq[:, 0] = dq[:, -1] = 1  # DO_NOT_USE, as firstframe and lastframe leave them
+    return dq
+
+
+def test_oracle_snr_of_a_mid_ramp_onset_against_a_constant_glow_present_at_group_zero():
+    orc = load_oracle()
+    step, g = 2.0 * 2.775, np.arange(10.0)  # 2 DN/s over 2.775 s groups
+    constant = step * (g + 1)  # glowing since before the first read, never decaying
+    mid_ramp = step * np.maximum(g - 4, 0)  # the same glow, begun at group 5
+    dq = ends_unused(1, 10)
+    idle = orc.shower_oracles([appearance(0, 0, constant)], dq, 2.775)[0]
+    onset = orc.shower_oracles([appearance(0, 0, mid_ramp)], dq, 2.775)[0]
+    # a constant glow is a static source to any method, however bright it is
+    assert idle.snr < 1e-4 and idle.plain > 100
+    # the hinge left after the best line: 3.18 DN rms per pixel over 8 reads, 100 pixels
+    t = g[1:9, None] * 2.775
+    design = np.hstack([np.ones_like(t), t])
+    _, residual, *_ = np.linalg.lstsq(design, mid_ramp[1:9], rcond=None)
+    assert onset.snr == pytest.approx(np.sqrt(100 * residual[0]) / 6.0, rel=1e-9)
+    assert onset.snr == pytest.approx(14.97, abs=0.01)
+    assert onset.snr > 1e4 * max(idle.snr, 1e-6) and onset.plain > onset.snr
+    # the same constant glow in only one of two integrations: the common rate gives it away
+    one_of_two = orc.shower_oracles([appearance(0, 0, constant)], ends_unused(2, 10), 2.775)[0]
+    both = [appearance(0, 0, constant), appearance(0, 1, constant)]
+    assert orc.shower_oracles(both, ends_unused(2, 10), 2.775)[0].snr < 1e-4
+    assert one_of_two.snr > 10
+
+
+def test_oracle_residual_is_the_least_squares_residual_of_offsets_and_one_common_rate():
+    orc = load_oracle()
+    rng = np.random.default_rng(3)
+    signal = rng.normal(0, 5, (3, 8, 4))
+    usable = np.ones((3, 8, 4), bool)
+    usable[:, 0] = usable[:, -1] = False
+    usable[1, 5:, 2] = False  # saturated from group 5 in one integration
+    usable[2, :, 3] = False  # a pixel with an integration left out entirely
+    residual, plain = orc.residual_energy(signal, usable, 2.775)
+    t = np.arange(8) * 2.775
+    for p in range(4):
+        rows, values = [], []
+        for i in range(3):
+            for g in np.nonzero(usable[i, :, p])[0]:
+                rows.append([float(i == k) for k in range(3)] + [t[g]])
+                values.append(signal[i, g, p])
+        design, values = np.array(rows), np.array(values)
+        fit = design @ np.linalg.lstsq(design, values, rcond=None)[0]
+        assert residual[p] == pytest.approx(((values - fit) ** 2).sum(), rel=1e-9)
+        assert plain[p] == pytest.approx((values**2).sum(), rel=1e-12)

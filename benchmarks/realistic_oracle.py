@@ -1,0 +1,299 @@
+"""How detectable each shower of a realistic scene is at best: its oracle signal-to-noise.
+
+A method that knew a shower's exact signal (every pixel, every read, every integration)
+and had to tell it apart from a static scene could do no better than a matched filter
+against everything a static pixel can do: a separate offset per integration (bias, reset)
+plus one rate times time, the same rate in every integration. The part of the shower's
+signal such a pixel can mimic is invisible to any method; what is left is its evidence.
+
+For one shower (a `ShowerDraw` index, all the integrations it appears in), over every
+pixel of its box and the usable groups (not ``DO_NOT_USE``, not ``SATURATED``) of every
+integration, integrations it does not reach included with zero signal (they still pin
+the common rate)::
+
+    SNR**2 = sum over pixels of || P s ||**2 / READ_NOISE**2
+
+with ``P`` the projection onto the orthogonal complement of the static pixel's model.
+Per pixel it has a closed form: centre the signal and the read times within each
+integration (that removes the offsets), then remove the one common slope:
+``sum_i Sss_i - (sum_i Sts_i)**2 / sum_i Stt_i``. The plain SNR (no projection, the
+signal's own energy over the usable reads) is given for reference.
+
+It is an upper bound: the read noise is taken as white and alone (no photon noise of the
+sky, the stars or the shower itself, no row noise, no other showers, no cosmic rays), and
+the shape and timing of the shower are known exactly. A shower with an oracle SNR below
+~3-5 cannot be found reliably by any method; a glow that keeps a nearly constant rate
+through an integration it was already in at group 0 is, to any method, a static source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+import numpy as np
+
+from napari_showermask.core.dq import DO_NOT_USE, SATURATED
+from napari_showermask.synthetic.detector_effects import READ_NOISE
+from napari_showermask.synthetic.truth import Appearance
+
+SNR_BINS = (("<3", 0.0, 3.0), ("3-5", 3.0, 5.0), ("5-10", 5.0, 10.0), (">=10", 10.0, np.inf))
+DETECTABLE = 5.0  # oracle SNR from which a shower counts as "detectable"
+
+
+class Oracle(NamedTuple):
+    """One shower's best signal-to-noise.
+
+    Attributes
+    ----------
+    snr : float
+        Against a static scene (per-integration offsets, one common rate).
+    plain : float
+        Its signal's own energy over the read noise, no projection.
+    """
+
+    snr: float
+    plain: float
+
+
+def snr_bin(snr: float) -> str:
+    """Name of the `SNR_BINS` bin holding an oracle SNR."""
+    return next(name for name, low, high in SNR_BINS if low <= snr < high)
+
+
+def residual_energy(
+    signal: np.ndarray, usable: np.ndarray, group_time: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel, the energy a static pixel cannot mimic, and the plain energy (DN**2).
+
+    Parameters
+    ----------
+    signal : numpy.ndarray
+        ``(nints, ngroups, ...)`` accumulated charge at each read, DN (zeros in the
+        integrations the signal does not reach).
+    usable : numpy.ndarray
+        Same shape, bool: the reads a fit may use.
+    group_time : float
+        Seconds per group.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Shape ``signal.shape[2:]``: the squared norm of the signal's residual after the
+        least-squares fit of per-integration offsets plus one common rate, and the
+        squared norm of the signal itself, both over the usable reads.
+    """
+    s = np.asarray(signal, dtype=np.float64)
+    m = np.asarray(usable, dtype=np.float64)
+    t = (np.arange(s.shape[1], dtype=np.float64) * group_time).reshape(
+        (1, -1) + (1,) * (s.ndim - 2)
+    )
+    n = m.sum(axis=1, keepdims=True)
+    safe = np.maximum(n, 1.0)
+    tc = (t - (t * m).sum(axis=1, keepdims=True) / safe) * m
+    sc = (s - (s * m).sum(axis=1, keepdims=True) / safe) * m
+    stt = (tc * tc).sum(axis=(0, 1))
+    sts = (tc * sc).sum(axis=(0, 1))
+    sss = (sc * sc).sum(axis=(0, 1))
+    slope_part = np.where(stt > 0, sts**2 / np.where(stt > 0, stt, 1.0), 0.0)
+    residual = np.maximum(sss - slope_part, 0.0)
+    plain = (s * s * m).sum(axis=(0, 1))
+    return residual, plain
+
+
+def shower_oracles(
+    appearances: Iterable[Appearance], groupdq: np.ndarray, group_time: float
+) -> dict[int, Oracle]:
+    """Oracle SNR of every shower of a scene, over all the integrations it appears in.
+
+    Parameters
+    ----------
+    appearances : iterable of Appearance
+        The scene's truth (`RealisticTruth.appearances`).
+    groupdq : numpy.ndarray
+        ``(nints, ngroups, ny, nx)`` the ramp's GROUPDQ as written (before any masking).
+    group_time : float
+        Seconds per group.
+
+    Returns
+    -------
+    dict
+        Shower index (`Appearance.shower`) to its `Oracle`.
+    """
+    nints, ngroups = groupdq.shape[:2]
+    by_shower: dict[int, list[Appearance]] = {}
+    for a in appearances:
+        by_shower.setdefault(a.shower, []).append(a)
+    out: dict[int, Oracle] = {}
+    for k, mine in by_shower.items():
+        y0, y1, x0, x1 = mine[0].box
+        signal = np.zeros((nints, ngroups, y1 - y0, x1 - x0))
+        for a in mine:
+            signal[a.integration] += a.signal()
+        usable = (groupdq[:, :, y0:y1, x0:x1] & (DO_NOT_USE | SATURATED)) == 0
+        residual, plain = residual_energy(signal, usable, group_time)
+        out[k] = Oracle(
+            float(np.sqrt(residual.sum())) / READ_NOISE, float(np.sqrt(plain.sum())) / READ_NOISE
+        )
+    return out
+
+
+def owners(
+    appearances: list[Appearance], shape: tuple[int, int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per pixel and integration, the appearance whose own rate bias there is largest.
+
+    Parameters
+    ----------
+    appearances : list of Appearance
+    shape : tuple of int
+        ``(nints, ny, nx)``.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``(nints, ny, nx)`` int32 index into ``appearances`` (-1 where none) and that
+        appearance's ``|bias|`` there.
+    """
+    owner = np.full(shape, -1, np.int32)
+    best = np.zeros(shape, np.float32)
+    for n, a in enumerate(appearances):
+        y0, y1, x0, x1 = a.box
+        here = np.abs(a.bias)
+        take = here > best[a.integration, y0:y1, x0:x1]
+        best[a.integration, y0:y1, x0:x1][take] = here[take]
+        owner[a.integration, y0:y1, x0:x1][take] = n
+    return owner, best
+
+
+def pixel_records(
+    appearances: list[Appearance],
+    oracles: dict[int, Oracle],
+    affected: np.ndarray,
+    covered: np.ndarray,
+    bias: np.ndarray,
+) -> dict[str, list]:
+    """Oracle SNR, kind and coverage of each affected pixel, in ``affected``'s order.
+
+    Each affected pixel belongs to the shower whose own bias there is largest (`owners`).
+
+    Parameters
+    ----------
+    appearances : list of Appearance
+    oracles : dict
+        From `shower_oracles`.
+    affected, covered : numpy.ndarray
+        ``(nints, ny, nx)`` bool: the truth's affected pixels; those masked from onset.
+    bias : numpy.ndarray
+        ``(nints, ny, nx)`` the truth's rate bias of all showers, DN/s.
+
+    Returns
+    -------
+    dict
+        ``"snr"``, ``"kind"``, ``"covered"`` and ``"bias"`` (``|bias|``) lists, aligned
+        with ``x[affected]``.
+    """
+    owner, _ = owners(appearances, affected.shape)
+    index = owner[affected]
+    snr = np.array([oracles[a.shower].snr for a in appearances] + [0.0])
+    kinds = [a.kind for a in appearances] + ["none"]
+    return {
+        "snr": snr[index].tolist(),
+        "kind": [kinds[n] for n in index.tolist()],
+        "covered": covered[affected].tolist(),
+        "bias": np.abs(bias[affected]).astype(np.float64).tolist(),
+    }
+
+
+def split(parts: list[dict]) -> dict:
+    """Recall and coverage by oracle SNR bin and kind, and what the undetectable hold.
+
+    Parameters
+    ----------
+    parts : list of dict
+        Scene scores of one masker (``eval_realistic.score``): ``showers`` records
+        ``(peak, kind, found, snr)`` and the affected pixels' ``before``, ``after`` and
+        ``pixel`` records (`pixel_records`).
+
+    Returns
+    -------
+    dict
+        ``recall_by_snr`` and ``coverage_by_snr`` (bins x kinds, "all" included),
+        ``undetectable_share`` of the affected pixels and of their summed ``|bias|``
+        (the truth's, showers with oracle SNR < `DETECTABLE`), and ``detectable``: coverage and
+        ``|bias|`` p95 before and after masking over the other showers' pixels.
+    """
+    recall: dict[str, dict[str, list[int]]] = {}
+    for _, kind, found, snr in (s for p in parts for s in p["showers"]):
+        for row in (snr_bin(snr), "all"):
+            for col in (kind, "all"):
+                cell = recall.setdefault(row, {}).setdefault(col, [0, 0])
+                cell[0] += int(found)
+                cell[1] += 1
+    snr = np.array([v for p in parts for v in p["pixel"]["snr"]], dtype=np.float64)
+    kind = np.array([v for p in parts for v in p["pixel"]["kind"]], dtype=object)
+    covered = np.array([v for p in parts for v in p["pixel"]["covered"]], dtype=bool)
+    truth = np.array([v for p in parts for v in p["pixel"]["bias"]], dtype=np.float64)
+    before = np.array([v for p in parts for v in p["before"]], dtype=np.float64)
+    after = np.array([v for p in parts for v in p["after"]], dtype=np.float64)
+    coverage: dict[str, dict[str, list[int]]] = {}
+    bins = np.array([snr_bin(v) for v in snr], dtype=object)
+    for row in [b[0] for b in SNR_BINS] + ["all"]:
+        in_row = bins == row if row != "all" else np.ones(snr.size, bool)
+        for col in sorted(set(kind.tolist())) + ["all"]:
+            cell = in_row & (kind == col) if col != "all" else in_row
+            if cell.any():
+                coverage.setdefault(row, {})[col] = [int(covered[cell].sum()), int(cell.sum())]
+    low = snr < DETECTABLE
+    good = ~low
+
+    def p95(values: np.ndarray) -> float:
+        return float(np.percentile(values, 95)) if values.size else float("nan")
+
+    return {
+        "recall_by_snr": _rates(recall),
+        "coverage_by_snr": _rates(coverage),
+        "undetectable_share": {
+            "pixels": float(low.mean()) if snr.size else float("nan"),
+            "bias": float(truth[low].sum() / max(truth.sum(), 1e-300)),
+        },
+        "detectable": {
+            "pixels": int(good.sum()),
+            "coverage": float(covered[good].mean()) if good.any() else float("nan"),
+            "bias_before_p95": p95(before[good]),
+            "bias_after_p95": p95(after[good]),
+        },
+    }
+
+
+def _rates(cells: dict[str, dict[str, list[int]]]) -> dict[str, dict[str, dict]]:
+    """``[hits, total]`` cells to ``{"found", "of", "rate"}``."""
+    return {
+        row: {col: {"found": h, "of": n, "rate": h / n} for col, (h, n) in cols.items()}
+        for row, cols in cells.items()
+    }
+
+
+def split_table(name: str, figures: dict) -> str:
+    """The split figures of one masker as printed lines."""
+    kinds = ["onset", "idle", "carried", "all"]
+    lines = [f"{name}: by oracle SNR (rows) and kind (columns); found/of (rate)"]
+    for title, key in (("recall", "recall_by_snr"), ("coverage", "coverage_by_snr")):
+        lines.append(f"  {title:10}" + "".join(f"{k:>20}" for k in kinds))
+        for row in [b[0] for b in SNR_BINS] + ["all"]:
+            cells = []
+            for col in kinds:
+                c = figures[key].get(row, {}).get(col)
+                cells.append(f"{c['found']}/{c['of']} ({c['rate']:.2f})" if c else "-")
+            lines.append(f"  SNR {row:6}" + "".join(f"{c:>20}" for c in cells))
+    share, good = figures["undetectable_share"], figures["detectable"]
+    lines.append(
+        f"  oracle SNR < {DETECTABLE:g}: {share['pixels']:.3f} of the affected pixels, "
+        f"{share['bias']:.3f} of their summed |bias|"
+    )
+    lines.append(
+        f"  detectable (SNR >= {DETECTABLE:g}, {good['pixels']} pixels): coverage "
+        f"{good['coverage']:.3f}; |bias| p95 {good['bias_before_p95']:.3f} before, "
+        f"{good['bias_after_p95']:.3f} after"
+    )
+    return "\n".join(lines)

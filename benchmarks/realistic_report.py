@@ -1,0 +1,87 @@
+"""The realistic evaluation's report: scene scores merged into figures, and the table.
+
+`summary` merges the scores of `eval_realistic.score` (one masker, many scenes) into the
+reported figures; `table` prints them, one column per masker.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import realistic_oracle as oracle
+
+BINS = (("<1", 0.0, 1.0), ("1-3", 1.0, 3.0), (">3", 3.0, np.inf))
+
+
+def summary(parts: list[dict]) -> dict:
+    """Merge scene scores into the reported figures."""
+    mpix_ints = sum(p["pixels"] for p in parts) / 1e6
+    before = np.array([v for p in parts for v in p["before"]] or [np.nan])
+    after = np.array([v for p in parts for v in p["after"]] or [np.nan])
+    affected = sum(p["affected"] for p in parts)
+    showers = [s for p in parts for s in p["showers"]]
+    recall: dict[str, list[int]] = {}
+    for peak, kind, found, _ in showers:
+        name = next(n for n, lo, hi in BINS if lo <= peak < hi)
+        for key in (name, kind):
+            recall.setdefault(key, [0, 0])
+            recall[key][0] += found
+            recall[key][1] += 1
+    on_source: dict[str, int] = {}
+    for p in parts:
+        for kind, n in p["on_source"].items():
+            on_source[kind] = on_source.get(kind, 0) + n
+    return {
+        "affected_pixels": affected,
+        "coverage": sum(p["covered"] for p in parts) / max(affected, 1),
+        "dropped": sum(p["dropped"] for p in parts) / max(affected, 1),
+        "bias_before_median": float(np.median(before)),
+        "bias_before_p95": float(np.percentile(before, 95)),
+        "bias_after_median": float(np.median(after)),
+        "bias_after_p95": float(np.percentile(after, 95)),
+        "false_area_no_charge_per_mpix_int": sum(p["masked_no_charge"] for p in parts) / mpix_ints,
+        "false_area_not_affected_per_mpix_int": sum(p["masked_not_affected"] for p in parts)
+        / mpix_ints,
+        "candidates_per_mpix_int": sum(p["candidates"] for p in parts) / mpix_ints,
+        "false_candidates_per_mpix_int": sum(p["false"] for p in parts) / mpix_ints,
+        "candidates_on_static_sources": on_source,
+        "recall": {k: {"found": h, "showers": n, "rate": h / n} for k, (h, n) in recall.items()},
+        "oracle": oracle.split(parts),
+        "mpix_integrations": mpix_ints,
+        "seconds": sum(p["seconds"] for p in parts),
+    }
+
+
+def table(summaries: dict[str, dict]) -> str:
+    """The printed report: one column per masker."""
+    rows = [
+        ("affected pixels", "affected_pixels", "{:.0f}"),
+        ("coverage from onset", "coverage", "{:.3f}"),
+        ("dropped (no slope)", "dropped", "{:.3f}"),
+        ("|bias| median before", "bias_before_median", "{:.3f}"),
+        ("|bias| median after", "bias_after_median", "{:.3f}"),
+        ("|bias| p95 before", "bias_before_p95", "{:.3f}"),
+        ("|bias| p95 after", "bias_after_p95", "{:.3f}"),
+        ("false area, no charge /Mpix/int", "false_area_no_charge_per_mpix_int", "{:.0f}"),
+        ("false area, unaffected /Mpix/int", "false_area_not_affected_per_mpix_int", "{:.0f}"),
+        ("candidates /Mpix/int", "candidates_per_mpix_int", "{:.2f}"),
+        ("false candidates /Mpix/int", "false_candidates_per_mpix_int", "{:.2f}"),
+    ]
+    names = list(summaries)
+    lines = [f"{'':34}" + "".join(f"{n:>14}" for n in names)]
+    for title, key, fmt in rows:
+        lines.append(
+            f"{title:34}" + "".join(f"{fmt.format(summaries[n][key]):>14}" for n in names)
+        )
+    kinds = sorted({k for s in summaries.values() for k in s["candidates_on_static_sources"]})
+    for kind in kinds:
+        cells = [summaries[n]["candidates_on_static_sources"].get(kind, 0) for n in names]
+        lines.append(f"{'candidates on ' + kind:34}" + "".join(f"{c:>14}" for c in cells))
+    keys = [b[0] for b in BINS] + ["onset", "idle", "carried"]
+    for key in keys:
+        cells = []
+        for n in names:
+            r = summaries[n]["recall"].get(key)
+            cells.append(f"{r['rate']:.2f} ({r['found']}/{r['showers']})" if r else "-")
+        label_ = f"recall {key} DN/s" if key in dict((b[0], 0) for b in BINS) else f"recall {key}"
+        lines.append(f"{label_:34}" + "".join(f"{c:>14}" for c in cells))
+    return "\n".join(lines)
