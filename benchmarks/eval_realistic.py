@@ -72,7 +72,7 @@ from napari_showermask.synthetic.truth import AFFECTED, RealisticTruth  # noqa: 
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import realistic_oracle as oracle  # noqa: E402
-from realistic_report import BINS, summary, table  # noqa: E402, F401
+from realistic_report import BINS, split_table, summary, table  # noqa: E402, F401
 
 TUNING_SEEDS = tuple(range(1, 6))
 HELD_OUT_SEEDS = tuple(range(101, 111))
@@ -300,7 +300,7 @@ def run(
     print(f"seeds {seeds}; scenes {[s[0] for s in scenes]}; JumpStep on cut-outs only")
     print(table(summaries))
     for name, figures in summaries.items():
-        print(oracle.split_table(name, figures["oracle"]))
+        print(split_table(name, figures["oracle"]))
     if drawer is not None:
         print(f"pictures of missed showers (tuning seeds only): {drawer.write()}")
     report = {"seeds": seeds, "affected_threshold": AFFECTED, "summary": summaries}

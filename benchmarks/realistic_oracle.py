@@ -39,6 +39,7 @@ from napari_showermask.synthetic.truth import Appearance
 
 SNR_BINS = (("<3", 0.0, 3.0), ("3-5", 3.0, 5.0), ("5-10", 5.0, 10.0), (">=10", 10.0, np.inf))
 DETECTABLE = 5.0  # oracle SNR from which a shower counts as "detectable"
+PEAK_BINS = (("<1", 0.0, 1.0), ("1-3", 1.0, 3.0), (">3", 3.0, np.inf))  # DN/s
 
 
 class Oracle(NamedTuple):
@@ -221,10 +222,19 @@ def split(parts: list[dict]) -> dict:
         ``recall_by_snr`` and ``coverage_by_snr`` (bins x kinds, "all" included),
         ``undetectable_share`` of the affected pixels and of their summed ``|bias|``
         (the truth's, showers with oracle SNR < `DETECTABLE`), and ``detectable``: coverage and
-        ``|bias|`` p95 before and after masking over the other showers' pixels.
+        ``|bias|`` p95 before and after masking over the other showers' pixels;
+        ``ceiling``: what masking exactly the detectable showers' affected pixels from
+        their onset, and nothing else, would score (coverage, ``|bias|`` p95 after, recall
+        by peak brightness bin).
     """
     recall: dict[str, dict[str, list[int]]] = {}
-    for _, kind, found, snr in (s for p in parts for s in p["showers"]):
+    ceiling: dict[str, list[int]] = {}
+    for peak, kind, found, snr in (s for p in parts for s in p["showers"]):
+        name = next(n for n, lo, hi in PEAK_BINS if lo <= peak < hi)
+        for key in (name, "all"):
+            ceiling.setdefault(key, [0, 0])
+            ceiling[key][0] += int(snr >= DETECTABLE)
+            ceiling[key][1] += 1
         for row in (snr_bin(snr), "all"):
             for col in (kind, "all"):
                 cell = recall.setdefault(row, {}).setdefault(col, [0, 0])
@@ -263,6 +273,11 @@ def split(parts: list[dict]) -> dict:
             "bias_before_p95": p95(before[good]),
             "bias_after_p95": p95(after[good]),
         },
+        "ceiling": {
+            "coverage": float(good.mean()) if snr.size else float("nan"),
+            "bias_after_p95": p95(np.where(good, 0.0, before)),
+            "recall": _rates({"peak": ceiling}).get("peak", {}),
+        },
     }
 
 
@@ -272,28 +287,3 @@ def _rates(cells: dict[str, dict[str, list[int]]]) -> dict[str, dict[str, dict]]
         row: {col: {"found": h, "of": n, "rate": h / n} for col, (h, n) in cols.items()}
         for row, cols in cells.items()
     }
-
-
-def split_table(name: str, figures: dict) -> str:
-    """The split figures of one masker as printed lines."""
-    kinds = ["onset", "idle", "carried", "all"]
-    lines = [f"{name}: by oracle SNR (rows) and kind (columns); found/of (rate)"]
-    for title, key in (("recall", "recall_by_snr"), ("coverage", "coverage_by_snr")):
-        lines.append(f"  {title:10}" + "".join(f"{k:>20}" for k in kinds))
-        for row in [b[0] for b in SNR_BINS] + ["all"]:
-            cells = []
-            for col in kinds:
-                c = figures[key].get(row, {}).get(col)
-                cells.append(f"{c['found']}/{c['of']} ({c['rate']:.2f})" if c else "-")
-            lines.append(f"  SNR {row:6}" + "".join(f"{c:>20}" for c in cells))
-    share, good = figures["undetectable_share"], figures["detectable"]
-    lines.append(
-        f"  oracle SNR < {DETECTABLE:g}: {share['pixels']:.3f} of the affected pixels, "
-        f"{share['bias']:.3f} of their summed |bias|"
-    )
-    lines.append(
-        f"  detectable (SNR >= {DETECTABLE:g}, {good['pixels']} pixels): coverage "
-        f"{good['coverage']:.3f}; |bias| p95 {good['bias_before_p95']:.3f} before, "
-        f"{good['bias_after_p95']:.3f} after"
-    )
-    return "\n".join(lines)

@@ -1,7 +1,8 @@
 """The realistic evaluation's report: scene scores merged into figures, and the table.
 
 `summary` merges the scores of `eval_realistic.score` (one masker, many scenes) into the
-reported figures; `table` prints them, one column per masker.
+reported figures; `table` prints them, one column per masker; `split_table` prints the
+figures split by oracle SNR (`realistic_oracle.split`).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import realistic_oracle as oracle
 
-BINS = (("<1", 0.0, 1.0), ("1-3", 1.0, 3.0), (">3", 3.0, np.inf))
+BINS = oracle.PEAK_BINS
 
 
 def summary(parts: list[dict]) -> dict:
@@ -84,4 +85,37 @@ def table(summaries: dict[str, dict]) -> str:
             cells.append(f"{r['rate']:.2f} ({r['found']}/{r['showers']})" if r else "-")
         label_ = f"recall {key} DN/s" if key in dict((b[0], 0) for b in BINS) else f"recall {key}"
         lines.append(f"{label_:34}" + "".join(f"{c:>14}" for c in cells))
+    return "\n".join(lines)
+
+
+def split_table(name: str, figures: dict) -> str:
+    """The split figures of one masker as printed lines."""
+    kinds = ["onset", "idle", "carried", "all"]
+    lines = [f"{name}: by oracle SNR (rows) and kind (columns); found/of (rate)"]
+    for title, key in (("recall", "recall_by_snr"), ("coverage", "coverage_by_snr")):
+        lines.append(f"  {title:10}" + "".join(f"{k:>20}" for k in kinds))
+        for row in [b[0] for b in oracle.SNR_BINS] + ["all"]:
+            cells = []
+            for col in kinds:
+                c = figures[key].get(row, {}).get(col)
+                cells.append(f"{c['found']}/{c['of']} ({c['rate']:.2f})" if c else "-")
+            lines.append(f"  SNR {row:6}" + "".join(f"{c:>20}" for c in cells))
+    share, good = figures["undetectable_share"], figures["detectable"]
+    lines.append(
+        f"  oracle SNR < {oracle.DETECTABLE:g}: {share['pixels']:.3f} of the affected pixels, "
+        f"{share['bias']:.3f} of their summed |bias|"
+    )
+    lines.append(
+        f"  detectable (SNR >= {oracle.DETECTABLE:g}, {good['pixels']} pixels): coverage "
+        f"{good['coverage']:.3f}; |bias| p95 {good['bias_before_p95']:.3f} before, "
+        f"{good['bias_after_p95']:.3f} after"
+    )
+    top = figures["ceiling"]
+    recall = ", ".join(
+        f"{k} DN/s {c['rate']:.2f} ({c['found']}/{c['of']})" for k, c in top["recall"].items()
+    )
+    lines.append(
+        f"  ceiling (exactly the detectable showers masked): coverage {top['coverage']:.3f}, "
+        f"|bias| p95 after {top['bias_after_p95']:.3f}; recall {recall}"
+    )
     return "\n".join(lines)

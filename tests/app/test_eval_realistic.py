@@ -54,6 +54,7 @@ def test_masking_the_truth_scores_full_coverage_and_no_bias_left(tmp_path):
         1 - detectable / truth["affected_pixels"]
     )
     assert 0 <= split["undetectable_share"]["bias"] <= 1
+    assert split["ceiling"]["coverage"] == pytest.approx(detectable / truth["affected_pixels"])
     assert all(s[3] > 0 for s in result["truth"]["showers"])  # every record has its SNR
     assert none["oracle"]["coverage_by_snr"]["all"]["all"]["rate"] < 0.05
     assert not list(tmp_path.iterdir())  # the scene's files are removed
