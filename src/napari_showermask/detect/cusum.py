@@ -102,28 +102,38 @@ def cusum(
     floor = np.float32(level)
     seconds = _seconds(mean, sigma, glow, scale, gain) if glow is not None else []
     counted = np.ones((1, 1), bool) if skip is None else ~skip[::4, ::4]
+    smooth = np.empty(shape, np.float32)
+    was_zero, flag, where = (np.empty(shape, bool) for _ in range(3))
     for g, frame in frames(product, integration, groups, bad):
         excess = np.subtract(frame, mean, out=frame)
         excess /= sigma
         sample = excess[::4, ::4]
         sample = sample[np.isfinite(sample) & counted]
         offset = np.float32(np.median(sample)) if sample.size else np.float32(0)
-        excess = np.nan_to_num(excess - offset, nan=0.0, posinf=0.0, neginf=0.0, copy=False)
-        smooth = ndimage.gaussian_filter(excess, scale, truncate=3.5)
+        excess -= offset
+        np.isfinite(excess, out=flag)
+        np.logical_not(flag, out=flag)
+        np.copyto(excess, np.float32(0), where=flag)  # left out (NaN) and overflows: 0
+        ndimage.gaussian_filter(excess, scale, output=smooth, truncate=3.5)
         smooth *= gain
         smooth -= np.float32(drift)
-        was_zero = total == 0
+        np.equal(total, 0, out=was_zero)
         total += smooth
         np.maximum(total, 0.0, out=total)
-        began = was_zero & (total > 0)
-        np.copyto(start, g, where=began)
-        np.copyto(first_value, total, where=began)
-        better = total > peak
-        np.copyto(peak, total, where=better)
-        np.copyto(onset, start, where=better)
-        np.subtract(total, first_value, out=rise, where=better)
-        np.copyto(early, start, where=(total >= floor) & (early < 0))
-        np.maximum(early_peak, total, out=early_peak, where=early == start)
+        np.greater(total, 0, out=flag)
+        np.logical_and(was_zero, flag, out=where)  # began
+        np.copyto(start, g, where=where)
+        np.copyto(first_value, total, where=where)
+        np.greater(total, peak, out=where)  # better
+        np.copyto(peak, total, where=where)
+        np.copyto(onset, start, where=where)
+        np.subtract(total, first_value, out=rise, where=where)
+        np.greater_equal(total, floor, out=where)
+        np.less(early, 0, out=flag)
+        where &= flag
+        np.copyto(early, start, where=where)
+        np.equal(early, start, out=where)
+        np.maximum(early_peak, total, out=early_peak, where=where)
         for second in seconds:
             second.update(g, smooth, total, floor)
         step()

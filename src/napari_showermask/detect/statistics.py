@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
 
+from napari_showermask.core.planereader import PlaneReader
 from napari_showermask.core.products import Product
 
 __all__ = [
@@ -85,6 +86,10 @@ def frames(
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield ``(group, difference frame)``, float32 with left-out pixels NaN.
 
+    The frame yielded is overwritten by the next one: use it (or copy it) before asking
+    for the next. Planes are read straight into arrays kept for the whole pass
+    (`PlaneReader`).
+
     Parameters
     ----------
     product : Product
@@ -98,18 +103,38 @@ def frames(
     ------
     (int, numpy.ndarray)
     """
-    last_group: int | None = None
-    last_sci, last_dq = np.zeros(0, np.float32), np.zeros(0, np.uint8)
-    for g in groups:
-        if last_group != g - 1:
-            last_sci = product.read("SCI", (integration, g - 1)).astype(np.float32)
-            last_dq = product.read("GROUPDQ", (integration, g - 1))
-        sci = product.read("SCI", (integration, g)).astype(np.float32)
-        dq = product.read("GROUPDQ", (integration, g))
-        frame = sci - last_sci
-        frame[((dq & _BAD) != 0) | ((last_dq & (_DNU | _SAT)) != 0) | bad] = np.nan
-        last_group, last_sci, last_dq = g, sci, dq
-        yield g, frame
+    shape = product.image_shape
+    rows = slice(0, shape[0])
+    with PlaneReader(product) as reader:
+        sci_type, dq_type = reader.dtype("SCI"), reader.dtype("GROUPDQ")
+        raw = np.empty(shape, sci_type) if sci_type != np.float32 else None
+        sci, last_sci = np.empty(shape, np.float32), np.empty(shape, np.float32)
+        dq, last_dq = np.empty(shape, dq_type), np.empty(shape, dq_type)
+        frame, flags = np.empty(shape, np.float32), np.empty(shape, dq_type)
+        left_out, before = np.empty(shape, bool), np.empty(shape, bool)
+
+        def read(group: int, values: np.ndarray, flags: np.ndarray) -> None:
+            if raw is None:
+                reader.read("SCI", integration, group, rows, values)
+            else:
+                np.copyto(values, reader.read("SCI", integration, group, rows, raw), "unsafe")
+            reader.read("GROUPDQ", integration, group, rows, flags)
+
+        last_group: int | None = None
+        for g in groups:
+            if last_group != g - 1:
+                read(g - 1, last_sci, last_dq)
+            read(g, sci, dq)
+            np.subtract(sci, last_sci, out=frame)
+            np.not_equal(np.bitwise_and(dq, _BAD, out=flags), 0, out=left_out)
+            np.bitwise_and(last_dq, _DNU | _SAT, out=flags)
+            np.not_equal(flags, 0, out=before)
+            left_out |= before
+            left_out |= bad
+            np.copyto(frame, np.float32(np.nan), where=left_out)
+            last_group = g
+            sci, last_sci, dq, last_dq = last_sci, sci, last_dq, dq
+            yield g, frame
 
 
 def sums(
