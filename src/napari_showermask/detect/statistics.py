@@ -1,6 +1,6 @@
 """Streamed per-pixel statistics of a ramp's difference frames, for `detection`.
 
-Every function reads difference frames one plane at a time through `Product.read`, so the
+Every function reads difference frames one plane at a time (`frames.frames`), so the
 memory used is a few planes whatever the size of the ramp. A difference frame ``g`` is
 ``SCI[i, g] - SCI[i, g-1]``; its pixels are left out (NaN) where group ``g`` is flagged
 DO_NOT_USE, SATURATED or JUMP_DET, where group ``g-1`` is DO_NOT_USE or SATURATED, and where
@@ -10,13 +10,13 @@ read (progress and cancellation).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
 
-from napari_showermask.core.planereader import PlaneReader
 from napari_showermask.core.products import Product
+from napari_showermask.detect.frames import frames
 
 __all__ = [
     "Sums",
@@ -30,8 +30,7 @@ __all__ = [
     "usable_groups",
 ]
 
-_DNU, _SAT = dqflags.group["DO_NOT_USE"], dqflags.group["SATURATED"]
-_BAD = _DNU | _SAT | dqflags.group["JUMP_DET"]
+_DNU = dqflags.group["DO_NOT_USE"]
 _BAD_PIXEL = dqflags.pixel["DO_NOT_USE"] | dqflags.pixel["REFERENCE_PIXEL"]
 
 #: Per-pixel count, sum and sum of squares of the usable differences (float64 planes).
@@ -79,62 +78,6 @@ def bad_pixels(product: Product) -> np.ndarray:
         return (product.read("PIXELDQ", ()) & _BAD_PIXEL) != 0
     except (KeyError, IndexError):
         return np.zeros(product.image_shape, bool)
-
-
-def frames(
-    product: Product, integration: int, groups: Sequence[int], bad: np.ndarray
-) -> Iterator[tuple[int, np.ndarray]]:
-    """Yield ``(group, difference frame)``, float32 with left-out pixels NaN.
-
-    The frame yielded is overwritten by the next one: use it (or copy it) before asking
-    for the next. Planes are read straight into arrays kept for the whole pass
-    (`PlaneReader`).
-
-    Parameters
-    ----------
-    product : Product
-    integration : int
-    groups : sequence of int
-        Groups ``g >= 1`` in ascending order.
-    bad : numpy.ndarray of bool
-        Pixels always left out (`bad_pixels`).
-
-    Yields
-    ------
-    (int, numpy.ndarray)
-    """
-    shape = product.image_shape
-    rows = slice(0, shape[0])
-    with PlaneReader(product) as reader:
-        sci_type, dq_type = reader.dtype("SCI"), reader.dtype("GROUPDQ")
-        raw = np.empty(shape, sci_type) if sci_type != np.float32 else None
-        sci, last_sci = np.empty(shape, np.float32), np.empty(shape, np.float32)
-        dq, last_dq = np.empty(shape, dq_type), np.empty(shape, dq_type)
-        frame, flags = np.empty(shape, np.float32), np.empty(shape, dq_type)
-        left_out, before = np.empty(shape, bool), np.empty(shape, bool)
-
-        def read(group: int, values: np.ndarray, flags: np.ndarray) -> None:
-            if raw is None:
-                reader.read("SCI", integration, group, rows, values)
-            else:
-                np.copyto(values, reader.read("SCI", integration, group, rows, raw), "unsafe")
-            reader.read("GROUPDQ", integration, group, rows, flags)
-
-        last_group: int | None = None
-        for g in groups:
-            if last_group != g - 1:
-                read(g - 1, last_sci, last_dq)
-            read(g, sci, dq)
-            np.subtract(sci, last_sci, out=frame)
-            np.not_equal(np.bitwise_and(dq, _BAD, out=flags), 0, out=left_out)
-            np.bitwise_and(last_dq, _DNU | _SAT, out=flags)
-            np.not_equal(flags, 0, out=before)
-            left_out |= before
-            left_out |= bad
-            np.copyto(frame, np.float32(np.nan), where=left_out)
-            last_group = g
-            sci, last_sci, dq, last_dq = last_sci, sci, last_dq, dq
-            yield g, frame
 
 
 def sums(
