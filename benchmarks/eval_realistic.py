@@ -214,7 +214,8 @@ def score(model, truth, clean, groupdq, candidates, before, oracles=None) -> dic
         if own.any():
             y0, y1, x0, x1 = a.box
             found = (first[a.integration, y0:y1, x0:x1][own] <= a.group).mean() >= 0.5
-            out["showers"].append((a.peak_here, a.kind, bool(found), oracles[a.shower].snr))
+            best = oracles[a.shower]
+            out["showers"].append((a.peak_here, a.kind, bool(found), best.snr, best.within))
     return out
 
 

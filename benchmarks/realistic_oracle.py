@@ -17,7 +17,10 @@ with ``P`` the projection onto the orthogonal complement of the static pixel's m
 Per pixel it has a closed form: centre the signal and the read times within each
 integration (that removes the offsets), then remove the one common slope:
 ``sum_i Sss_i - (sum_i Sts_i)**2 / sum_i Stt_i``. The plain SNR (no projection, the
-signal's own energy over the usable reads) is given for reference.
+signal's own energy over the usable reads) is given for reference, and the "within" SNR
+against a static source whose rate may differ from one integration to the next
+(``sum_i (Sss_i - Sts_i**2 / Stt_i)``): the evidence each integration holds on its own,
+without the other integrations' rate.
 
 It is an upper bound: the read noise is taken as white and alone (no photon noise of the
 sky, the stars or the shower itself, no row noise, no other showers, no cosmic rays), and
@@ -51,10 +54,13 @@ class Oracle(NamedTuple):
         Against a static scene (per-integration offsets, one common rate).
     plain : float
         Its signal's own energy over the read noise, no projection.
+    within : float
+        Against a static scene whose rate may differ per integration.
     """
 
     snr: float
     plain: float
+    within: float
 
 
 def snr_bin(snr: float) -> str:
@@ -64,8 +70,8 @@ def snr_bin(snr: float) -> str:
 
 def residual_energy(
     signal: np.ndarray, usable: np.ndarray, group_time: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per pixel, the energy a static pixel cannot mimic, and the plain energy (DN**2).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per pixel, the energy a static pixel cannot mimic, the plain and the within (DN**2).
 
     Parameters
     ----------
@@ -79,10 +85,11 @@ def residual_energy(
 
     Returns
     -------
-    (numpy.ndarray, numpy.ndarray)
+    (numpy.ndarray, numpy.ndarray, numpy.ndarray)
         Shape ``signal.shape[2:]``: the squared norm of the signal's residual after the
-        least-squares fit of per-integration offsets plus one common rate, and the
-        squared norm of the signal itself, both over the usable reads.
+        least-squares fit of per-integration offsets plus one common rate; the squared
+        norm of the signal itself; the squared residual after per-integration offsets
+        and per-integration rates. All over the usable reads.
     """
     s = np.asarray(signal, dtype=np.float64)
     m = np.asarray(usable, dtype=np.float64)
@@ -93,13 +100,16 @@ def residual_energy(
     safe = np.maximum(n, 1.0)
     tc = (t - (t * m).sum(axis=1, keepdims=True) / safe) * m
     sc = (s - (s * m).sum(axis=1, keepdims=True) / safe) * m
-    stt = (tc * tc).sum(axis=(0, 1))
-    sts = (tc * sc).sum(axis=(0, 1))
+    stt_i = (tc * tc).sum(axis=1)
+    sts_i = (tc * sc).sum(axis=1)
     sss = (sc * sc).sum(axis=(0, 1))
+    stt, sts = stt_i.sum(axis=0), sts_i.sum(axis=0)
     slope_part = np.where(stt > 0, sts**2 / np.where(stt > 0, stt, 1.0), 0.0)
     residual = np.maximum(sss - slope_part, 0.0)
+    own_slopes = np.where(stt_i > 0, sts_i**2 / np.where(stt_i > 0, stt_i, 1.0), 0.0)
+    within = np.maximum(sss - own_slopes.sum(axis=0), 0.0)
     plain = (s * s * m).sum(axis=(0, 1))
-    return residual, plain
+    return residual, plain, within
 
 
 def shower_oracles(
@@ -132,10 +142,8 @@ def shower_oracles(
         for a in mine:
             signal[a.integration] += a.signal()
         usable = (groupdq[:, :, y0:y1, x0:x1] & (DO_NOT_USE | SATURATED)) == 0
-        residual, plain = residual_energy(signal, usable, group_time)
-        out[k] = Oracle(
-            float(np.sqrt(residual.sum())) / READ_NOISE, float(np.sqrt(plain.sum())) / READ_NOISE
-        )
+        energies = residual_energy(signal, usable, group_time)
+        out[k] = Oracle(*(float(np.sqrt(e.sum())) / READ_NOISE for e in energies))
     return out
 
 
@@ -191,15 +199,17 @@ def pixel_records(
     Returns
     -------
     dict
-        ``"snr"``, ``"kind"``, ``"covered"`` and ``"bias"`` (``|bias|``) lists, aligned
-        with ``x[affected]``.
+        ``"snr"``, ``"within"``, ``"kind"``, ``"covered"`` and ``"bias"`` (``|bias|``)
+        lists, aligned with ``x[affected]``.
     """
     owner, _ = owners(appearances, affected.shape)
     index = owner[affected]
     snr = np.array([oracles[a.shower].snr for a in appearances] + [0.0])
+    within = np.array([oracles[a.shower].within for a in appearances] + [0.0])
     kinds = [a.kind for a in appearances] + ["none"]
     return {
         "snr": snr[index].tolist(),
+        "within": within[index].tolist(),
         "kind": [kinds[n] for n in index.tolist()],
         "covered": covered[affected].tolist(),
         "bias": np.abs(bias[affected]).astype(np.float64).tolist(),
@@ -213,60 +223,54 @@ def split(parts: list[dict]) -> dict:
     ----------
     parts : list of dict
         Scene scores of one masker (``eval_realistic.score``): ``showers`` records
-        ``(peak, kind, found, snr)`` and the affected pixels' ``before``, ``after`` and
-        ``pixel`` records (`pixel_records`).
+        ``(peak, kind, found, snr, within)`` and the affected pixels' ``before``,
+        ``after`` and ``pixel`` records (`pixel_records`).
 
     Returns
     -------
     dict
-        ``recall_by_snr`` and ``coverage_by_snr`` (bins x kinds, "all" included),
-        ``undetectable_share`` of the affected pixels and of their summed ``|bias|``
-        (the truth's, showers with oracle SNR < `DETECTABLE`), and ``detectable``: coverage and
-        ``|bias|`` p95 before and after masking over the other showers' pixels;
-        ``ceiling``: what masking exactly the detectable showers' affected pixels from
-        their onset, and nothing else, would score (coverage, ``|bias|`` p95 after, recall
-        by peak brightness bin).
+        ``recall_by_snr`` and ``coverage_by_snr`` (bins x kinds, "all" included), the same
+        by the within-integration SNR (``recall_by_within``, ``coverage_by_within``),
+        ``undetectable_share`` of the affected pixels and of their summed truth ``|bias|``
+        (showers with oracle SNR < `DETECTABLE`; ``within``: the same by the within SNR),
+        ``detectable``: coverage and ``|bias|`` p95 before and after masking over the
+        other showers' pixels; ``ceiling``: what masking exactly the detectable showers'
+        affected pixels from their onset, and nothing else, would score (coverage,
+        ``|bias|`` p95 after, recall by peak brightness bin).
     """
-    recall: dict[str, dict[str, list[int]]] = {}
-    ceiling: dict[str, list[int]] = {}
-    for peak, kind, found, snr in (s for p in parts for s in p["showers"]):
-        name = next(n for n, lo, hi in PEAK_BINS if lo <= peak < hi)
-        for key in (name, "all"):
-            ceiling.setdefault(key, [0, 0])
-            ceiling[key][0] += int(snr >= DETECTABLE)
-            ceiling[key][1] += 1
-        for row in (snr_bin(snr), "all"):
-            for col in (kind, "all"):
-                cell = recall.setdefault(row, {}).setdefault(col, [0, 0])
-                cell[0] += int(found)
-                cell[1] += 1
-    snr = np.array([v for p in parts for v in p["pixel"]["snr"]], dtype=np.float64)
-    kind = np.array([v for p in parts for v in p["pixel"]["kind"]], dtype=object)
-    covered = np.array([v for p in parts for v in p["pixel"]["covered"]], dtype=bool)
-    truth = np.array([v for p in parts for v in p["pixel"]["bias"]], dtype=np.float64)
+    records = [s for p in parts for s in p["showers"]]
+    peaks = [next(n for n, lo, hi in PEAK_BINS if lo <= r[0] < hi) for r in records]
+    kinds = [r[1] for r in records]
+    found = np.array([r[2] for r in records], dtype=bool)
+    ceiling = _cross(
+        peaks, ["peak"] * len(records), np.array([r[3] >= DETECTABLE for r in records])
+    )
+
+    def pixels(key: str, dtype: type) -> np.ndarray:
+        return np.array([v for p in parts for v in p["pixel"][key]], dtype=dtype)
+
+    snr, within = pixels("snr", np.float64), pixels("within", np.float64)
+    kind, covered, truth = pixels("kind", object), pixels("covered", bool), pixels("bias", float)
     before = np.array([v for p in parts for v in p["before"]], dtype=np.float64)
     after = np.array([v for p in parts for v in p["after"]], dtype=np.float64)
-    coverage: dict[str, dict[str, list[int]]] = {}
-    bins = np.array([snr_bin(v) for v in snr], dtype=object)
-    for row in [b[0] for b in SNR_BINS] + ["all"]:
-        in_row = bins == row if row != "all" else np.ones(snr.size, bool)
-        for col in sorted(set(kind.tolist())) + ["all"]:
-            cell = in_row & (kind == col) if col != "all" else in_row
-            if cell.any():
-                coverage.setdefault(row, {})[col] = [int(covered[cell].sum()), int(cell.sum())]
     low = snr < DETECTABLE
     good = ~low
 
     def p95(values: np.ndarray) -> float:
         return float(np.percentile(values, 95)) if values.size else float("nan")
 
+    def share(mask: np.ndarray) -> dict[str, float]:
+        return {
+            "pixels": float(mask.mean()) if mask.size else float("nan"),
+            "bias": float(truth[mask].sum() / max(truth.sum(), 1e-300)),
+        }
+
     return {
-        "recall_by_snr": _rates(recall),
-        "coverage_by_snr": _rates(coverage),
-        "undetectable_share": {
-            "pixels": float(low.mean()) if snr.size else float("nan"),
-            "bias": float(truth[low].sum() / max(truth.sum(), 1e-300)),
-        },
+        "recall_by_snr": _cross([snr_bin(r[3]) for r in records], kinds, found),
+        "coverage_by_snr": _cross([snr_bin(v) for v in snr], kind.tolist(), covered),
+        "recall_by_within": _cross([snr_bin(r[4]) for r in records], kinds, found),
+        "coverage_by_within": _cross([snr_bin(v) for v in within], kind.tolist(), covered),
+        "undetectable_share": {**share(low), "within": share(within < DETECTABLE)},
         "detectable": {
             "pixels": int(good.sum()),
             "coverage": float(covered[good].mean()) if good.any() else float("nan"),
@@ -276,9 +280,21 @@ def split(parts: list[dict]) -> dict:
         "ceiling": {
             "coverage": float(good.mean()) if snr.size else float("nan"),
             "bias_after_p95": p95(np.where(good, 0.0, before)),
-            "recall": _rates({"peak": ceiling}).get("peak", {}),
+            "recall": {row: cols["all"] for row, cols in ceiling.items()},
         },
     }
+
+
+def _cross(rows: list[str], cols: list[str], hits: np.ndarray) -> dict[str, dict[str, dict]]:
+    """Hits per row and column label ("all" added to both): ``{"found", "of", "rate"}``."""
+    cells: dict[str, dict[str, list[int]]] = {}
+    for row, col, hit in zip(rows, cols, hits.tolist(), strict=True):
+        for r in (row, "all"):
+            for c in (col, "all"):
+                cell = cells.setdefault(r, {}).setdefault(c, [0, 0])
+                cell[0] += int(hit)
+                cell[1] += 1
+    return _rates(cells)
 
 
 def _rates(cells: dict[str, dict[str, list[int]]]) -> dict[str, dict[str, dict]]:

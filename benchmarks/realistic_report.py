@@ -21,7 +21,7 @@ def summary(parts: list[dict]) -> dict:
     affected = sum(p["affected"] for p in parts)
     showers = [s for p in parts for s in p["showers"]]
     recall: dict[str, list[int]] = {}
-    for peak, kind, found, _ in showers:
+    for peak, kind, found, *_ in showers:
         name = next(n for n, lo, hi in BINS if lo <= peak < hi)
         for key in (name, kind):
             recall.setdefault(key, [0, 0])
@@ -92,8 +92,15 @@ def split_table(name: str, figures: dict) -> str:
     """The split figures of one masker as printed lines."""
     kinds = ["onset", "idle", "carried", "all"]
     lines = [f"{name}: by oracle SNR (rows) and kind (columns); found/of (rate)"]
-    for title, key in (("recall", "recall_by_snr"), ("coverage", "coverage_by_snr")):
-        lines.append(f"  {title:10}" + "".join(f"{k:>20}" for k in kinds))
+    tables = (
+        ("recall", "recall_by_snr"),
+        ("coverage", "coverage_by_snr"),
+        ("recall, within-integration SNR", "recall_by_within"),
+        ("coverage, within-integration SNR", "coverage_by_within"),
+    )
+    for title, key in tables:
+        lines.append(f"  {title}")
+        lines.append(f"  {'':10}" + "".join(f"{k:>20}" for k in kinds))
         for row in [b[0] for b in oracle.SNR_BINS] + ["all"]:
             cells = []
             for col in kinds:
@@ -103,7 +110,9 @@ def split_table(name: str, figures: dict) -> str:
     share, good = figures["undetectable_share"], figures["detectable"]
     lines.append(
         f"  oracle SNR < {oracle.DETECTABLE:g}: {share['pixels']:.3f} of the affected pixels, "
-        f"{share['bias']:.3f} of their summed |bias|"
+        f"{share['bias']:.3f} of their summed |bias|; within-integration SNR < "
+        f"{oracle.DETECTABLE:g}: {share['within']['pixels']:.3f} and "
+        f"{share['within']['bias']:.3f}"
     )
     lines.append(
         f"  detectable (SNR >= {oracle.DETECTABLE:g}, {good['pixels']} pixels): coverage "

@@ -1,6 +1,7 @@
 """The realistic evaluation (benchmarks/eval_realistic.py) computes its figures right."""
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -124,7 +125,7 @@ def test_oracle_snr_of_a_mid_ramp_onset_against_a_constant_glow_present_at_group
     one_of_two = orc.shower_oracles([appearance(0, 0, constant)], ends_unused(2, 10), 2.775)[0]
     both = [appearance(0, 0, constant), appearance(0, 1, constant)]
     assert orc.shower_oracles(both, ends_unused(2, 10), 2.775)[0].snr < 1e-4
-    assert one_of_two.snr > 10
+    assert one_of_two.snr > 10 and one_of_two.within < 1e-4  # no integration alone shows it
 
 
 def test_oracle_residual_is_the_least_squares_residual_of_offsets_and_one_common_rate():
@@ -135,15 +136,40 @@ def test_oracle_residual_is_the_least_squares_residual_of_offsets_and_one_common
     usable[:, 0] = usable[:, -1] = False
     usable[1, 5:, 2] = False  # saturated from group 5 in one integration
     usable[2, :, 3] = False  # a pixel with an integration left out entirely
-    residual, plain = orc.residual_energy(signal, usable, 2.775)
+    residual, plain, within = orc.residual_energy(signal, usable, 2.775)
     t = np.arange(8) * 2.775
     for p in range(4):
-        rows, values = [], []
+        common, apart, values = [], [], []
         for i in range(3):
             for g in np.nonzero(usable[i, :, p])[0]:
-                rows.append([float(i == k) for k in range(3)] + [t[g]])
+                offsets = [float(i == k) for k in range(3)]
+                common.append(offsets + [t[g]])
+                apart.append(offsets + [t[g] * o for o in offsets])
                 values.append(signal[i, g, p])
-        design, values = np.array(rows), np.array(values)
-        fit = design @ np.linalg.lstsq(design, values, rcond=None)[0]
-        assert residual[p] == pytest.approx(((values - fit) ** 2).sum(), rel=1e-9)
+        values = np.array(values)
+        for design, energy in ((common, residual[p]), (apart, within[p])):
+            fit = np.array(design) @ np.linalg.lstsq(np.array(design), values, rcond=None)[0]
+            assert energy == pytest.approx(((values - fit) ** 2).sum(), rel=1e-9)
         assert plain[p] == pytest.approx((values**2).sum(), rel=1e-12)
+    assert (within <= residual + 1e-9).all() and (within < residual).any()
+
+
+def test_picture_views_show_a_decay_and_the_glow_in_noise_units():
+    spec = importlib.util.spec_from_file_location(
+        "realistic_pictures", BENCHMARKS / "realistic_pictures.py"
+    )
+    pictures = importlib.util.module_from_spec(spec)
+    sys.modules["realistic_pictures"] = pictures  # its dataclass looks its module up
+    spec.loader.exec_module(pictures)
+    dq = ends_unused(1, 12, 40)[0]
+    reads = np.cumsum(np.r_[10.0, 10, 10, 10, 4, 4, 4, 4, 2, 2, 2, 2])[:, None, None]
+    view = pictures.early_minus_late(np.broadcast_to(reads, (12, 40, 40)), dq)
+    assert np.allclose(view, (10 + 10 + 4) / 3 - 2)  # reads 1-4 minus reads 7-10 (0, 11 unused)
+    rng = np.random.default_rng(5)
+    curve = 30 * (1 - np.exp(-np.arange(1, 13) * 2.775 / 20))  # a glow at group 0, decaying
+    noise = rng.normal(0, 6.0, (12, 40, 40))
+    z0 = pictures.template_z(noise, dq, curve, 6.0)
+    assert abs(z0.mean()) < 0.1 and 0.9 < z0.std() < 1.1  # N(0, 1) without a glow
+    z = pictures.template_z(noise + 5 * curve[:, None, None], dq, curve, 6.0)
+    usable = curve[1:11] - np.polyval(np.polyfit(np.arange(1, 11), curve[1:11], 1), range(1, 11))
+    assert (z - z0).mean() == pytest.approx(5 * np.sqrt((usable**2).sum()) / 6.0, rel=1e-9)
