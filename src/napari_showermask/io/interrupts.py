@@ -1,4 +1,8 @@
-"""SIGTERM and SIGHUP as interrupts, so an interrupted write removes its temporary file."""
+"""Signals as interrupts, so an interrupted write removes its temporary file.
+
+SIGTERM and SIGHUP raise `Interrupted` like Ctrl-C; while worker processes start, the
+signals are held (`signals_held`) so that none is lost.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,18 @@ import signal
 import threading
 from collections.abc import Iterator
 
-__all__ = ["Interrupted", "interrupts_on_signals"]
+__all__ = [
+    "STOP_SIGNALS",
+    "Interrupted",
+    "interrupts_on_signals",
+    "release_held_signals",
+    "signals_held",
+]
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+_CAME: list[int] = []  # the signals that came while held (a forked worker inherits them)
 
 
 class Interrupted(KeyboardInterrupt):
@@ -49,3 +64,58 @@ def interrupts_on_signals() -> Iterator[None]:
     finally:
         for s, old in previous.items():
             signal.signal(s, old)
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP while the block runs; they take effect after it.
+
+    For starting worker processes: a signal that arrives while a worker is forked is
+    otherwise raised inside the interpreter's fork hooks, where it is printed and ignored
+    ("Exception ignored in ... _releaseLock"), and the run goes on as if Ctrl-C had never
+    been pressed. In the block a signal is only recorded (whichever thread receives it)
+    and then raised again when the block ends, through the handler in place before. On
+    POSIX the signals are also blocked in this thread, so the processes started in the
+    block begin with them blocked until they call `release_held_signals`. Outside the
+    main thread nothing is held.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def record(signum: int, frame: object) -> None:
+        _CAME.append(signum)
+
+    _CAME.clear()
+    ignored = {s for s in STOP_SIGNALS if signal.getsignal(s) == signal.SIG_IGN}  # nohup
+    previous = {s: signal.signal(s, record) for s in STOP_SIGNALS if s not in ignored}
+    mask = getattr(signal, "pthread_sigmask", None)
+    blocked = mask(signal.SIG_BLOCK, STOP_SIGNALS) if mask is not None else None
+    try:
+        yield
+    finally:
+        if mask is not None and blocked is not None:
+            mask(signal.SIG_SETMASK, blocked)  # one pending here is recorded now
+        for s, old in previous.items():
+            signal.signal(s, old)
+        came = list(_CAME)
+        _CAME.clear()
+        if came:
+            signal.raise_signal(came[0])  # e.g. KeyboardInterrupt, now and here
+
+
+def release_held_signals() -> int:
+    """In a process started inside `signals_held`: let the signals in, once handled.
+
+    Call it after setting up the process's own signal handlers; a signal that came while
+    the process started is delivered to them now.
+
+    Returns
+    -------
+    int
+        The first signal its parent recorded before starting it (0 if none): the process
+        should stop before doing any work.
+    """
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+    return _CAME[0] if _CAME else 0

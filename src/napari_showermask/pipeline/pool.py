@@ -16,7 +16,12 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NoReturn
 
 from napari_showermask.core.errors import ShowerMaskError, first_line
-from napari_showermask.io.interrupts import Interrupted
+from napari_showermask.io.interrupts import (
+    STOP_SIGNALS,
+    Interrupted,
+    release_held_signals,
+    signals_held,
+)
 
 __all__ = [
     "exit_if_interrupted",
@@ -65,10 +70,12 @@ def _in_pool(
     failed: Failed,
 ) -> list[int]:
     """Run some of the calls in a new pool; return the indices lost to a broken pool."""
-    pool = ProcessPoolExecutor(jobs, initializer=_worker_started)
     lost = []
+    pool = None
     try:
-        futures = {pool.submit(task, *calls[n]): n for n in indices}
+        with signals_held():  # workers start here (forked on Linux): see signals_held
+            pool = ProcessPoolExecutor(jobs, initializer=_worker_started)
+            futures = {pool.submit(task, *calls[n]): n for n in indices}
         for future in as_completed(futures):
             n = futures[future]
             try:
@@ -80,7 +87,8 @@ def _in_pool(
                 result = failed(n, exc)
             finished(n, result)
     except BaseException:  # Ctrl-C, SIGTERM: stop the workers; they remove partial files
-        _stop_workers(pool)
+        if pool is not None:
+            _stop_workers(pool)
         raise
     pool.shutdown()
     return sorted(lost)
@@ -98,7 +106,7 @@ def _worker_started() -> None:
     (`exit_if_interrupted`) instead of going on with the files queued for it, also when
     the signal came between two files (`exit_if_stopping`).
     """
-    global _IN_WORKER
+    global _IN_WORKER, _STOP_SIGNAL
     _IN_WORKER = True
 
     def handler(signum: int, frame: object) -> None:
@@ -108,10 +116,11 @@ def _worker_started() -> None:
             os._exit(128 + signum)  # and the pool's queues may be locked by a dead sibling
         raise Interrupted(signum)
 
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) != signal.SIG_IGN:  # nohup, &
+    for number in STOP_SIGNALS:
+        if signal.getsignal(number) != signal.SIG_IGN:  # nohup, &
             signal.signal(number, handler)
+    stop = release_held_signals()  # held while this worker started: it ends before a file
+    _STOP_SIGNAL = stop or _STOP_SIGNAL
 
 
 def exit_if_stopping() -> None:
