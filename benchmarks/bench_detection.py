@@ -5,9 +5,9 @@ Each run is a fresh process that opens the ramp and runs ``detect_showers`` on i
 the whole process (less sensitive to other load on the machine than the wall time), the
 peak RSS, and the floor measured afterwards in the same process: the CPU time of reading
 the file's SCI and GROUPDQ bytes (``os.pread``) and one byte swap of SCI into native
-floats, warm (the page cache holds the file), the fastest of three. The ratio ``detect CPU / floor CPU`` is the
-figure to compare across machines and loads (target <= 6, peak RSS <= 350 MB). Medians
-of ``--repeat`` runs (default 3).
+floats, warm (the page cache holds the file), the fastest of three. The ratio ``detect
+CPU / floor CPU`` is the figure to compare across machines and loads (target <= 6, peak
+RSS <= 350 MB). Medians of ``--repeat`` runs (default 3).
 
 JumpStep's time with find_showers=True is measured on a cropped copy of the same data (a
 256 x 258 corner: the full frame needs many GB in JumpStep), scaled by area to the full
