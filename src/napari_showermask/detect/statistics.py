@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from stdatamodels.jwst.datamodels import dqflags
 
+from napari_showermask.core.planereader import PlaneReader
 from napari_showermask.core.products import Product
 from napari_showermask.detect.frames import frames
 
@@ -57,7 +58,12 @@ def usable_groups(product: Product) -> list[int]:
     -------
     list of int
     """
-    unused = [bool(np.all(product.read("GROUPDQ", (0, g)) & _DNU)) for g in range(product.ngroups)]
+    with PlaneReader(product) as reader:
+        plane = np.empty(product.image_shape, reader.dtype("GROUPDQ"))
+        unused = [
+            bool(np.all(reader.read("GROUPDQ", 0, g, slice(0, plane.shape[0]), plane) & _DNU))
+            for g in range(product.ngroups)
+        ]
     return [g for g in range(1, product.ngroups) if not (unused[g] or unused[g - 1])]
 
 
