@@ -215,7 +215,9 @@ def score(model, truth, clean, groupdq, candidates, before, oracles=None) -> dic
             y0, y1, x0, x1 = a.box
             found = (first[a.integration, y0:y1, x0:x1][own] <= a.group).mean() >= 0.5
             best = oracles[a.shower]
-            out["showers"].append((a.peak_here, a.kind, bool(found), best.snr, best.within))
+            out["showers"].append(
+                (a.peak_here, a.kind, bool(found), best.snr, best.within, best.residue)
+            )
     return out
 
 

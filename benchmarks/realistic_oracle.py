@@ -37,7 +37,7 @@ from typing import NamedTuple
 import numpy as np
 
 from napari_showermask.core.dq import DO_NOT_USE, SATURATED
-from napari_showermask.synthetic.detector_effects import READ_NOISE
+from napari_showermask.synthetic.detector_effects import READ_NOISE, RESIDUE_TAU
 from napari_showermask.synthetic.truth import Appearance
 
 SNR_BINS = (("<3", 0.0, 3.0), ("3-5", 3.0, 5.0), ("5-10", 5.0, 10.0), (">=10", 10.0, np.inf))
@@ -56,11 +56,16 @@ class Oracle(NamedTuple):
         Its signal's own energy over the read noise, no projection.
     within : float
         Against a static scene whose rate may differ per integration.
+    residue : float
+        As ``snr``, the static pixel also holding the reset residue's curve
+        (``exp(-group / RESIDUE_TAU)``, `synthetic.detector_effects`) at any amplitude
+        per integration: a decay in the first groups that no shower needs to explain.
     """
 
     snr: float
     plain: float
     within: float
+    residue: float
 
 
 def snr_bin(snr: float) -> str:
@@ -69,7 +74,7 @@ def snr_bin(snr: float) -> str:
 
 
 def residual_energy(
-    signal: np.ndarray, usable: np.ndarray, group_time: float
+    signal: np.ndarray, usable: np.ndarray, group_time: float, free: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per pixel, the energy a static pixel cannot mimic, the plain and the within (DN**2).
 
@@ -82,6 +87,9 @@ def residual_energy(
         Same shape, bool: the reads a fit may use.
     group_time : float
         Seconds per group.
+    free : numpy.ndarray, optional
+        ``(ngroups,)`` a time curve a static pixel may also hold, with its own amplitude in
+        each integration (e.g. the reset residue's ``exp(-group / RESIDUE_TAU)``).
 
     Returns
     -------
@@ -100,6 +108,12 @@ def residual_energy(
     safe = np.maximum(n, 1.0)
     tc = (t - (t * m).sum(axis=1, keepdims=True) / safe) * m
     sc = (s - (s * m).sum(axis=1, keepdims=True) / safe) * m
+    if free is not None:  # remove the free curve's part too, per integration and pixel
+        f = np.asarray(free, dtype=np.float64).reshape(t.shape)
+        fc = (f - (f * m).sum(axis=1, keepdims=True) / safe) * m
+        fff = np.maximum((fc * fc).sum(axis=1, keepdims=True), 1e-300)
+        tc = tc - fc * (fc * tc).sum(axis=1, keepdims=True) / fff
+        sc = sc - fc * (fc * sc).sum(axis=1, keepdims=True) / fff
     stt_i = (tc * tc).sum(axis=1)
     sts_i = (tc * sc).sum(axis=1)
     sss = (sc * sc).sum(axis=(0, 1))
@@ -132,6 +146,7 @@ def shower_oracles(
         Shower index (`Appearance.shower`) to its `Oracle`.
     """
     nints, ngroups = groupdq.shape[:2]
+    residue = np.exp(-np.arange(ngroups) / RESIDUE_TAU)
     by_shower: dict[int, list[Appearance]] = {}
     for a in appearances:
         by_shower.setdefault(a.shower, []).append(a)
@@ -143,7 +158,8 @@ def shower_oracles(
             signal[a.integration] += a.signal()
         usable = (groupdq[:, :, y0:y1, x0:x1] & (DO_NOT_USE | SATURATED)) == 0
         energies = residual_energy(signal, usable, group_time)
-        out[k] = Oracle(*(float(np.sqrt(e.sum())) / READ_NOISE for e in energies))
+        with_residue = residual_energy(signal, usable, group_time, residue)[0]
+        out[k] = Oracle(*(float(np.sqrt(e.sum())) / READ_NOISE for e in (*energies, with_residue)))
     return out
 
 
@@ -199,107 +215,20 @@ def pixel_records(
     Returns
     -------
     dict
-        ``"snr"``, ``"within"``, ``"kind"``, ``"covered"`` and ``"bias"`` (``|bias|``)
-        lists, aligned with ``x[affected]``.
+        ``"snr"``, ``"within"``, ``"residue"``, ``"kind"``, ``"covered"`` and ``"bias"``
+        (``|bias|``) lists, aligned with ``x[affected]``.
     """
     owner, _ = owners(appearances, affected.shape)
     index = owner[affected]
     snr = np.array([oracles[a.shower].snr for a in appearances] + [0.0])
     within = np.array([oracles[a.shower].within for a in appearances] + [0.0])
+    residue = np.array([oracles[a.shower].residue for a in appearances] + [0.0])
     kinds = [a.kind for a in appearances] + ["none"]
     return {
         "snr": snr[index].tolist(),
         "within": within[index].tolist(),
+        "residue": residue[index].tolist(),
         "kind": [kinds[n] for n in index.tolist()],
         "covered": covered[affected].tolist(),
         "bias": np.abs(bias[affected]).astype(np.float64).tolist(),
-    }
-
-
-def split(parts: list[dict]) -> dict:
-    """Recall and coverage by oracle SNR bin and kind, and what the undetectable hold.
-
-    Parameters
-    ----------
-    parts : list of dict
-        Scene scores of one masker (``eval_realistic.score``): ``showers`` records
-        ``(peak, kind, found, snr, within)`` and the affected pixels' ``before``,
-        ``after`` and ``pixel`` records (`pixel_records`).
-
-    Returns
-    -------
-    dict
-        ``recall_by_snr`` and ``coverage_by_snr`` (bins x kinds, "all" included), the same
-        by the within-integration SNR (``recall_by_within``, ``coverage_by_within``),
-        ``undetectable_share`` of the affected pixels and of their summed truth ``|bias|``
-        (showers with oracle SNR < `DETECTABLE`; ``within``: the same by the within SNR),
-        ``detectable``: coverage and ``|bias|`` p95 before and after masking over the
-        other showers' pixels; ``ceiling``: what masking exactly the detectable showers'
-        affected pixels from their onset, and nothing else, would score (coverage,
-        ``|bias|`` p95 after, recall by peak brightness bin).
-    """
-    records = [s for p in parts for s in p["showers"]]
-    peaks = [next(n for n, lo, hi in PEAK_BINS if lo <= r[0] < hi) for r in records]
-    kinds = [r[1] for r in records]
-    found = np.array([r[2] for r in records], dtype=bool)
-    ceiling = _cross(
-        peaks, ["peak"] * len(records), np.array([r[3] >= DETECTABLE for r in records])
-    )
-
-    def pixels(key: str, dtype: type) -> np.ndarray:
-        return np.array([v for p in parts for v in p["pixel"][key]], dtype=dtype)
-
-    snr, within = pixels("snr", np.float64), pixels("within", np.float64)
-    kind, covered, truth = pixels("kind", object), pixels("covered", bool), pixels("bias", float)
-    before = np.array([v for p in parts for v in p["before"]], dtype=np.float64)
-    after = np.array([v for p in parts for v in p["after"]], dtype=np.float64)
-    low = snr < DETECTABLE
-    good = ~low
-
-    def p95(values: np.ndarray) -> float:
-        return float(np.percentile(values, 95)) if values.size else float("nan")
-
-    def share(mask: np.ndarray) -> dict[str, float]:
-        return {
-            "pixels": float(mask.mean()) if mask.size else float("nan"),
-            "bias": float(truth[mask].sum() / max(truth.sum(), 1e-300)),
-        }
-
-    return {
-        "recall_by_snr": _cross([snr_bin(r[3]) for r in records], kinds, found),
-        "coverage_by_snr": _cross([snr_bin(v) for v in snr], kind.tolist(), covered),
-        "recall_by_within": _cross([snr_bin(r[4]) for r in records], kinds, found),
-        "coverage_by_within": _cross([snr_bin(v) for v in within], kind.tolist(), covered),
-        "undetectable_share": {**share(low), "within": share(within < DETECTABLE)},
-        "detectable": {
-            "pixels": int(good.sum()),
-            "coverage": float(covered[good].mean()) if good.any() else float("nan"),
-            "bias_before_p95": p95(before[good]),
-            "bias_after_p95": p95(after[good]),
-        },
-        "ceiling": {
-            "coverage": float(good.mean()) if snr.size else float("nan"),
-            "bias_after_p95": p95(np.where(good, 0.0, before)),
-            "recall": {row: cols["all"] for row, cols in ceiling.items()},
-        },
-    }
-
-
-def _cross(rows: list[str], cols: list[str], hits: np.ndarray) -> dict[str, dict[str, dict]]:
-    """Hits per row and column label ("all" added to both): ``{"found", "of", "rate"}``."""
-    cells: dict[str, dict[str, list[int]]] = {}
-    for row, col, hit in zip(rows, cols, hits.tolist(), strict=True):
-        for r in (row, "all"):
-            for c in (col, "all"):
-                cell = cells.setdefault(r, {}).setdefault(c, [0, 0])
-                cell[0] += int(hit)
-                cell[1] += 1
-    return _rates(cells)
-
-
-def _rates(cells: dict[str, dict[str, list[int]]]) -> dict[str, dict[str, dict]]:
-    """``[hits, total]`` cells to ``{"found", "of", "rate"}``."""
-    return {
-        row: {col: {"found": h, "of": n, "rate": h / n} for col, (h, n) in cols.items()}
-        for row, cols in cells.items()
     }

@@ -151,14 +151,15 @@ class Pictures:
             full = len(self.panels) >= self.limit
             if not size or masked[own].mean() >= 0.5 or (full and size <= self.panels[0].affected):
                 continue
-            i = a.integration
+            i, best = a.integration, oracles[a.shower]
             data = np.asarray(model.data[i, :, y0:y1, x0:x1])
             dq = np.asarray(model.groupdq[i, :, y0:y1, x0:x1])
             view = early_minus_late(data, dq)
             template = template_z(data, dq, a.glow_curve, READ_NOISE)
             title = (
-                f"{a.kind}, peak here {a.peak_here:.2f} DN/s, oracle SNR "
-                f"{oracles[a.shower].snr:.1f}, {size} affected px\n"
+                f"{a.kind}, peak here {a.peak_here:.2f} DN/s, oracle SNR {best.snr:.1f} "
+                f"(each integration alone {best.within:.1f}, reset residue free "
+                f"{best.residue:.1f}), {size} affected px\n"
                 f"scene {scene} ({nints}x{ngroups}), int {i}, group {a.group}, box "
                 f"y {y0}-{y1} x {x0}-{x1}"
             )

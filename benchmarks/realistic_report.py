@@ -1,8 +1,8 @@
 """The realistic evaluation's report: scene scores merged into figures, and the table.
 
 `summary` merges the scores of `eval_realistic.score` (one masker, many scenes) into the
-reported figures; `table` prints them, one column per masker; `split_table` prints the
-figures split by oracle SNR (`realistic_oracle.split`).
+reported figures; `table` prints them, one column per masker; `split` splits them by
+oracle SNR (`realistic_oracle`) and `split_table` prints that.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def summary(parts: list[dict]) -> dict:
         "false_candidates_per_mpix_int": sum(p["false"] for p in parts) / mpix_ints,
         "candidates_on_static_sources": on_source,
         "recall": {k: {"found": h, "showers": n, "rate": h / n} for k, (h, n) in recall.items()},
-        "oracle": oracle.split(parts),
+        "oracle": split(parts),
         "mpix_integrations": mpix_ints,
         "seconds": sum(p["seconds"] for p in parts),
     }
@@ -88,6 +88,106 @@ def table(summaries: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+def split(parts: list[dict]) -> dict:
+    """Recall and coverage by oracle SNR bin and kind, and what the undetectable hold.
+
+    Parameters
+    ----------
+    parts : list of dict
+        Scene scores of one masker (``eval_realistic.score``): ``showers`` records
+        ``(peak, kind, found, snr, within, residue)`` and the affected pixels' ``before``,
+        ``after`` and ``pixel`` records (`realistic_oracle.pixel_records`).
+
+    Returns
+    -------
+    dict
+        ``recall_by_snr`` and ``coverage_by_snr`` (bins x kinds, "all" included), the same
+        by the within-integration SNR (``recall_by_within``, ``coverage_by_within``) and
+        by the SNR with the reset residue free (``..._by_residue``),
+        ``undetectable_share`` of the affected pixels and of their summed truth ``|bias|``
+        (showers with oracle SNR < 5, `realistic_oracle.DETECTABLE`; ``within`` and
+        ``residue``: the same by those SNRs),
+        ``detectable``: coverage and ``|bias|`` p95 before and after masking over the
+        other showers' pixels; ``ceiling``: what masking exactly the detectable showers'
+        affected pixels from their onset, and nothing else, would score (coverage,
+        ``|bias|`` p95 after, recall by peak brightness bin).
+    """
+    records = [s for p in parts for s in p["showers"]]
+    peaks = [next(n for n, lo, hi in oracle.PEAK_BINS if lo <= r[0] < hi) for r in records]
+    kinds = [r[1] for r in records]
+    found = np.array([r[2] for r in records], dtype=bool)
+    ceiling = _cross(
+        peaks, ["peak"] * len(records), np.array([r[3] >= oracle.DETECTABLE for r in records])
+    )
+
+    def pixels(key: str, dtype: type) -> np.ndarray:
+        return np.array([v for p in parts for v in p["pixel"][key]], dtype=dtype)
+
+    snr, within = pixels("snr", np.float64), pixels("within", np.float64)
+    residue = pixels("residue", np.float64)
+    kind, covered, truth = pixels("kind", object), pixels("covered", bool), pixels("bias", float)
+    before = np.array([v for p in parts for v in p["before"]], dtype=np.float64)
+    after = np.array([v for p in parts for v in p["after"]], dtype=np.float64)
+    low = snr < oracle.DETECTABLE
+    good = ~low
+
+    def p95(values: np.ndarray) -> float:
+        return float(np.percentile(values, 95)) if values.size else float("nan")
+
+    def share(mask: np.ndarray) -> dict[str, float]:
+        return {
+            "pixels": float(mask.mean()) if mask.size else float("nan"),
+            "bias": float(truth[mask].sum() / max(truth.sum(), 1e-300)),
+        }
+
+    return {
+        "recall_by_snr": _cross([oracle.snr_bin(r[3]) for r in records], kinds, found),
+        "coverage_by_snr": _cross([oracle.snr_bin(v) for v in snr], kind.tolist(), covered),
+        "recall_by_within": _cross([oracle.snr_bin(r[4]) for r in records], kinds, found),
+        "coverage_by_within": _cross([oracle.snr_bin(v) for v in within], kind.tolist(), covered),
+        "recall_by_residue": _cross([oracle.snr_bin(r[5]) for r in records], kinds, found),
+        "coverage_by_residue": _cross(
+            [oracle.snr_bin(v) for v in residue], kind.tolist(), covered
+        ),
+        "undetectable_share": {
+            **share(low),
+            "within": share(within < oracle.DETECTABLE),
+            "residue": share(residue < oracle.DETECTABLE),
+        },
+        "detectable": {
+            "pixels": int(good.sum()),
+            "coverage": float(covered[good].mean()) if good.any() else float("nan"),
+            "bias_before_p95": p95(before[good]),
+            "bias_after_p95": p95(after[good]),
+        },
+        "ceiling": {
+            "coverage": float(good.mean()) if snr.size else float("nan"),
+            "bias_after_p95": p95(np.where(good, 0.0, before)),
+            "recall": {row: cols["all"] for row, cols in ceiling.items()},
+        },
+    }
+
+
+def _cross(rows: list[str], cols: list[str], hits: np.ndarray) -> dict[str, dict[str, dict]]:
+    """Hits per row and column label ("all" added to both): ``{"found", "of", "rate"}``."""
+    cells: dict[str, dict[str, list[int]]] = {}
+    for row, col, hit in zip(rows, cols, hits.tolist(), strict=True):
+        for r in (row, "all"):
+            for c in (col, "all"):
+                cell = cells.setdefault(r, {}).setdefault(c, [0, 0])
+                cell[0] += int(hit)
+                cell[1] += 1
+    return _rates(cells)
+
+
+def _rates(cells: dict[str, dict[str, list[int]]]) -> dict[str, dict[str, dict]]:
+    """``[hits, total]`` cells to ``{"found", "of", "rate"}``."""
+    return {
+        row: {col: {"found": h, "of": n, "rate": h / n} for col, (h, n) in cols.items()}
+        for row, cols in cells.items()
+    }
+
+
 def split_table(name: str, figures: dict) -> str:
     """The split figures of one masker as printed lines."""
     kinds = ["onset", "idle", "carried", "all"]
@@ -97,6 +197,8 @@ def split_table(name: str, figures: dict) -> str:
         ("coverage", "coverage_by_snr"),
         ("recall, within-integration SNR", "recall_by_within"),
         ("coverage, within-integration SNR", "coverage_by_within"),
+        ("recall, SNR with the reset residue free", "recall_by_residue"),
+        ("coverage, SNR with the reset residue free", "coverage_by_residue"),
     )
     for title, key in tables:
         lines.append(f"  {title}")
@@ -112,7 +214,9 @@ def split_table(name: str, figures: dict) -> str:
         f"  oracle SNR < {oracle.DETECTABLE:g}: {share['pixels']:.3f} of the affected pixels, "
         f"{share['bias']:.3f} of their summed |bias|; within-integration SNR < "
         f"{oracle.DETECTABLE:g}: {share['within']['pixels']:.3f} and "
-        f"{share['within']['bias']:.3f}"
+        f"{share['within']['bias']:.3f}; with the reset residue free < "
+        f"{oracle.DETECTABLE:g}: {share['residue']['pixels']:.3f} and "
+        f"{share['residue']['bias']:.3f}"
     )
     lines.append(
         f"  detectable (SNR >= {oracle.DETECTABLE:g}, {good['pixels']} pixels): coverage "

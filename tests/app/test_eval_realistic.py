@@ -126,6 +126,11 @@ def test_oracle_snr_of_a_mid_ramp_onset_against_a_constant_glow_present_at_group
     both = [appearance(0, 0, constant), appearance(0, 1, constant)]
     assert orc.shower_oracles(both, ends_unused(2, 10), 2.775)[0].snr < 1e-4
     assert one_of_two.snr > 10 and one_of_two.within < 1e-4  # no integration alone shows it
+    # a decay as fast as the reset residue's is the residue to any method
+    residue = 20 * np.exp(-g / 1.5)
+    fast = orc.shower_oracles([appearance(0, 0, residue)], dq, 2.775)[0]
+    assert fast.residue < 1e-4 < 1 < fast.snr
+    assert onset.residue == pytest.approx(5.82, abs=0.01)  # 8 reads: the residue takes a share
 
 
 def test_oracle_residual_is_the_least_squares_residual_of_offsets_and_one_common_rate():
@@ -137,17 +142,21 @@ def test_oracle_residual_is_the_least_squares_residual_of_offsets_and_one_common
     usable[1, 5:, 2] = False  # saturated from group 5 in one integration
     usable[2, :, 3] = False  # a pixel with an integration left out entirely
     residual, plain, within = orc.residual_energy(signal, usable, 2.775)
+    free = np.exp(-np.arange(8) / 1.5)
+    with_free = orc.residual_energy(signal, usable, 2.775, free)[0]
     t = np.arange(8) * 2.775
     for p in range(4):
-        common, apart, values = [], [], []
+        common, apart, freed, values = [], [], [], []
         for i in range(3):
             for g in np.nonzero(usable[i, :, p])[0]:
                 offsets = [float(i == k) for k in range(3)]
                 common.append(offsets + [t[g]])
                 apart.append(offsets + [t[g] * o for o in offsets])
+                freed.append(offsets + [t[g]] + [free[g] * o for o in offsets])
                 values.append(signal[i, g, p])
         values = np.array(values)
-        for design, energy in ((common, residual[p]), (apart, within[p])):
+        fits = ((common, residual[p]), (apart, within[p]), (freed, with_free[p]))
+        for design, energy in fits:
             fit = np.array(design) @ np.linalg.lstsq(np.array(design), values, rcond=None)[0]
             assert energy == pytest.approx(((values - fit) ** 2).sum(), rel=1e-9)
         assert plain[p] == pytest.approx((values**2).sum(), rel=1e-12)
