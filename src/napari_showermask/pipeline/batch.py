@@ -261,4 +261,10 @@ def _run(
                 for n, call in enumerate(recorded):  # the files left, here, one by one
                     if results[n] is None:
                         finished(n, recovered(n) or task(*call))
+            except BaseException:  # Ctrl-C: the workers are stopped; report what they wrote
+                for n in range(len(calls)):
+                    result = None if results[n] is not None else recovered(n)
+                    if result is not None:
+                        finished(n, result)
+                raise
     return [r for r in results if r is not None]
