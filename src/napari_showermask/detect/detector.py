@@ -123,6 +123,7 @@ def detect_showers(
         `DetectionCancelled`: there is no partial result.
     workers : int
         Threads; integrations are shared among them (numpy and scipy release the GIL).
+        With one (or one integration) the work runs in the calling thread.
 
     Returns
     -------
