@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from napari_showermask.cli_parser import parse
 from napari_showermask.core.errors import ShowerMaskError, os_reason
-from napari_showermask.io.interrupts import interrupts_on_signals
+from napari_showermask.io.interrupts import interrupts_on_signals, signal_received
 
 if TYPE_CHECKING:
     from napari_showermask.detect.params import DetectionParams
@@ -100,28 +100,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success, 2 on bad input (after one ``showermask: error:`` line on stderr).
     """
-    parser, args = parse(argv)
-    many = args.command != "demo" and (len(args.input) > 1 or args.scheduler is not None)
-    if many:
-        _check_many(parser, args)
-    run = {"apply": _apply, "demo": _demo, "detect": _detect}[args.command]
+    many = False
     try:
         with interrupts_on_signals():
+            parser, args = parse(argv)
+            many = args.command != "demo" and (len(args.input) > 1 or args.scheduler is not None)
+            if many:
+                _check_many(parser, args)
+            run = {"apply": _apply, "demo": _demo, "detect": _detect}[args.command]
             if many:
                 return _many(args)
             path = run(args)
-    except ShowerMaskError as exc:
-        print(f"showermask: error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:  # the system's limits (ulimit -n, -u), not one file's fault
-        print(f"showermask: error: {os_reason(exc)}; nothing more was done", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt as exc:
-        signum = getattr(exc, "signum", signal.SIGINT)
-        name = signal.Signals(signum).name
-        done = "files not yet done were not written" if many else "nothing written"
-        print(f"showermask: interrupted ({name}); {done}", file=sys.stderr)
-        return 128 + int(signum)
+    except BaseException as exc:  # a signal first, whatever it became (see signal_received)
+        signum = signal_received() or (
+            int(getattr(exc, "signum", signal.SIGINT)) if isinstance(exc, KeyboardInterrupt) else 0
+        )
+        if signum:
+            done = "files not yet done were not written" if many else "nothing written"
+            name = signal.Signals(signum).name
+            print(f"showermask: interrupted ({name}); {done}", file=sys.stderr)
+            return 128 + signum
+        if isinstance(exc, ShowerMaskError):
+            print(f"showermask: error: {exc}", file=sys.stderr)
+            return 2
+        if isinstance(exc, OSError):  # the system's limits (ulimit -n, -u), not one file's
+            print(f"showermask: error: {os_reason(exc)}; nothing more was done", file=sys.stderr)
+            return 2
+        raise
     if not (args.command == "demo" and args.gui):
         print(path)
     return 0

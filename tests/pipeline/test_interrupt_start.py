@@ -96,3 +96,34 @@ def test_ctrl_c_at_any_moment_of_a_local_batch(ramps):
         out, err = process.communicate(timeout=300)
         check_outcome(ramps, process.returncode, out, err, before)
         clean(ramps)
+
+
+def children(pid):
+    try:
+        return [int(n) for n in open(f"/proc/{pid}/task/{pid}/children").read().split()]
+    except OSError:
+        return []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc lists the workers")
+def test_a_killed_worker_leaves_one_clean_run_and_no_traceback(ramps):
+    """SIGKILL one of two workers mid-run: its files are retried, its sibling prints nothing."""
+    clean(ramps)
+    before = snapshot(ramps[0].parent)
+    process = subprocess.Popen(
+        [EXE, "detect", *map(str, ramps), "--jobs", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while len(workers := children(process.pid)) < 2:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.005)
+    time.sleep(0.3)  # both are detecting
+    os.kill(workers[0], signal.SIGKILL)
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0 and err == "", err
+    check_outcome(ramps, process.returncode, out, err, before)
+    assert len(out.split()) == len(ramps)
+    clean(ramps)

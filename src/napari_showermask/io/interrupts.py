@@ -16,6 +16,7 @@ __all__ = [
     "Interrupted",
     "interrupts_on_signals",
     "release_held_signals",
+    "signal_received",
     "signals_held",
 ]
 
@@ -26,7 +27,7 @@ _CAME: list[int] = []  # the signals that came while held (a forked worker inher
 
 
 class Interrupted(KeyboardInterrupt):
-    """Raised in the main thread when the process gets SIGTERM or SIGHUP.
+    """Raised in the main thread when the process gets SIGINT, SIGTERM or SIGHUP.
 
     A `KeyboardInterrupt`, so the cleanup that Ctrl-C runs also runs for these signals.
 
@@ -41,29 +42,48 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
 
+_RECEIVED: list[int] = []  # the signals `interrupts_on_signals` got, first first
+
+
 @contextlib.contextmanager
 def interrupts_on_signals() -> Iterator[None]:
-    """Turn SIGTERM and SIGHUP into `Interrupted` while the block runs.
+    """Turn SIGINT, SIGTERM and SIGHUP into `Interrupted` while the block runs.
 
     Batch schedulers, ``timeout`` and a closed terminal send these; without this, Python
-    dies at once and ``finally`` blocks (which remove temporary files) never run. Does
-    nothing outside the main thread; SIGHUP exists only on POSIX systems.
+    dies at once and ``finally`` blocks (which remove temporary files) never run. Each
+    signal is also remembered (`signal_received`): code that catches the interrupt and
+    raises something else (numpy's import turns it into an ``ImportError``) cannot hide
+    it. SIGINT is handled only when it still has Python's own handler. Does nothing
+    outside the main thread; SIGHUP exists only on POSIX systems.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    names = ("SIGTERM", "SIGHUP")
-    signums = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    signums = [s for s in STOP_SIGNALS if s != signal.SIGINT]
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signums.append(signal.SIGINT)
 
     def handler(signum: int, frame: object) -> None:
+        _RECEIVED.append(signum)
         raise Interrupted(signum)
 
+    _RECEIVED.clear()
     previous = {s: signal.signal(s, handler) for s in signums}
     try:
         yield
     finally:
         for s, old in previous.items():
             signal.signal(s, old)
+
+
+def signal_received() -> int:
+    """Return the first signal received inside the last `interrupts_on_signals` (0: none).
+
+    Returns
+    -------
+    int
+    """
+    return _RECEIVED[0] if _RECEIVED else 0
 
 
 @contextlib.contextmanager

@@ -1,0 +1,73 @@
+"""Ctrl-C at any moment of a ``showermask`` run is one line and exit 130, never a traceback."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from support.cli import EXE
+from support.safety import snapshot
+
+from napari_showermask.synthetic.demo import write_ramp
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals, process groups")
+
+INTERRUPTED = "showermask: interrupted (SIGINT); files not yet done were not written"
+LINES = (INTERRUPTED, "showermask: interrupted (SIGINT); nothing written")  # parsing: none yet
+
+# a real SIGINT while numpy loads its C core: numpy turns the KeyboardInterrupt into an
+# ImportError ("PyCapsule_Import could not import module datetime")
+IN_NUMPY_IMPORT = """
+import os, signal, sys
+class Finder:
+    fired = False
+    def find_spec(self, name, path=None, target=None):
+        if name == "datetime" and "numpy" in sys.modules and not Finder.fired:
+            Finder.fired = True
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+sys.meta_path.insert(0, Finder())
+from napari_showermask.cli import main
+sys.exit(main())
+"""
+
+
+@pytest.fixture(scope="module")
+def ramps(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("early")
+    return [write_ramp(directory / f"e{n}_jump.fits", (2, 8, 32, 32), seed=n)[0] for n in range(2)]
+
+
+def test_ctrl_c_while_numpy_loads_is_one_line(ramps):
+    before = snapshot(ramps[0].parent)
+    done = subprocess.run(
+        [sys.executable, "-c", IN_NUMPY_IMPORT, "detect", *map(str, ramps), "--jobs", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 130, done.stderr[-3000:]
+    assert done.stderr.splitlines() == [INTERRUPTED] and done.stdout == ""
+    assert snapshot(ramps[0].parent) == before
+
+
+def test_ctrl_c_while_starting_is_one_line(ramps):
+    """Ctrl-C at 12 moments of parsing, importing and starting (after the interpreter's own
+    start, which no program can cover)."""
+    before = snapshot(ramps[0].parent)
+    for delay in [0.15 + 0.06 * k for k in range(12)]:
+        process = subprocess.Popen(
+            [EXE, "detect", *map(str, ramps), "--jobs", "2"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        time.sleep(delay)
+        os.killpg(process.pid, signal.SIGINT)
+        out, err = process.communicate(timeout=300)
+        assert process.returncode == 130 and err.splitlines()[0] in LINES, (delay, err)
+        assert len(err.splitlines()) == 1, (delay, err)
+        assert out == "" and snapshot(ramps[0].parent) == before
