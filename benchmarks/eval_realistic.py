@@ -34,12 +34,8 @@ Figures, over the affected pixels (truth ``|bias| > 0.1 DN/s``) of every integra
   (one integration's appearance with affected pixels) is found when at least half of its
   own affected pixels are masked from their onset.
 
-Split by each shower's oracle SNR (`realistic_oracle`: the best any method could reach
-against a static scene, an upper bound) and kind: recall, coverage of the affected pixels
-(each pixel belongs to the shower whose own bias there is largest), the share of the
-affected pixels and of their summed ``|bias|`` held by showers below SNR 5, and coverage
-and ``|bias|`` p95 over the pixels of the detectable showers (SNR >= 5). ``--pictures
-DIR`` draws the largest missed showers of the tuning seeds (`realistic_pictures`).
+Split by each shower's oracle SNR (`realistic_oracle`, an upper bound) and kind in
+`realistic_report`; ``--pictures DIR``: the largest missed showers (`realistic_pictures`).
 """
 
 from __future__ import annotations
@@ -180,7 +176,7 @@ def score(model, truth, clean, groupdq, candidates, before, oracles=None) -> dic
     """
     nints, ngroups, ny, nx = model.data.shape
     if oracles is None:
-        oracles = scene_oracles(model, truth)
+        oracles = oracle.scene_oracles(model, truth)
     after = rateints(model, model.data, groupdq) - rateints(model, clean, groupdq)
     dropped = ~np.isfinite(after)
     affected = truth.affected
@@ -216,15 +212,17 @@ def score(model, truth, clean, groupdq, candidates, before, oracles=None) -> dic
             found = (first[a.integration, y0:y1, x0:x1][own] <= a.group).mean() >= 0.5
             best = oracles[a.shower]
             out["showers"].append(
-                (a.peak_here, a.kind, bool(found), best.snr, best.within, best.residue)
+                (
+                    a.peak_here,
+                    a.kind,
+                    bool(found),
+                    best.snr,
+                    best.within,
+                    best.residue,
+                    best.photon,
+                )
             )
     return out
-
-
-def scene_oracles(model, truth: RealisticTruth) -> dict[int, oracle.Oracle]:
-    """Every shower's oracle SNR in a scene (`realistic_oracle.shower_oracles`)."""
-    groupdq = np.asarray(model.groupdq, dtype=np.uint8)
-    return oracle.shower_oracles(truth.appearances, groupdq, model.meta.exposure.group_time)
 
 
 def evaluate_scene(
@@ -248,7 +246,7 @@ def evaluate_scene(
     before = rateints(model, model.data, model.groupdq) - rateints(model, clean, model.groupdq)
     error = np.abs(before - truth.bias)[truth.affected]
     results = {"measured_vs_truth": float(np.median(error)) if error.size else 0.0}
-    oracles = scene_oracles(model, truth)
+    oracles = oracle.scene_oracles(model, truth)
     for name, masker in maskers.items():
         start = time.perf_counter()
         groupdq, candidates = masker(path, model, truth)

@@ -35,9 +35,10 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 import numpy as np
+from realistic_gls import gls_energy
 
 from napari_showermask.core.dq import DO_NOT_USE, SATURATED
-from napari_showermask.synthetic.detector_effects import READ_NOISE, RESIDUE_TAU
+from napari_showermask.synthetic.detector_effects import GAIN, READ_NOISE, RESIDUE_TAU
 from napari_showermask.synthetic.truth import Appearance
 
 SNR_BINS = (("<3", 0.0, 3.0), ("3-5", 3.0, 5.0), ("5-10", 5.0, 10.0), (">=10", 10.0, np.inf))
@@ -60,12 +61,16 @@ class Oracle(NamedTuple):
         As ``snr``, the static pixel also holding the reset residue's curve
         (``exp(-group / RESIDUE_TAU)``, `synthetic.detector_effects`) at any amplitude
         per integration: a decay in the first groups that no shower needs to explain.
+    photon : float
+        As ``snr``, with the photon noise of the static scene's rate as well
+        (`realistic_gls`): no longer white, a random walk along each ramp.
     """
 
     snr: float
     plain: float
     within: float
     residue: float
+    photon: float
 
 
 def snr_bin(snr: float) -> str:
@@ -127,7 +132,10 @@ def residual_energy(
 
 
 def shower_oracles(
-    appearances: Iterable[Appearance], groupdq: np.ndarray, group_time: float
+    appearances: Iterable[Appearance],
+    groupdq: np.ndarray,
+    group_time: float,
+    rate: np.ndarray | None = None,
 ) -> dict[int, Oracle]:
     """Oracle SNR of every shower of a scene, over all the integrations it appears in.
 
@@ -139,6 +147,8 @@ def shower_oracles(
         ``(nints, ngroups, ny, nx)`` the ramp's GROUPDQ as written (before any masking).
     group_time : float
         Seconds per group.
+    rate : numpy.ndarray, optional
+        ``(ny, nx)`` the static scene's rate, DN/s, for ``Oracle.photon`` (none: 0).
 
     Returns
     -------
@@ -159,7 +169,11 @@ def shower_oracles(
         usable = (groupdq[:, :, y0:y1, x0:x1] & (DO_NOT_USE | SATURATED)) == 0
         energies = residual_energy(signal, usable, group_time)
         with_residue = residual_energy(signal, usable, group_time, residue)[0]
-        out[k] = Oracle(*(float(np.sqrt(e.sum())) / READ_NOISE for e in (*energies, with_residue)))
+        here = np.zeros((y1 - y0) * (x1 - x0)) if rate is None else rate[y0:y1, x0:x1].ravel()
+        flat = signal.reshape(nints, ngroups, -1)
+        photon = gls_energy(flat, usable.reshape(flat.shape), here, group_time, GAIN, READ_NOISE)
+        white = [float(np.sqrt(e.sum())) / READ_NOISE for e in (*energies, with_residue)]
+        out[k] = Oracle(*white, float(np.sqrt(photon[0].sum())))
     return out
 
 
@@ -215,20 +229,29 @@ def pixel_records(
     Returns
     -------
     dict
-        ``"snr"``, ``"within"``, ``"residue"``, ``"kind"``, ``"covered"`` and ``"bias"``
-        (``|bias|``) lists, aligned with ``x[affected]``.
+        The `Oracle` fields' lists (``"snr"``, ``"within"``, ...), ``"kind"``,
+        ``"covered"`` and ``"bias"`` (``|bias|``), aligned with ``x[affected]``.
     """
     owner, _ = owners(appearances, affected.shape)
     index = owner[affected]
     snr = np.array([oracles[a.shower].snr for a in appearances] + [0.0])
     within = np.array([oracles[a.shower].within for a in appearances] + [0.0])
     residue = np.array([oracles[a.shower].residue for a in appearances] + [0.0])
+    photon = np.array([oracles[a.shower].photon for a in appearances] + [0.0])
     kinds = [a.kind for a in appearances] + ["none"]
     return {
         "snr": snr[index].tolist(),
         "within": within[index].tolist(),
         "residue": residue[index].tolist(),
+        "photon": photon[index].tolist(),
         "kind": [kinds[n] for n in index.tolist()],
         "covered": covered[affected].tolist(),
         "bias": np.abs(bias[affected]).astype(np.float64).tolist(),
     }
+
+
+def scene_oracles(model, truth) -> dict[int, Oracle]:
+    """Every shower's `Oracle` in a realistic scene (its RampModel and RealisticTruth)."""
+    groupdq = np.asarray(model.groupdq, dtype=np.uint8)
+    group_time = model.meta.exposure.group_time
+    return shower_oracles(truth.appearances, groupdq, group_time, truth.rate)

@@ -159,7 +159,7 @@ class Pictures:
             title = (
                 f"{a.kind}, peak here {a.peak_here:.2f} DN/s, oracle SNR {best.snr:.1f} "
                 f"(each integration alone {best.within:.1f}, reset residue free "
-                f"{best.residue:.1f}), {size} affected px\n"
+                f"{best.residue:.1f}, with photon noise {best.photon:.1f}), {size} px\n"
                 f"scene {scene} ({nints}x{ngroups}), int {i}, group {a.group}, box "
                 f"y {y0}-{y1} x {x0}-{x1}"
             )

@@ -88,6 +88,9 @@ def table(summaries: dict[str, dict]) -> str:
     return "\n".join(lines)
 
 
+VARIANTS = ("snr", "within", "residue", "photon")  # the Oracle fields, in the records' order
+
+
 def split(parts: list[dict]) -> dict:
     """Recall and coverage by oracle SNR bin and kind, and what the undetectable hold.
 
@@ -95,77 +98,65 @@ def split(parts: list[dict]) -> dict:
     ----------
     parts : list of dict
         Scene scores of one masker (``eval_realistic.score``): ``showers`` records
-        ``(peak, kind, found, snr, within, residue)`` and the affected pixels' ``before``,
-        ``after`` and ``pixel`` records (`realistic_oracle.pixel_records`).
+        ``(peak, kind, found, snr, within, residue, photon)`` and the affected pixels'
+        ``before``, ``after`` and ``pixel`` records (`realistic_oracle.pixel_records`).
 
     Returns
     -------
     dict
-        ``recall_by_snr`` and ``coverage_by_snr`` (bins x kinds, "all" included), the same
-        by the within-integration SNR (``recall_by_within``, ``coverage_by_within``) and
-        by the SNR with the reset residue free (``..._by_residue``),
-        ``undetectable_share`` of the affected pixels and of their summed truth ``|bias|``
-        (showers with oracle SNR < 5, `realistic_oracle.DETECTABLE`; ``within`` and
-        ``residue``: the same by those SNRs),
+        For each SNR of `realistic_oracle.Oracle` (`VARIANTS`): ``recall_by_<name>`` and
+        ``coverage_by_<name>`` (bins x kinds, "all" included); ``undetectable_share``
+        (of the affected pixels and of their summed truth ``|bias|``, showers with that
+        SNR < 5, `realistic_oracle.DETECTABLE`); ``ceiling``: what masking exactly the
+        detectable showers' affected pixels from their onset, and nothing else, would
+        score (coverage, ``|bias|`` p95 after, recall by peak brightness bin). And
         ``detectable``: coverage and ``|bias|`` p95 before and after masking over the
-        other showers' pixels; ``ceiling``: what masking exactly the detectable showers'
-        affected pixels from their onset, and nothing else, would score (coverage,
-        ``|bias|`` p95 after, recall by peak brightness bin).
+        pixels of the showers with ``snr`` >= 5.
     """
     records = [s for p in parts for s in p["showers"]]
     peaks = [next(n for n, lo, hi in oracle.PEAK_BINS if lo <= r[0] < hi) for r in records]
     kinds = [r[1] for r in records]
     found = np.array([r[2] for r in records], dtype=bool)
-    ceiling = _cross(
-        peaks, ["peak"] * len(records), np.array([r[3] >= oracle.DETECTABLE for r in records])
-    )
 
     def pixels(key: str, dtype: type) -> np.ndarray:
         return np.array([v for p in parts for v in p["pixel"][key]], dtype=dtype)
 
-    snr, within = pixels("snr", np.float64), pixels("within", np.float64)
-    residue = pixels("residue", np.float64)
     kind, covered, truth = pixels("kind", object), pixels("covered", bool), pixels("bias", float)
     before = np.array([v for p in parts for v in p["before"]], dtype=np.float64)
     after = np.array([v for p in parts for v in p["after"]], dtype=np.float64)
-    low = snr < oracle.DETECTABLE
-    good = ~low
 
     def p95(values: np.ndarray) -> float:
         return float(np.percentile(values, 95)) if values.size else float("nan")
 
-    def share(mask: np.ndarray) -> dict[str, float]:
-        return {
-            "pixels": float(mask.mean()) if mask.size else float("nan"),
-            "bias": float(truth[mask].sum() / max(truth.sum(), 1e-300)),
+    out: dict = {"undetectable_share": {}, "ceiling": {}}
+    for n, name in enumerate(VARIANTS):
+        snr = pixels(name, np.float64)
+        of_shower = [r[3 + n] for r in records]
+        out[f"recall_by_{name}"] = _cross([oracle.snr_bin(v) for v in of_shower], kinds, found)
+        out[f"coverage_by_{name}"] = _cross(
+            [oracle.snr_bin(v) for v in snr], kind.tolist(), covered
+        )
+        low = snr < oracle.DETECTABLE
+        out["undetectable_share"][name] = {
+            "pixels": float(low.mean()) if low.size else float("nan"),
+            "bias": float(truth[low].sum() / max(truth.sum(), 1e-300)),
         }
-
-    return {
-        "recall_by_snr": _cross([oracle.snr_bin(r[3]) for r in records], kinds, found),
-        "coverage_by_snr": _cross([oracle.snr_bin(v) for v in snr], kind.tolist(), covered),
-        "recall_by_within": _cross([oracle.snr_bin(r[4]) for r in records], kinds, found),
-        "coverage_by_within": _cross([oracle.snr_bin(v) for v in within], kind.tolist(), covered),
-        "recall_by_residue": _cross([oracle.snr_bin(r[5]) for r in records], kinds, found),
-        "coverage_by_residue": _cross(
-            [oracle.snr_bin(v) for v in residue], kind.tolist(), covered
-        ),
-        "undetectable_share": {
-            **share(low),
-            "within": share(within < oracle.DETECTABLE),
-            "residue": share(residue < oracle.DETECTABLE),
-        },
-        "detectable": {
-            "pixels": int(good.sum()),
-            "coverage": float(covered[good].mean()) if good.any() else float("nan"),
-            "bias_before_p95": p95(before[good]),
-            "bias_after_p95": p95(after[good]),
-        },
-        "ceiling": {
-            "coverage": float(good.mean()) if snr.size else float("nan"),
-            "bias_after_p95": p95(np.where(good, 0.0, before)),
+        hits = np.array([v >= oracle.DETECTABLE for v in of_shower], dtype=bool)
+        ceiling = _cross(peaks, ["peak"] * len(records), hits)
+        out["ceiling"][name] = {
+            "coverage": float((~low).mean()) if low.size else float("nan"),
+            "bias_after_p95": p95(np.where(low, before, 0.0)),
             "recall": {row: cols["all"] for row, cols in ceiling.items()},
-        },
-    }
+        }
+        if name == "snr":
+            good = ~low
+            out["detectable"] = {
+                "pixels": int(good.sum()),
+                "coverage": float(covered[good].mean()) if good.any() else float("nan"),
+                "bias_before_p95": p95(before[good]),
+                "bias_after_p95": p95(after[good]),
+            }
+    return out
 
 
 def _cross(rows: list[str], cols: list[str], hits: np.ndarray) -> dict[str, dict[str, dict]]:
@@ -191,44 +182,39 @@ def _rates(cells: dict[str, dict[str, list[int]]]) -> dict[str, dict[str, dict]]
 def split_table(name: str, figures: dict) -> str:
     """The split figures of one masker as printed lines."""
     kinds = ["onset", "idle", "carried", "all"]
-    lines = [f"{name}: by oracle SNR (rows) and kind (columns); found/of (rate)"]
-    tables = (
-        ("recall", "recall_by_snr"),
-        ("coverage", "coverage_by_snr"),
-        ("recall, within-integration SNR", "recall_by_within"),
-        ("coverage, within-integration SNR", "coverage_by_within"),
-        ("recall, SNR with the reset residue free", "recall_by_residue"),
-        ("coverage, SNR with the reset residue free", "coverage_by_residue"),
-    )
-    for title, key in tables:
-        lines.append(f"  {title}")
-        lines.append(f"  {'':10}" + "".join(f"{k:>20}" for k in kinds))
-        for row in [b[0] for b in oracle.SNR_BINS] + ["all"]:
-            cells = []
-            for col in kinds:
-                c = figures[key].get(row, {}).get(col)
-                cells.append(f"{c['found']}/{c['of']} ({c['rate']:.2f})" if c else "-")
-            lines.append(f"  SNR {row:6}" + "".join(f"{c:>20}" for c in cells))
-    share, good = figures["undetectable_share"], figures["detectable"]
+    titles = {
+        "snr": "oracle SNR (read noise, one common rate)",
+        "within": "SNR of each integration alone (its own rate)",
+        "residue": "SNR with the reset residue's curve free",
+        "photon": "SNR with the static scene's photon noise too",
+    }
+    lines = [f"{name}: by SNR bin (rows) and kind (columns); found/of (rate)"]
+    for variant in ("snr", "within", "photon"):
+        for what in ("recall", "coverage"):
+            lines.append(f"  {what}, {titles[variant]}")
+            lines.append(f"  {'':10}" + "".join(f"{k:>20}" for k in kinds))
+            table_ = figures[f"{what}_by_{variant}"]
+            for row in [b[0] for b in oracle.SNR_BINS] + ["all"]:
+                cells = []
+                for col in kinds:
+                    c = table_.get(row, {}).get(col)
+                    cells.append(f"{c['found']}/{c['of']} ({c['rate']:.2f})" if c else "-")
+                lines.append(f"  SNR {row:6}" + "".join(f"{c:>20}" for c in cells))
+    for variant in VARIANTS:
+        share, top = figures["undetectable_share"][variant], figures["ceiling"][variant]
+        recall = ", ".join(
+            f"{k} {c['rate']:.2f} ({c['found']}/{c['of']})" for k, c in top["recall"].items()
+        )
+        lines.append(
+            f"  {titles[variant]} < {oracle.DETECTABLE:g}: {share['pixels']:.3f} of the "
+            f"affected pixels, {share['bias']:.3f} of their |bias|; ceiling coverage "
+            f"{top['coverage']:.3f}, |bias| p95 after {top['bias_after_p95']:.3f}, recall "
+            f"by peak DN/s {recall}"
+        )
+    good = figures["detectable"]
     lines.append(
-        f"  oracle SNR < {oracle.DETECTABLE:g}: {share['pixels']:.3f} of the affected pixels, "
-        f"{share['bias']:.3f} of their summed |bias|; within-integration SNR < "
-        f"{oracle.DETECTABLE:g}: {share['within']['pixels']:.3f} and "
-        f"{share['within']['bias']:.3f}; with the reset residue free < "
-        f"{oracle.DETECTABLE:g}: {share['residue']['pixels']:.3f} and "
-        f"{share['residue']['bias']:.3f}"
-    )
-    lines.append(
-        f"  detectable (SNR >= {oracle.DETECTABLE:g}, {good['pixels']} pixels): coverage "
-        f"{good['coverage']:.3f}; |bias| p95 {good['bias_before_p95']:.3f} before, "
+        f"  detectable (oracle SNR >= {oracle.DETECTABLE:g}, {good['pixels']} pixels): "
+        f"coverage {good['coverage']:.3f}; |bias| p95 {good['bias_before_p95']:.3f} before, "
         f"{good['bias_after_p95']:.3f} after"
-    )
-    top = figures["ceiling"]
-    recall = ", ".join(
-        f"{k} DN/s {c['rate']:.2f} ({c['found']}/{c['of']})" for k, c in top["recall"].items()
-    )
-    lines.append(
-        f"  ceiling (exactly the detectable showers masked): coverage {top['coverage']:.3f}, "
-        f"|bias| p95 after {top['bias_after_p95']:.3f}; recall {recall}"
     )
     return "\n".join(lines)
