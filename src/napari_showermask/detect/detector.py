@@ -117,7 +117,7 @@ def detect_showers(
         The tuning; ``DetectionParams()`` (the tuned defaults) when omitted.
     progress : callable, optional
         Called with the fraction done: 0.0 first, 1.0 last, never decreasing (from the
-        worker threads).
+        worker threads, or from the calling thread with one worker).
     cancelled : callable, optional
         Polled once per plane read; when it returns True the run stops and raises
         `DetectionCancelled`: there is no partial result.
