@@ -191,11 +191,13 @@ def _temporary(output: Path) -> tuple[BinaryIO, str | None]:
 
 
 def _part_prefix(output: Path) -> str:
-    return f".{output.name}.{_host()}-{os.getpid()}."
+    """The start of a temporary file's name: short enough beside any valid output name."""
+    name = output.name.encode("utf-8", "surrogateescape")[:80].decode("utf-8", "ignore")
+    return f".{name}.{_host()}-{os.getpid()}."  # with the rest, 255 bytes at most
 
 
 def _host() -> str:
-    return "".join(c if c.isalnum() else "_" for c in socket.gethostname()) or "host"
+    return "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:64] or "host"
 
 
 def _publish(handle: BinaryIO, name: str | None, output: Path, overwrite: bool) -> None:
