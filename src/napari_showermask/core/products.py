@@ -32,7 +32,7 @@ from napari_showermask.core.dq import (
     group_count,
     integration_count,
 )
-from napari_showermask.core.errors import ShowerMaskError
+from napari_showermask.core.errors import ShowerMaskError, not_a_file
 from napari_showermask.core.hdulayout import HDULayout
 from napari_showermask.core.identify import (
     check_complete,
@@ -265,7 +265,7 @@ def open_product(path: str | os.PathLike[str] | Any, source: BinaryIO | None = N
         )
     path = Path(path)
     if source is None and not path.is_file():
-        raise ShowerMaskError(f"{path}: no such file")
+        raise not_a_file(path)
     with warnings.catch_warnings():
         # damage is reported by the checks below, as one line naming the file
         warnings.simplefilter("ignore", AstropyUserWarning)

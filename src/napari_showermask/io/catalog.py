@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from napari_showermask.core.errors import ShowerMaskError, os_reason
+from napari_showermask.core.errors import ShowerMaskError, not_a_file, os_reason
 from napari_showermask.core.shower import COLUMNS, Shower
 from napari_showermask.core.tables import (
     as_showers,
@@ -105,7 +105,7 @@ def read_catalog(
             )
         path = Path(path)
         if not path.is_file():
-            raise ShowerMaskError(f"{path}: no such catalog file")
+            raise not_a_file(path, "catalog file")
         if path.suffix.lower() == ".reg":
             from napari_showermask.io.ds9 import read_ds9
 

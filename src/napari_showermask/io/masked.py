@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 from astropy.io import fits
 
-from napari_showermask.core.errors import ShowerMaskError, os_reason
+from napari_showermask.core.errors import ShowerMaskError, not_a_file, os_reason
 from napari_showermask.core.identify import reader_of
 from napari_showermask.core.masking import check_showers
 from napari_showermask.core.models import is_datamodel
@@ -176,7 +176,7 @@ def write_masked(
 def _open_input(path: Path) -> BinaryIO:
     """Open the input, once: a missing or unreadable one is a one-line error."""
     if not path.is_file():
-        raise ShowerMaskError(f"{path}: no such file")
+        raise not_a_file(path)
     try:
         return open(path, "rb")
     except OSError as exc:

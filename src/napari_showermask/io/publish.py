@@ -191,7 +191,7 @@ def _temporary(output: Path) -> tuple[BinaryIO, str | None]:
 
 
 def _part_prefix(output: Path) -> str:
-    """The start of a temporary file's name: short enough beside any valid output name."""
+    """Return the start of a temporary file's name: short enough beside any valid name."""
     name = output.name.encode("utf-8", "surrogateescape")[:80].decode("utf-8", "ignore")
     return f".{name}.{_host()}-{os.getpid()}."  # with the rest, 255 bytes at most
 
