@@ -75,7 +75,7 @@ def cusum(
         CUSUM value from which an excursion counts as the first one.
     step : callable
     glow : numpy.ndarray, optional
-        A lower reference (`_background.glow_reference`; inf where unknown). A second
+        A lower reference (`sky.glow_reference`; inf where unknown). A second
         CUSUM runs against it: where the first has one excursion only and the second
         one began earlier and reached ``level`` while the first was still below it (a glow
         that raised this reference, under a later shower), that earlier excursion becomes

@@ -1,7 +1,7 @@
 """Find candidate showers in a ramp from the statistics of its difference frames.
 
-The detector streams difference frames one plane at a time (`_difference_stats`,
-`_cusum`); memory is a few planes per worker, plus 20 bytes a pixel per integration kept
+The detector streams difference frames one plane at a time (`frames`, `statistics`,
+`cusum`); memory is a few planes per worker, plus 20 bytes a pixel per integration kept
 between the two passes (when that fits in 400 MB; otherwise they are read a third time).
 
 1. Pooled statistics: per-pixel count, sum and sum of squares of the difference frames of
@@ -18,7 +18,7 @@ between the two passes (when that fits in 400 MB; otherwise they are read a thir
    ramp, or decays from before it, stands out; a constant source does not. A decaying
    glow left in that lowest run (under a later shower) would hide: where, on a shower's
    scale, the first run is above the lowest and the lowest above the sky around
-   (`_background`), a second CUSUM against the sky gives those pixels the glow's earlier
+   (`sky`), a second CUSUM against the sky gives those pixels the glow's earlier
    excursion (step 3). A glow begun within the first run that barely decays is in every
    run: where, on a shower's scale, the lowest run is above the mean of the first two
    differences and above the sky, that step is taken off the reference, and those pixels
@@ -36,7 +36,7 @@ between the two passes (when that fits in 400 MB; otherwise they are read a thir
 
 Pixels whose peak CUSUM passes ``threshold`` seed regions grown down to ``threshold / 4``
 (hysteresis), at least ``min_area`` pixels. Showers that touch or overlap share a region:
-`_segmentation` splits it where the onsets of its pixels fall into separate modes (more
+`segments` splits it where the onsets of its pixels fall into separate modes (more
 than ``tolerance`` groups apart; one less from a mode at the first usable group, where the
 onsets of a glow already there pile up as they cannot be earlier), so each shower gets its
 own onset and ellipse (a piece with an onset of its own needs half the threshold: its
@@ -56,7 +56,7 @@ piece gives a shower:
   band (``reach`` pixels) of a brighter later one's ellipse around it, whose smoothed
   glow spreads over its edge and gives those pixels the later onset; a smaller, fainter
   later shower begun on a bigger one's glow (no excursion of its own where they overlap)
-  takes that one's pixels within ``into`` into its moments (`_candidates`);
+  takes that one's pixels within ``into`` into its moments (`ellipses`);
 - its score is the peak CUSUM (in units of the smoothed noise).
 
 A glow already there in the first usable difference frame ``g0`` (``SCI[g0] - SCI[g0-1]``;

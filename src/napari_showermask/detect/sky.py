@@ -1,7 +1,7 @@
 """Spatial sky reference under decaying glows of a one-integration ramp, for `detection`.
 
 With one integration each pixel's reference rate is the lowest mean of a few runs of its
-own groups (`_difference_stats.runs`). A glow that was already there before the ramp
+own groups (`statistics.runs`). A glow that was already there before the ramp
 (idle) or began in its first run still adds charge in every run, so it raises that
 lowest mean, most where a later shower lies on top of it; those pixels would then show
 only the later shower. The sky (and the dark residual) is smooth on the scale of a
@@ -22,7 +22,7 @@ the lowest run (smoothed over a few pixels, so that a star or an extended source
 glow keeps its own level, which a sky reference would not).
 
 Significances are normalised over the image (median and MAD of the per-pixel difference,
-most pixels being sky) and smoothed by the matched filter of `_cusum`.
+most pixels being sky) and smoothed by the matched filter of `cusum`.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ def glow_reference(
     Parameters
     ----------
     low : numpy.ndarray
-        Per-pixel lowest run mean (inf where unknown), from `_difference_stats.runs`.
+        Per-pixel lowest run mean (inf where unknown), from `statistics.runs`.
     variance : numpy.ndarray
         Per-pixel variance of a difference within the runs (the differences are scaled
         by its square root, so that a bright source's noise does not pass for a change).
@@ -184,7 +184,7 @@ def rising_reference(
     Parameters
     ----------
     low : numpy.ndarray
-        Per-pixel lowest run mean (inf where unknown), from `_difference_stats.runs`.
+        Per-pixel lowest run mean (inf where unknown), from `statistics.runs`.
     variance : numpy.ndarray
         Per-pixel variance of a difference within the runs.
     opening : numpy.ndarray
