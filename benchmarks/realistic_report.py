@@ -109,9 +109,9 @@ def split(parts: list[dict]) -> dict:
         (of the affected pixels and of their summed truth ``|bias|``, showers with that
         SNR < 5, `realistic_oracle.DETECTABLE`); ``ceiling``: what masking exactly the
         detectable showers' affected pixels from their onset, and nothing else, would
-        score (coverage, ``|bias|`` p95 after, recall by peak brightness bin). And
-        ``detectable``: coverage and ``|bias|`` p95 before and after masking over the
-        pixels of the showers with ``snr`` >= 5.
+        score (coverage, ``|bias|`` p95 after, recall by peak brightness bin);
+        ``detectable_by``: coverage and ``|bias|`` p95 before and after masking over the
+        pixels of the showers with that SNR >= 5 (``detectable``: by ``snr``).
     """
     records = [s for p in parts for s in p["showers"]]
     peaks = [next(n for n, lo, hi in oracle.PEAK_BINS if lo <= r[0] < hi) for r in records]
@@ -148,14 +148,14 @@ def split(parts: list[dict]) -> dict:
             "bias_after_p95": p95(np.where(low, before, 0.0)),
             "recall": {row: cols["all"] for row, cols in ceiling.items()},
         }
-        if name == "snr":
-            good = ~low
-            out["detectable"] = {
-                "pixels": int(good.sum()),
-                "coverage": float(covered[good].mean()) if good.any() else float("nan"),
-                "bias_before_p95": p95(before[good]),
-                "bias_after_p95": p95(after[good]),
-            }
+        good = ~low
+        out.setdefault("detectable_by", {})[name] = {
+            "pixels": int(good.sum()),
+            "coverage": float(covered[good].mean()) if good.any() else float("nan"),
+            "bias_before_p95": p95(before[good]),
+            "bias_after_p95": p95(after[good]),
+        }
+    out["detectable"] = out["detectable_by"]["snr"]
     return out
 
 
@@ -211,10 +211,11 @@ def split_table(name: str, figures: dict) -> str:
             f"{top['coverage']:.3f}, |bias| p95 after {top['bias_after_p95']:.3f}, recall "
             f"by peak DN/s {recall}"
         )
-    good = figures["detectable"]
-    lines.append(
-        f"  detectable (oracle SNR >= {oracle.DETECTABLE:g}, {good['pixels']} pixels): "
-        f"coverage {good['coverage']:.3f}; |bias| p95 {good['bias_before_p95']:.3f} before, "
-        f"{good['bias_after_p95']:.3f} after"
-    )
+    for variant in ("snr", "photon"):
+        good = figures["detectable_by"][variant]
+        lines.append(
+            f"  detectable ({titles[variant]} >= {oracle.DETECTABLE:g}, {good['pixels']} "
+            f"pixels): coverage {good['coverage']:.3f}; |bias| p95 "
+            f"{good['bias_before_p95']:.3f} before, {good['bias_after_p95']:.3f} after"
+        )
     return "\n".join(lines)

@@ -56,6 +56,8 @@ def test_masking_the_truth_scores_full_coverage_and_no_bias_left(tmp_path):
         1 - detectable / truth["affected_pixels"]
     )
     assert 0 <= split["undetectable_share"]["snr"]["bias"] <= 1
+    assert split["detectable"] == split["detectable_by"]["snr"]
+    assert split["detectable_by"]["photon"]["pixels"] <= detectable  # photon noise: fewer
     assert split["ceiling"]["snr"]["coverage"] == pytest.approx(
         detectable / truth["affected_pixels"]
     )
