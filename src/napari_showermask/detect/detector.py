@@ -84,6 +84,7 @@ from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect import statistics as stats
+from napari_showermask.detect.decay import decay_candidates
 from napari_showermask.detect.params import DetectionParams
 from napari_showermask.detect.provenance import rounded
 from napari_showermask.detect.search import pooled_sums, search_integration
@@ -97,6 +98,7 @@ class DetectionCancelled(Exception):
 
 
 _KEEP_BYTES = 400_000_000
+_HALF = 8  # fewest differences in each half of a lone integration for the decay search
 
 
 def detect_showers(
@@ -150,6 +152,9 @@ def detect_showers(
     # variance) are kept from the first pass when they fit in _KEEP_BYTES, else read again
     keep = nints > 1 and nints * 20 * math.prod(product.image_shape) <= _KEEP_BYTES
     passes = 2 if nints == 1 or keep else 3
+    # a lone integration's two halves are read once more for the decay search
+    halves = len(groups) // 2 if nints == 1 and len(groups) >= 2 * _HALF else 0
+    passes += 1 if halves else 0
     run = Run(passes * nints * len(groups), progress, cancelled, DetectionCancelled)
     run.progress(0.0)
     workers = max(1, min(int(workers), nints))
@@ -178,6 +183,17 @@ def detect_showers(
             [own for own, _ in kept.values()] if keep else parts, product.image_shape
         )
     parts.clear()
+    # the decay search compares each integration with the last (only when their sums
+    # were kept), or the two halves of a lone integration (one more pass)
+    last = nints - 1
+    pairs = [(i, kept[i][0], kept[last][0], len(groups)) for i in range(last) if keep]
     run.in_threads(search, shares)
+    if nints == 1 and halves:
+        early = stats.sums(product, [0], groups[:halves], bad, run.step)
+        late = stats.sums(product, [0], groups[halves:], bad, run.step)
+        pairs = [(0, early, late, halves)]
+    glows = decay_candidates(pairs, nints, groups, params, results)
+    del pairs
     run.progress(1.0)
-    return rounded(shower for found in results for shower in found)
+    found = [*(shower for showers in results for shower in showers), *glows]
+    return rounded(sorted(found, key=lambda s: (s.integration, -s.extra["score"])))

@@ -87,6 +87,17 @@ class DetectionParams:
     onset_drift : float
         Growth: drift, per group, of the excess summed over a candidate (unit noise) in
         the search for an earlier onset.
+    glow_scale : float
+        Decay: width, in pixels, of the Gaussian matched filter on the drop in rate from
+        one integration to the last (`napari_showermask.detect.decay`).
+    glow_threshold : float
+        Decay: smoothed significance a fading glow needs (noise units); 0 turns the decay
+        search off.
+    glow_min_area : int
+        Decay: smallest glow region, in pixels.
+    glow_floor : float
+        Decay: share of a pixel's own signal per group added to its noise (what bright
+        and saturating stars leave after the linearity correction).
     """
 
     # smoothing
@@ -118,6 +129,11 @@ class DetectionParams:
     ring_sigma: float = 3.0
     most_growth: float = 60.0
     onset_drift: float = 1.0
+    # decay
+    glow_scale: float = 10.0
+    glow_threshold: float = 5.0
+    glow_min_area: int = 100
+    glow_floor: float = 0.002
 
     def updated(self, settings: Iterable[str]) -> DetectionParams:
         """Return a copy with fields changed by ``NAME=VALUE`` texts (e.g. ``threshold=12``).

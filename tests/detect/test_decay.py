@@ -1,0 +1,74 @@
+"""Glows already there at group 0, found by their decay from one integration to the next."""
+
+import numpy as np
+
+from napari_showermask.core.geometry import ellipse_mask
+from napari_showermask.core.products import open_product
+from napari_showermask.detect.decay import noise_model
+from napari_showermask.detect.detector import detect_showers
+from napari_showermask.synthetic.demo import make_ramp
+from napari_showermask.synthetic.models import GROUP_TIME
+from napari_showermask.synthetic.truth import ols_bias
+
+SHAPE = (2, 40, 128, 128)
+
+
+def _idle_glow(peak: float, tau: float) -> np.ndarray:
+    """Charge (DN) at each read of a glow begun before the exposure, ``(nints, ngroups, y, x)``.
+
+    Its rate at the brightest pixel is ``peak`` DN/s at the first reset and fades as
+    ``exp(-t / tau)``; every reset empties the pixels, the glow goes on.
+    """
+    nints, ngroups, ny, nx = SHAPE
+    yy, xx = np.mgrid[:ny, :nx]
+    t = np.radians(25.0)
+    along = ((xx - 70) * np.cos(t) + (yy - 58) * np.sin(t)) / 9.0
+    across = (-(xx - 70) * np.sin(t) + (yy - 58) * np.cos(t)) / 5.0
+    profile = (1 + (along**2 + across**2) / 5) ** -2.5
+    cube = np.zeros(SHAPE)
+    for i in range(nints):
+        reset = i * (ngroups + 1) * GROUP_TIME
+        reads = reset + (np.arange(ngroups) + 1) * GROUP_TIME
+        charge = peak * tau * (np.exp(-reset / tau) - np.exp(-reads / tau))
+        cube[i] = charge[:, None, None] * profile
+    return cube
+
+
+def test_a_glow_fading_from_before_the_exposure_is_masked_in_both_integrations(tmp_path):
+    # no jump anywhere: within an integration the glow looks like a faint source; its
+    # rate drops by about a half from one integration to the next
+    model, _ = make_ramp(SHAPE, [], 3, n_stars=2, n_cosmic_rays=20)
+    glow = _idle_glow(0.8, 150.0)
+    model.data += glow.astype(np.float32)
+    path = tmp_path / "idle_jump.fits"
+    model.save(path)
+    with open_product(path) as product:
+        found = detect_showers(product)
+    for i in range(2):
+        affected = np.abs(ols_bias(glow[i], model.groupdq[i], GROUP_TIME)) > 0.1
+        assert affected.sum() > 150
+        mine = [s for s in found if s.integration == i]
+        assert mine and all(s.group <= 1 for s in mine), found
+        masked = np.any([ellipse_mask(s, SHAPE[2:]) for s in mine], axis=0)
+        assert (masked & affected).sum() >= 0.8 * affected.sum(), (i, found)
+        assert masked.sum() <= 5 * affected.sum(), (i, found)
+
+
+def test_a_glow_as_bright_in_both_integrations_is_a_source(tmp_path):
+    # a glow that does not fade is, for any method, a faint extended source
+    model, _ = make_ramp(SHAPE, [], 4, n_stars=2, n_cosmic_rays=20)
+    model.data += _idle_glow(0.8, 1e9).astype(np.float32)
+    path = tmp_path / "still_jump.fits"
+    model.save(path)
+    with open_product(path) as product:
+        assert detect_showers(product) == []
+
+
+def test_the_noise_model_recovers_read_noise_and_gain():
+    rng = np.random.default_rng(5)
+    mean = rng.uniform(5, 500, 20000)
+    variance = 72.0 + mean / 4.0 + rng.normal(0, 5, mean.size)
+    variance[:300] += 5000.0  # a few pixels with hits or showers do not move the fit
+    a, b = noise_model(mean, variance, np.ones(mean.size, bool))
+    assert abs(a - 72.0) < 3.0
+    assert abs(b - 0.25) < 0.01
