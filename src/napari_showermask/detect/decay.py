@@ -57,6 +57,8 @@ from napari_showermask.detect.params import DetectionParams
 
 __all__ = ["decay_candidates", "noise_model"]
 
+LINE = 4.0  # regions longer than this many times their width are lines
+SIZE = 0.5  # glows are sized on the pixels above this fraction of their peak
 CLIP = 3.0  # most a pixel's significance counts, either way
 
 #: Per integration: count, sum and sum of squares of the usable differences.
@@ -103,6 +105,11 @@ def _kernel_norm(scale: float) -> float:
     impulse = np.zeros((2 * half + 1, 2 * half + 1))
     impulse[half, half] = 1.0
     return float(np.sqrt(np.square(gaussian_filter(impulse, scale)).sum()))
+
+
+def _smoothed(z: np.ndarray, scale: float) -> np.ndarray:
+    """Gaussian smoothing with nothing beyond the edges (a mirrored edge would count twice)."""
+    return np.asarray(gaussian_filter(z, scale, mode="constant", cval=0.0))
 
 
 def _moments(sums: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -162,13 +169,13 @@ def glow_significance(first: Sums, last: Sums, full: int, params: DetectionParam
         z = np.where(usable, (drop - np.nan_to_num(np.asarray(rows))[:, None]) / noise, 0.0)
         # a bright shower's own pixels count as a strong one, either way
         np.clip(z, -CLIP, CLIP, out=z)
-        strong = np.abs(gaussian_filter(z, params.glow_scale) / norm) > CLIP
+        strong = np.abs(_smoothed(z, params.glow_scale) / norm) > CLIP
         strong = binary_dilation(strong, iterations=grow)
     # the pixels of a shower brighter in the later integration (begun there) count
     # as unknown: they must not pull their neighbours down
-    faded = gaussian_filter(z, params.glow_scale) / norm
+    faded = _smoothed(z, params.glow_scale) / norm
     z[strong & (faded < 0)] = 0.0
-    smooth = gaussian_filter(z, params.glow_scale) / norm
+    smooth = _smoothed(z, params.glow_scale) / norm
     spread = 1.4826 * float(np.median(np.abs(smooth - np.median(smooth))))
     return np.asarray(smooth / max(spread, 1.0))
 
@@ -189,7 +196,8 @@ def decay_candidates(
         sums of usable differences (two integrations, or the two halves of a lone one),
         and the number of usable differences each sum has at most.
     nints : int
-        Integrations of the ramp: a glow found in one is a candidate in the later ones too.
+        Integrations of the ramp: a glow found in one is a candidate in the later ones too
+        (a glow that fades from one integration to the last is a slow tail, of minutes).
     groups : list of int
         The usable groups.
     params : DetectionParams
@@ -212,15 +220,22 @@ def decay_candidates(
         for region in regionprops(regions, intensity_image=z):
             if region.area < params.glow_min_area or region.intensity_max < params.glow_threshold:
                 continue
+            if region.axis_major_length > LINE * max(region.axis_minor_length, 1.0):
+                continue  # a column or a row that changed, not a glow
             inside = np.where(regions == region.label, z, -np.inf)
             peak = np.unravel_index(np.argmax(inside), shape)
-            cy, cx = region.centroid
-            major = max(region.axis_major_length / 2, 2.0)
-            minor = max(region.axis_minor_length / 2, 2.0)
-            theta = math.degrees(-region.orientation) + 90.0
+            # sized on its half-maximum contour: a bright glow's region is widened most
+            # by the smoothing
+            top = (regions == region.label) & (z >= max(SIZE * region.intensity_max, 0.0))
+            core = regionprops(top.astype(np.uint8))[0]
+            cy, cx = core.centroid
+            major = max(core.axis_major_length / 2, 2.0)
+            minor = max(core.axis_minor_length / 2, 2.0)
+            theta = math.degrees(-core.orientation) + 90.0
             score = round(float(region.intensity_max), 2)
             first = max(groups[0] - 1, 0)
-            if any(s.group >= first and ellipse_mask(s, shape)[peak] for s in found[i]):
+            mine = [s for s in found[i] if s.group >= first]
+            if any(ellipse_mask(s, shape)[peak] for s in mine):
                 continue  # a shower begun in integration i: the search gave its onset
             for k in range(i, nints):
                 out.append(

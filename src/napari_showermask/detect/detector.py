@@ -84,6 +84,7 @@ from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect import statistics as stats
+from napari_showermask.detect.carry import carried_over
 from napari_showermask.detect.decay import decay_candidates
 from napari_showermask.detect.params import DetectionParams
 from napari_showermask.detect.provenance import rounded
@@ -194,6 +195,7 @@ def detect_showers(
         pairs = [(0, early, late, halves)]
     glows = decay_candidates(pairs, nints, groups, params, results)
     del pairs
+    found = [shower for showers in results for shower in showers]
+    found += carried_over(product, groups, bad, found, params) + glows
     run.progress(1.0)
-    found = [*(shower for showers in results for shower in showers), *glows]
     return rounded(sorted(found, key=lambda s: (s.integration, -s.extra["score"])))

@@ -87,6 +87,10 @@ class DetectionParams:
     onset_drift : float
         Growth: drift, per group, of the excess summed over a candidate (unit noise) in
         the search for an earlier onset.
+    carry_sigma : float
+        Growth: significance of the excess summed over a candidate in the last quarter of
+        its integration from which its glow is taken to last into the next integration
+        (masked there from the first group); 0 turns it off.
     glow_scale : float
         Decay: width, in pixels, of the Gaussian matched filter on the drop in rate from
         one integration to the last (`napari_showermask.detect.decay`).
@@ -129,9 +133,10 @@ class DetectionParams:
     ring_sigma: float = 3.0
     most_growth: float = 60.0
     onset_drift: float = 1.0
+    carry_sigma: float = 3.0
     # decay
     glow_scale: float = 10.0
-    glow_threshold: float = 5.0
+    glow_threshold: float = 5.5
     glow_min_area: int = 100
     glow_floor: float = 0.002
 
