@@ -51,7 +51,7 @@ def test_a_glow_fading_from_before_the_exposure_is_masked_in_both_integrations(t
         assert mine and all(s.group <= 1 for s in mine), found
         masked = np.any([ellipse_mask(s, SHAPE[2:]) for s in mine], axis=0)
         assert (masked & affected).sum() >= 0.8 * affected.sum(), (i, found)
-        assert masked.sum() <= 5 * affected.sum(), (i, found)
+        assert masked.sum() <= 6 * affected.sum(), (i, found)
 
 
 def test_a_glow_as_bright_in_both_integrations_is_a_source(tmp_path):
@@ -72,3 +72,33 @@ def test_the_noise_model_recovers_read_noise_and_gain():
     a, b = noise_model(mean, variance, np.ones(mean.size, bool))
     assert abs(a - 72.0) < 3.0
     assert abs(b - 0.25) < 0.01
+
+
+def test_a_shower_whose_glow_outlives_the_reset_is_followed_into_the_next_integration(tmp_path):
+    # a 2.5 DN/s shower from group 20 of integration 0, fading over 400 s: it still
+    # glows at group 0 of integration 1, with no jump there
+    model, _ = make_ramp(SHAPE, [], 6, n_stars=2, n_cosmic_rays=20)
+    nints, ngroups, ny, nx = SHAPE
+    yy, xx = np.mgrid[:ny, :nx]
+    profile = (1 + (((xx - 60) / 7.0) ** 2 + ((yy - 70) / 5.0) ** 2) / 5) ** -2.5
+    onset = 20 * GROUP_TIME
+    glow = np.zeros(SHAPE)
+    for i in range(nints):
+        reset = i * (ngroups + 1) * GROUP_TIME
+        reads = reset + (np.arange(ngroups) + 1) * GROUP_TIME
+        start = np.maximum(reset, onset)
+        fade = np.exp(-(start - onset) / 400.0) - np.exp(-(reads - onset) / 400.0)
+        charge = 2.5 * 400.0 * fade
+        glow[i] = np.where(reads > onset, charge, 0.0)[:, None, None] * profile
+    model.data += glow.astype(np.float32)
+    path = tmp_path / "carried_jump.fits"
+    model.save(path)
+    with open_product(path) as product:
+        found = detect_showers(product)
+    assert {s.integration for s in found} == {0, 1}, found
+    assert all(s.group <= 20 for s in found if s.integration == 0), found
+    later = [s for s in found if s.integration == 1]
+    assert all(s.group <= 1 for s in later), found
+    affected = np.abs(ols_bias(glow[1], model.groupdq[1], GROUP_TIME)) > 0.1
+    masked = np.any([ellipse_mask(s, SHAPE[2:]) for s in later], axis=0)
+    assert (masked & affected).sum() >= 0.7 * affected.sum(), found

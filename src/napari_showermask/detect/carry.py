@@ -20,12 +20,13 @@ integration), with the same ellipse, and that one is followed in turn.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
 from napari_showermask.core.dq import DO_NOT_USE, JUMP_DET, SATURATED
-from napari_showermask.core.geometry import shower_pixels
+from napari_showermask.core.geometry import ellipse_bbox
 from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect.params import DetectionParams
@@ -41,13 +42,9 @@ def _differences(
     integration: int,
     groups: Sequence[int],
     box: tuple[slice, slice],
-    inside: np.ndarray,
     bad: np.ndarray,
 ) -> np.ndarray:
-    """Return the box's difference frames over the ellipse, NaN where not usable.
-
-    Shape ``(len(groups), pixels)``: one column per pixel of the ellipse.
-    """
+    """Return the box's difference frames ``(len(groups), h, w)``, NaN where not usable."""
     first, last = groups[0] - 1, groups[-1] + 1
     key = (integration, slice(first, last), *box)
     sci = product.read("SCI", key).astype(np.float64)
@@ -59,42 +56,99 @@ def _differences(
     known &= ~bad[box]
     # offsets common to the box in each frame (row noise, frame offsets) go
     frames -= np.nanmedian(np.where(known, frames, np.nan), axis=(1, 2), keepdims=True)
-    return np.where(known, frames, np.nan)[:, inside]
+    return np.where(known, frames, np.nan)
+
+
+def _mean_and_variance(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each pixel's mean difference and its variance, and where there are two or more.
+
+    ``frames`` is ``(groups, pixels)``. A ramp's differences telescope: read noise adds
+    ``2 r**2 / n**2`` to a mean of ``n`` contiguous ones (``r**2`` from their lag-one
+    covariance, over the pixels), photon noise ``p / n`` (the rest of their variance).
+    """
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        n = np.sum(np.isfinite(frames), axis=0)
+        mean = np.nanmean(frames, axis=0)
+        centred = frames - mean
+        lag = np.nanmean(centred[1:] * centred[:-1], axis=0)
+        read = max(-float(np.nanmedian(lag)), 0.0) if np.isfinite(lag).any() else 0.0
+        photon = np.maximum(np.nanvar(frames, axis=0) - 2 * read, 0.0)
+        photon = float(np.nanmedian(photon)) if np.isfinite(photon).any() else 0.0
+        gaps = 1.0 + (len(frames) - n)
+        variance = 2 * read * gaps / np.square(np.maximum(n, 1)) + photon / np.maximum(n, 1)
+    return mean, variance, n >= 2
 
 
 def _excess(higher: np.ndarray, lower: np.ndarray) -> float:
-    """Significance of the mean difference of ``higher`` over ``lower``, summed over pixels."""
-    with np.errstate(all="ignore"):
-        n1, n2 = np.sum(np.isfinite(higher), axis=0), np.sum(np.isfinite(lower), axis=0)
-        ok = (n1 >= 2) & (n2 >= 2)
-        if not ok.any():
-            return 0.0
-        m1, m2 = np.nanmean(higher[:, ok], axis=0), np.nanmean(lower[:, ok], axis=0)
-        v1 = np.nanvar(higher[:, ok], axis=0, ddof=1) / n1[ok]
-        v2 = np.nanvar(lower[:, ok], axis=0, ddof=1) / n2[ok]
-    return float(np.sum(m1 - m2) / math.sqrt(max(float(np.sum(v1 + v2)), 1e-12)))
+    """Significance of the mean difference of ``higher`` over ``lower``, summed over pixels.
+
+    Both are ``(groups, pixels)``.
+    """
+    m1, v1, ok1 = _mean_and_variance(higher)
+    m2, v2, ok2 = _mean_and_variance(lower)
+    ok = ok1 & ok2
+    if not ok.any():
+        return 0.0
+    total = float(np.sum(v1[ok] + v2[ok]))
+    return float(np.sum(m1[ok] - m2[ok]) / math.sqrt(max(total, 1e-12)))
 
 
-def _glows_on(
+def _inside(shower: Shower, box: tuple[slice, slice], grow: float) -> np.ndarray:
+    """Pixels of the box inside the shower's ellipse with both semi-axes grown by ``grow``."""
+    rows = np.arange(box[0].start, box[0].stop)[:, None] - shower.y
+    cols = np.arange(box[1].start, box[1].stop)[None, :] - shower.x
+    t = math.radians(shower.theta)
+    along = (cols * math.cos(t) + rows * math.sin(t)) / (shower.semi_major + grow)
+    across = (-cols * math.sin(t) + rows * math.cos(t)) / (shower.semi_minor + grow)
+    return np.asarray(np.square(along) + np.square(across) <= 1.0)
+
+
+def _follow(
     product: Product,
     shower: Shower,
     groups: Sequence[int],
     bad: np.ndarray,
     params: DetectionParams,
-) -> bool:
-    """Whether a candidate's glow is still there in the next integration (module docstring)."""
-    found = shower_pixels(shower, product.image_shape)
-    if found is None:
-        return False
-    box, inside = found
-    later = _differences(product, shower.integration + 1, groups, box, inside, bad)
+) -> Shower | None:
+    """Return the candidate's glow in the next integration, grown, or None where it is not.
+
+    Where the level test applies, rings ``ring_width`` wide are added while the next
+    integration holds a significant excess in them over the same pixels before the shower
+    (``ring_sigma``), up to ``most_growth`` pixels: a glow there all along biases the rate
+    further out than it did in the integration it began in.
+    """
+    most = params.most_growth if params.ring_width > 0 else 0.0
+    a, b = shower.semi_major + most, shower.semi_minor + most
+    box = ellipse_bbox(shower.x, shower.y, a, b, shower.theta, product.image_shape)
+    if box is None:
+        return None
+    inside = _inside(shower, box, 0.0)
+    if not inside.any():
+        return None
+    later = _differences(product, shower.integration + 1, groups, box, bad)
     half = len(groups) // 2
-    significance = _excess(later[:half], later[half:]) if half >= 2 else 0.0
+    fading = _excess(later[:half, inside], later[half:, inside]) if half >= 2 else 0.0
     before = [g for g in groups if g < shower.group]
+    clean = None
     if len(before) >= BEFORE:
-        clean = _differences(product, shower.integration, before, box, inside, bad)
-        significance = max(significance, _excess(later, clean))
-    return significance > params.carry_sigma
+        clean = _differences(product, shower.integration, before, box, bad)
+    level = _excess(later[:, inside], clean[:, inside]) if clean is not None else 0.0
+    if max(fading, level) <= params.carry_sigma:
+        return None
+    grown = 0.0
+    while clean is not None and grown + params.ring_width <= most:
+        ring = _inside(shower, box, grown + params.ring_width) & ~_inside(shower, box, grown)
+        if ring.sum() < 4 or _excess(later[:, ring], clean[:, ring]) <= params.ring_sigma:
+            break
+        grown += params.ring_width
+    first = max(groups[0] - 1, 0)
+    return shower.moved(
+        integration=shower.integration + 1,
+        group=first,
+        semi_major=shower.semi_major + grown,
+        semi_minor=shower.semi_minor + grown,
+    )
 
 
 def carried_over(
@@ -134,8 +188,8 @@ def carried_over(
         nxt = shower.integration + 1
         if nxt >= product.nints or (nxt, round(shower.x), round(shower.y)) in taken:
             continue
-        if _glows_on(product, shower, groups, bad, params):
-            copy = shower.moved(integration=nxt, group=first)
+        copy = _follow(product, shower, groups, bad, params)
+        if copy is not None:
             taken.add((nxt, round(shower.x), round(shower.y)))
             out.append(copy)
             todo.append(copy)

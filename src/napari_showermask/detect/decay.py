@@ -24,7 +24,7 @@ For each integration ``i`` before the last, from the sums the detector's first p
    matched filter on the scale of a faint glow, renormalised to unit noise, and scaled
    by the frame's robust spread when that is larger). Regions where it passes
    ``glow_threshold``, grown down to half of it, of at least ``glow_min_area`` pixels,
-   are glows.
+   are glows (one noise unit more, `HALVES`, between the halves of a lone integration).
 
 Each glow becomes a candidate from the integration's first group (``g0 - 1``, which
 masks the whole integration for those pixels, as for any glow found at ``g0``) in
@@ -57,8 +57,8 @@ from napari_showermask.detect.params import DetectionParams
 
 __all__ = ["decay_candidates", "noise_model"]
 
+HALVES = 1.0  # more significance a glow needs between the halves of a lone integration
 LINE = 4.0  # regions longer than this many times their width are lines
-SIZE = 0.5  # glows are sized on the pixels above this fraction of their peak
 CLIP = 3.0  # most a pixel's significance counts, either way
 
 #: Per integration: count, sum and sum of squares of the usable differences.
@@ -216,17 +216,17 @@ def decay_candidates(
     out: list[Shower] = []
     for i, earlier, later, full in pairs:
         z = glow_significance(earlier, later, full, params)
-        regions = label(z >= params.glow_threshold / 2)
+        # a lone integration's halves share its reset and any drift within it
+        threshold = params.glow_threshold + (HALVES if nints == 1 else 0.0)
+        regions = label(z >= threshold / 2)
         for region in regionprops(regions, intensity_image=z):
-            if region.area < params.glow_min_area or region.intensity_max < params.glow_threshold:
+            if region.area < params.glow_min_area or region.intensity_max < threshold:
                 continue
             if region.axis_major_length > LINE * max(region.axis_minor_length, 1.0):
                 continue  # a column or a row that changed, not a glow
             inside = np.where(regions == region.label, z, -np.inf)
             peak = np.unravel_index(np.argmax(inside), shape)
-            # sized on its half-maximum contour: a bright glow's region is widened most
-            # by the smoothing
-            top = (regions == region.label) & (z >= max(SIZE * region.intensity_max, 0.0))
+            top = regions == region.label
             core = regionprops(top.astype(np.uint8))[0]
             cy, cx = core.centroid
             major = max(core.axis_major_length / 2, 2.0)

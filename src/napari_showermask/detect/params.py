@@ -136,7 +136,7 @@ class DetectionParams:
     carry_sigma: float = 3.0
     # decay
     glow_scale: float = 10.0
-    glow_threshold: float = 5.5
+    glow_threshold: float = 5.0
     glow_min_area: int = 100
     glow_floor: float = 0.002
 
