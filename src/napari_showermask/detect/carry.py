@@ -33,6 +33,7 @@ from napari_showermask.detect.params import DetectionParams
 
 __all__ = ["BEFORE", "carried_over"]
 
+AROUND = 10.0  # pixels of the band around the largest ellipse that gives the offsets
 BEFORE = 4  # fewest usable differences before a shower for the level test
 _LEFT_OUT = DO_NOT_USE | SATURATED | JUMP_DET
 
@@ -54,8 +55,6 @@ def _differences(
     known = (dq[index] & _LEFT_OUT) == 0
     known &= (dq[index - 1] & (DO_NOT_USE | SATURATED)) == 0
     known &= ~bad[box]
-    # offsets common to the box in each frame (row noise, frame offsets) go
-    frames -= np.nanmedian(np.where(known, frames, np.nan), axis=(1, 2), keepdims=True)
     return np.where(known, frames, np.nan)
 
 
@@ -64,7 +63,8 @@ def _mean_and_variance(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
 
     ``frames`` is ``(groups, pixels)``. A ramp's differences telescope: read noise adds
     ``2 r**2 / n**2`` to a mean of ``n`` contiguous ones (``r**2`` from their lag-one
-    covariance, over the pixels), photon noise ``p / n`` (the rest of their variance).
+    covariance, over the pixels), photon noise ``p / n`` (the rest of each pixel's
+    variance).
     """
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -73,25 +73,31 @@ def _mean_and_variance(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
         centred = frames - mean
         lag = np.nanmean(centred[1:] * centred[:-1], axis=0)
         read = max(-float(np.nanmedian(lag)), 0.0) if np.isfinite(lag).any() else 0.0
-        photon = np.maximum(np.nanvar(frames, axis=0) - 2 * read, 0.0)
-        photon = float(np.nanmedian(photon)) if np.isfinite(photon).any() else 0.0
+        # each pixel's own: a star's photon noise is far above the sky's
+        photon = np.nan_to_num(np.maximum(np.nanvar(frames, axis=0, ddof=1) - 2 * read, 0.0))
         gaps = 1.0 + (len(frames) - n)
         variance = 2 * read * gaps / np.square(np.maximum(n, 1)) + photon / np.maximum(n, 1)
     return mean, variance, n >= 2
 
 
-def _excess(higher: np.ndarray, lower: np.ndarray) -> float:
+def _excess(
+    higher: np.ndarray, lower: np.ndarray, inside: np.ndarray, around: np.ndarray
+) -> float:
     """Significance of the mean difference of ``higher`` over ``lower``, summed over pixels.
 
-    Both are ``(groups, pixels)``.
+    Both are ``(groups, h, w)`` over a box; the sum is over ``inside``, each pixel's
+    difference taken relative to the median of those ``around`` it (offsets common to the
+    box: row noise, a reset's residue that differs between integrations).
     """
-    m1, v1, ok1 = _mean_and_variance(higher)
-    m2, v2, ok2 = _mean_and_variance(lower)
+    m1, v1, ok1 = _mean_and_variance(higher.reshape(len(higher), -1))
+    m2, v2, ok2 = _mean_and_variance(lower.reshape(len(lower), -1))
     ok = ok1 & ok2
-    if not ok.any():
+    mine, theirs = ok & inside.ravel(), ok & around.ravel()
+    if not mine.any():
         return 0.0
-    total = float(np.sum(v1[ok] + v2[ok]))
-    return float(np.sum(m1[ok] - m2[ok]) / math.sqrt(max(total, 1e-12)))
+    offset = float(np.median((m1 - m2)[theirs])) if theirs.sum() >= 20 else 0.0
+    total = float(np.sum(v1[mine] + v2[mine]))
+    return float(np.sum(m1[mine] - m2[mine] - offset) / math.sqrt(max(total, 1e-12)))
 
 
 def _inside(shower: Shower, box: tuple[slice, slice], grow: float) -> np.ndarray:
@@ -110,6 +116,7 @@ def _follow(
     groups: Sequence[int],
     bad: np.ndarray,
     params: DetectionParams,
+    others: list[Shower],
 ) -> Shower | None:
     """Return the candidate's glow in the next integration, grown, or None where it is not.
 
@@ -119,27 +126,37 @@ def _follow(
     further out than it did in the integration it began in.
     """
     most = params.most_growth if params.ring_width > 0 else 0.0
-    a, b = shower.semi_major + most, shower.semi_minor + most
+    a, b = shower.semi_major + most + AROUND, shower.semi_minor + most + AROUND
     box = ellipse_bbox(shower.x, shower.y, a, b, shower.theta, product.image_shape)
     if box is None:
         return None
-    inside = _inside(shower, box, 0.0)
+    # the pixels of a shower that begins in the next integration are its own
+    theirs = np.zeros(_inside(shower, box, 0.0).shape, bool)
+    for other in others:
+        theirs |= _inside(
+            other.moved(semi_major=1.5 * other.semi_major, semi_minor=1.5 * other.semi_minor),
+            box,
+            0.0,
+        )
+    inside = _inside(shower, box, 0.0) & ~theirs
     if not inside.any():
         return None
+    around = ~_inside(shower, box, most) & ~theirs
     later = _differences(product, shower.integration + 1, groups, box, bad)
     half = len(groups) // 2
-    fading = _excess(later[:half, inside], later[half:, inside]) if half >= 2 else 0.0
+    fading = _excess(later[:half], later[half:], inside, around) if half >= 2 else 0.0
     before = [g for g in groups if g < shower.group]
     clean = None
     if len(before) >= BEFORE:
         clean = _differences(product, shower.integration, before, box, bad)
-    level = _excess(later[:, inside], clean[:, inside]) if clean is not None else 0.0
+    level = _excess(later, clean, inside, around) if clean is not None else 0.0
     if max(fading, level) <= params.carry_sigma:
         return None
     grown = 0.0
     while clean is not None and grown + params.ring_width <= most:
         ring = _inside(shower, box, grown + params.ring_width) & ~_inside(shower, box, grown)
-        if ring.sum() < 4 or _excess(later[:, ring], clean[:, ring]) <= params.ring_sigma:
+        ring &= ~theirs
+        if ring.sum() < 4 or _excess(later, clean, ring, around) <= params.ring_sigma:
             break
         grown += params.ring_width
     first = max(groups[0] - 1, 0)
@@ -188,7 +205,8 @@ def carried_over(
         nxt = shower.integration + 1
         if nxt >= product.nints or (nxt, round(shower.x), round(shower.y)) in taken:
             continue
-        copy = _follow(product, shower, groups, bad, params)
+        begun = [s for s in showers if s.integration == nxt]
+        copy = _follow(product, shower, groups, bad, params, begun)
         if copy is not None:
             taken.add((nxt, round(shower.x), round(shower.y)))
             out.append(copy)
