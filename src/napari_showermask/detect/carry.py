@@ -123,7 +123,8 @@ def _follow(
     Where the level test applies, rings ``ring_width`` wide are added while the next
     integration holds a significant excess in them over the same pixels before the shower
     (``ring_sigma``), up to ``most_growth`` pixels: a glow there all along biases the rate
-    further out than it did in the integration it began in.
+    further out than it did in the integration it began in. ``others`` are the
+    candidates of the next integration: their pixels (ellipses scaled by 1.5) are left out.
     """
     most = params.most_growth if params.ring_width > 0 else 0.0
     a, b = shower.semi_major + most + AROUND, shower.semi_minor + most + AROUND
