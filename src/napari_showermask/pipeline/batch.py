@@ -15,6 +15,7 @@ Outputs are exactly what the single-file functions write, byte for byte.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import tempfile
@@ -103,7 +104,12 @@ def apply_files(
     """
     paths = _paths(inputs, client, showers=showers, output=output)
     catalog, output = _path(showers, client), _path(output, client)
-    one = [(p, catalog, output, overwrite) for p in paths]
+    from napari_showermask.io.masked import default_output
+
+    products = _Inputs(paths)  # no file's output may be another product of the batch
+    one = [
+        (p, catalog, output, overwrite, products.at(output or default_output(p))) for p in paths
+    ]
     return _run(apply_one, one, jobs, client, progress)
 
 
@@ -170,6 +176,27 @@ def _paths(inputs: Iterable[PathLike], client: Any, **single: PathLike | None) -
         if value is not None and len(paths) != 1:
             raise ShowerMaskError(f"{name} can be given with one input only ({len(paths)} given)")
     return [_path(p, client) or p for p in paths]
+
+
+class _Inputs:
+    """A batch's products, found by path or by identity (a link to one is that one)."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        self.named: dict[str, Path] = {}
+        self.files: dict[tuple[int, int], Path] = {}
+        for path in paths:
+            self.named.setdefault(os.path.realpath(path), path)
+            with contextlib.suppress(OSError):
+                info = os.stat(path)
+                self.files.setdefault((info.st_dev, info.st_ino), path)
+
+    def at(self, output: Path) -> tuple[Path, ...]:
+        """Return the products that are ``output`` (for its task to refuse, at its time)."""
+        found = {self.named.get(os.path.realpath(output))}
+        with contextlib.suppress(OSError):
+            info = os.stat(output)
+            found.add(self.files.get((info.st_dev, info.st_ino)))
+        return tuple(p for p in found if p is not None)
 
 
 def _jobs(jobs: int | None, files: int) -> int:

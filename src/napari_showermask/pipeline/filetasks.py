@@ -44,15 +44,16 @@ def apply_one(
     catalog: Path | None,
     output: Path | None,
     overwrite: bool,
+    others: tuple[Path, ...] = (),
     journal: Path | None = None,
     claims: Path | None = None,
 ) -> FileResult:
-    """Apply one file's catalog (the task run by a worker)."""
+    """Apply one file's catalog (the task run by a worker); ``others``: the batch's products."""
     from napari_showermask.pipeline.task import apply_file
 
     try:
         with worker_task(), noting(journal), claiming(claims):
-            written, count = apply_file(path, catalog, output, overwrite)
+            written, count = apply_file(path, catalog, output, overwrite, others)
     except Exception as exc:  # one line per bad file; the batch goes on
         return failed_result(path, exc)
     except KeyboardInterrupt as exc:  # its partial output is already removed

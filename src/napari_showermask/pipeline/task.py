@@ -8,7 +8,7 @@ the same order and fails with the same one-line reason.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -87,6 +87,7 @@ def apply_file(
     catalog: PathLike | None = None,
     output: PathLike | None = None,
     overwrite: bool = False,
+    others: Sequence[PathLike] = (),
 ) -> tuple[Path, int]:
     """Write a product's masked copy from its catalog.
 
@@ -100,6 +101,8 @@ def apply_file(
         The masked file; ``<stem>_showers_masked.fits`` beside the input when omitted.
     overwrite : bool
         Replace an existing output.
+    others : sequence of str or path-like
+        Other inputs of the same command (a batch's products): never the output either.
 
     Returns
     -------
@@ -107,8 +110,9 @@ def apply_file(
         The file written and the number of showers masked.
     """
     showers, source = showers_of(path, catalog)
+    sources = [source, *others]
     written = write_masked(
-        path, showers, output, overwrite=overwrite, catalog_name=source, inputs=[source]
+        path, showers, output, overwrite=overwrite, catalog_name=source, inputs=sources
     )
     return written, len(showers)
 
