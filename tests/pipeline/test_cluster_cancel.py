@@ -128,3 +128,21 @@ def test_a_claimed_output_is_published_once_and_a_cancelled_one_never(tmp_path):
         with claiming(claims), atomic_output(third) as handle:
             handle.write(b"three")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.bin"]
+
+
+def test_a_killed_batchs_claims_are_removed_by_the_next_batch(tmp_path):
+    import subprocess
+
+    from napari_showermask.pipeline.claims import claims_directory, remove_claims
+
+    code = "from pathlib import Path; import sys; from napari_showermask.pipeline.claims import "
+    code += "claims_directory as c; print(c([Path(sys.argv[1]) / 'x.fits']))"
+    done = subprocess.run(  # a batch that ended without cleaning up, as SIGKILL leaves it
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    left = Path(done.stdout.strip())
+    assert left.parent == tmp_path and left.is_dir()
+    ours = claims_directory([tmp_path / "y.fits"])
+    assert sorted(tmp_path.iterdir()) == [ours]  # the stale one is gone, ours is kept
+    remove_claims(ours)
+    assert list(tmp_path.iterdir()) == []

@@ -18,13 +18,21 @@ import hashlib
 import os
 import secrets
 import shutil
+import socket
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.io.publish import noting_publishes
 
-__all__ = ["PREFIX", "cancel", "claiming", "claims_directory", "remove_claims"]
+__all__ = [
+    "PREFIX",
+    "cancel",
+    "claiming",
+    "claims_directory",
+    "remove_claims",
+    "remove_stale_claims",
+]
 
 PREFIX = ".showermask-claims-"
 _PUBLISH, _CANCEL = b"publish", b"cancel"
@@ -44,7 +52,8 @@ def claims_directory(outputs: Iterable[Path]) -> Path | None:
         None when no output directory can be written in (every task then fails anyway).
     """
     for parent in dict.fromkeys(Path(p).parent for p in outputs):
-        directory = parent / f"{PREFIX}{os.getpid()}-{secrets.token_hex(6)}"
+        remove_stale_claims(parent)
+        directory = parent / f"{PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(6)}"
         try:
             directory.mkdir()
         except OSError:
@@ -135,3 +144,51 @@ def remove_claims(directory: Path | None) -> None:
     """
     if directory is not None:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def remove_stale_claims(parent: Path) -> list[Path]:
+    """Remove the claims directories that batches killed on this host left in ``parent``.
+
+    A batch removes its own when it ends; one killed (SIGKILL) cannot. Its directory is
+    stale when the process named in it no longer runs on this host. Where that cannot be
+    told (Windows), nothing is removed.
+
+    Parameters
+    ----------
+    parent : pathlib.Path
+
+    Returns
+    -------
+    list of pathlib.Path
+        The directories removed.
+    """
+    removed: list[Path] = []
+    try:
+        entries = [e for e in os.scandir(parent) if e.name.startswith(PREFIX) and e.is_dir()]
+    except OSError:
+        return removed
+    for entry in entries:
+        owner = entry.name[len(PREFIX) :].rpartition("-")[0]  # <host>-<pid>-<random>
+        host, _, pid = owner.rpartition("-")
+        if host != _host() or not pid.isdigit() or _running(int(pid)):
+            continue
+        remove_claims(Path(entry.path))
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _host() -> str:
+    return "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:64] or "host"
+
+
+def _running(pid: int) -> bool:
+    """Tell whether a process runs (True where that cannot be told: Windows)."""
+    if os.name == "nt" or pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, owned by someone else
+    return True
