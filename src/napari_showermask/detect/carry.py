@@ -25,17 +25,16 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_showermask.core.dq import DO_NOT_USE, JUMP_DET, SATURATED
 from napari_showermask.core.geometry import ellipse_bbox
 from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
+from napari_showermask.detect.frames import box_frames
 from napari_showermask.detect.params import DetectionParams
 
 __all__ = ["BEFORE", "carried_over"]
 
 AROUND = 10.0  # pixels of the band around the largest ellipse that gives the offsets
 BEFORE = 4  # fewest usable differences before a shower for the level test
-_LEFT_OUT = DO_NOT_USE | SATURATED | JUMP_DET
 
 
 def _differences(
@@ -46,16 +45,8 @@ def _differences(
     bad: np.ndarray,
 ) -> np.ndarray:
     """Return the box's difference frames ``(len(groups), h, w)``, NaN where not usable."""
-    first, last = groups[0] - 1, groups[-1] + 1
-    key = (integration, slice(first, last), *box)
-    sci = product.read("SCI", key).astype(np.float64)
-    dq = product.read("GROUPDQ", key)
-    index = np.asarray(groups) - first
-    frames = sci[index] - sci[index - 1]
-    known = (dq[index] & _LEFT_OUT) == 0
-    known &= (dq[index - 1] & (DO_NOT_USE | SATURATED)) == 0
-    known &= ~bad[box]
-    return np.where(known, frames, np.nan)
+    frames, known = box_frames(product, integration, groups, box, bad)
+    return np.where(known, frames.astype(np.float64), np.nan)
 
 
 def _mean_and_variance(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -132,14 +123,15 @@ def _follow(
     if box is None:
         return None
     # the pixels of a shower that begins in the next integration are its own
-    theirs = np.zeros(_inside(shower, box, 0.0).shape, bool)
+    own = _inside(shower, box, 0.0)
+    theirs = np.zeros(own.shape, bool)
     for other in others:
         theirs |= _inside(
             other.moved(semi_major=1.5 * other.semi_major, semi_minor=1.5 * other.semi_minor),
             box,
             0.0,
         )
-    inside = _inside(shower, box, 0.0) & ~theirs
+    inside = own & ~theirs
     if not inside.any():
         return None
     around = ~_inside(shower, box, most) & ~theirs

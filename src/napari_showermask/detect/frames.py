@@ -15,7 +15,7 @@ from stdatamodels.jwst.datamodels import dqflags
 from napari_showermask.core.planereader import PlaneReader
 from napari_showermask.core.products import Product
 
-__all__ = ["frames"]
+__all__ = ["box_frames", "frames"]
 
 _DNU, _SAT = dqflags.group["DO_NOT_USE"], dqflags.group["SATURATED"]
 _BAD = _DNU | _SAT | dqflags.group["JUMP_DET"]
@@ -75,3 +75,41 @@ def frames(
             last_group = g
             sci, last_sci, dq, last_dq = last_sci, sci, last_dq, dq
             yield g, frame
+
+
+def box_frames(
+    product: Product,
+    integration: int,
+    groups: Sequence[int],
+    box: tuple[slice, slice],
+    bad: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return a box's difference frames and where they are usable, read in one go.
+
+    Parameters
+    ----------
+    product : Product
+    integration : int
+    groups : sequence of int
+        Groups ``g >= 1`` in ascending order.
+    box : (slice, slice)
+        Rows and columns of the box.
+    bad : numpy.ndarray of bool
+        Pixels always left out, over the whole image.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        ``(len(groups), h, w)`` float32 differences (left-out pixels hold their raw
+        value) and the boolean mask of the usable ones (the same rules as `frames`).
+    """
+    first, last = groups[0] - 1, groups[-1] + 1
+    key = (integration, slice(first, last), *box)
+    sci = product.read("SCI", key).astype(np.float32)
+    dq = product.read("GROUPDQ", key)
+    index = np.asarray(groups) - first
+    differences = sci[index] - sci[index - 1]
+    known = (dq[index] & _BAD) == 0
+    known &= (dq[index - 1] & (_DNU | _SAT)) == 0
+    known &= ~bad[box]
+    return differences, known

@@ -24,15 +24,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_showermask.core.dq import DO_NOT_USE, JUMP_DET, SATURATED
 from napari_showermask.core.geometry import ellipse_bbox, shower_pixels
 from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
+from napari_showermask.detect.frames import box_frames
 from napari_showermask.detect.params import DetectionParams
 
 __all__ = ["grow_showers"]
-
-_LEFT_OUT = DO_NOT_USE | SATURATED | JUMP_DET
 
 
 def _excess(
@@ -44,15 +42,7 @@ def _excess(
     reference: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the box's excess significance per usable group, and where it is known."""
-    first, last = groups[0] - 1, groups[-1] + 1
-    key = (integration, slice(first, last), *box)
-    sci = product.read("SCI", key).astype(np.float32)
-    dq = product.read("GROUPDQ", key)
-    index = np.asarray(groups) - first
-    frames = sci[index] - sci[index - 1]
-    known = (dq[index] & _LEFT_OUT) == 0
-    known &= (dq[index - 1] & (DO_NOT_USE | SATURATED)) == 0
-    known &= ~bad[box]
+    frames, known = box_frames(product, integration, groups, box, bad)
     mean, sigma = reference[0][box], reference[1][box]
     known &= np.isfinite(sigma)
     excess = np.where(known, (frames - mean) / np.where(known, sigma, 1.0), 0.0)
