@@ -30,6 +30,7 @@ __all__ = [
     "PART_SUFFIX",
     "atomic_output",
     "noting_publishes",
+    "process_running",
     "publish_model",
     "remove_stale_parts",
 ]
@@ -295,7 +296,8 @@ def remove_stale_parts(directory: str | os.PathLike[str]) -> list[Path]:
         if len(owner) != 3 or "-" not in owner[1]:
             continue
         who, _, pid = owner[1].rpartition("-")
-        if who != host or not pid.isdigit() or _running(int(pid)):
+        # on Windows, deleting a file that a running writer holds open fails anyway
+        if who != host or not pid.isdigit() or process_running(int(pid), unknown=False):
             continue
         try:
             os.unlink(entry.path)
@@ -305,11 +307,24 @@ def remove_stale_parts(directory: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int, unknown: bool) -> bool:
+    """Tell whether process ``pid`` of this host runs; ``unknown`` where that cannot be told.
+
+    Parameters
+    ----------
+    pid : int
+    unknown : bool
+        The answer on Windows, where a process cannot be probed without a handle.
+
+    Returns
+    -------
+    bool
+        True for this process, and for a process owned by someone else.
+    """
     if pid == os.getpid():
         return True
     if os.name == "nt":
-        return False  # deleting a file that a running writer holds open fails there
+        return unknown
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from napari_showermask.core.errors import ShowerMaskError
-from napari_showermask.io.publish import noting_publishes
+from napari_showermask.io.publish import noting_publishes, process_running
 
 __all__ = [
     "PREFIX",
@@ -170,7 +170,7 @@ def remove_stale_claims(parent: Path) -> list[Path]:
     for entry in entries:
         owner = entry.name[len(PREFIX) :].rpartition("-")[0]  # <host>-<pid>-<random>
         host, _, pid = owner.rpartition("-")
-        if host != _host() or not pid.isdigit() or _running(int(pid)):
+        if host != _host() or not pid.isdigit() or process_running(int(pid), unknown=True):
             continue
         remove_claims(Path(entry.path))
         removed.append(Path(entry.path))
@@ -179,16 +179,3 @@ def remove_stale_claims(parent: Path) -> list[Path]:
 
 def _host() -> str:
     return "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:64] or "host"
-
-
-def _running(pid: int) -> bool:
-    """Tell whether a process runs (True where that cannot be told: Windows)."""
-    if os.name == "nt" or pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else
-    return True
