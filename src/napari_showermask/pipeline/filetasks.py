@@ -10,6 +10,7 @@ nothing behind.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,21 @@ def failed_result(path: Path, exc: BaseException) -> FileResult:
     return FileResult(path, error=error_line(path, exc), nbytes=size_of(path))
 
 
+def _run(
+    path: Path, journal: Path | None, claims: Path | None, task: Callable[[], tuple[Path, int]]
+) -> FileResult:
+    """Run one file's task in a worker: its journal, its claims, one line if it fails."""
+    try:
+        with worker_task(), noting(journal), claiming(claims):
+            written, count = task()
+    except Exception as exc:  # one line per bad file; the batch goes on
+        return failed_result(path, exc)
+    except KeyboardInterrupt as exc:  # its partial output is already removed
+        exit_if_interrupted(exc)
+    count_published(journal, written, count)
+    return FileResult(path, written, showers=count, nbytes=size_of(path))
+
+
 def apply_one(
     path: Path,
     catalog: Path | None,
@@ -51,15 +67,8 @@ def apply_one(
     """Apply one file's catalog (the task run by a worker); ``others``: the batch's products."""
     from napari_showermask.pipeline.task import apply_file
 
-    try:
-        with worker_task(), noting(journal), claiming(claims):
-            written, count = apply_file(path, catalog, output, overwrite, others)
-    except Exception as exc:  # one line per bad file; the batch goes on
-        return failed_result(path, exc)
-    except KeyboardInterrupt as exc:  # its partial output is already removed
-        exit_if_interrupted(exc)
-    count_published(journal, written, count)
-    return FileResult(path, written, showers=count, nbytes=size_of(path))
+    task = partial(apply_file, path, catalog, output, overwrite, others)
+    return _run(path, journal, claims, task)
 
 
 def detect_one(
@@ -75,15 +84,8 @@ def detect_one(
     """Detect showers in one file and write its catalog (the task run by a worker)."""
     from napari_showermask.pipeline.task import detect_file
 
-    try:
-        with worker_task(), noting(journal), claiming(claims):
-            written, count = detect_file(path, output, accept, overwrite, threads, params)
-    except Exception as exc:  # one line per bad file; the batch goes on
-        return failed_result(path, exc)
-    except KeyboardInterrupt as exc:  # its partial output is already removed
-        exit_if_interrupted(exc)
-    count_published(journal, written, count)
-    return FileResult(path, written, showers=count, nbytes=size_of(path))
+    task = partial(detect_file, path, output, accept, overwrite, threads, params)
+    return _run(path, journal, claims, task)
 
 
 def output_of(task: Callable[..., FileResult], call: tuple[Any, ...]) -> Path:
