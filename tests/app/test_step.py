@@ -142,8 +142,11 @@ def test_detect_masks_what_detection_finds_when_there_is_no_catalog(tmp_path):
     assert np.array_equal(ShowerMaskStep.call(str(path), detect=True).groupdq, expected)
     with datamodels.open(path) as model:  # an in-memory model: the same showers
         assert np.array_equal(ShowerMaskStep.call(model, detect=True).groupdq, expected)
-    # the detection parameters reach the detector: nothing passes this threshold
-    strict = ShowerMaskStep.call(str(path), detect=True, detect_params=["threshold=1e6"])
+    # the detection parameters reach the detector: nothing passes these thresholds (the
+    # search's, and the one for glows already there at the first group)
+    strict = ShowerMaskStep.call(
+        str(path), detect=True, detect_params=["threshold=1e6", "glow_threshold=1e6"]
+    )
     assert np.array_equal(strict.groupdq, groupdq(path))
 
 

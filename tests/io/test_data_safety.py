@@ -18,7 +18,7 @@ from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.core.products import product_kind
 from napari_showermask.io.catalog import Shower, write_catalog
 from napari_showermask.io.masked import write_masked
-from napari_showermask.io.publish import remove_stale_parts
+from napari_showermask.io.owners import remove_stale_parts
 
 SHOWERS = [Shower(0, 2, 8, 7, 5, 3, 30), Shower(1, 5, 14.5, 9, 4, 4, 0)]
 

@@ -16,7 +16,6 @@ import contextlib
 import errno
 import os
 import secrets
-import socket
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
@@ -24,18 +23,11 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from napari_showermask.core.errors import ShowerMaskError, os_reason
+from napari_showermask.io.owners import PART_SUFFIX, host_name, remove_stale_parts
 from napari_showermask.io.paths import check_output, refuse_special
 
-__all__ = [
-    "PART_SUFFIX",
-    "atomic_output",
-    "noting_publishes",
-    "process_running",
-    "publish_model",
-    "remove_stale_parts",
-]
+__all__ = ["atomic_output", "noting_publishes", "publish_model"]
 
-PART_SUFFIX = ".showermask-part"
 _MODE = 0o644
 
 Note = Callable[[Path, os.stat_result], None]
@@ -194,11 +186,7 @@ def _temporary(output: Path) -> tuple[BinaryIO, str | None]:
 def _part_prefix(output: Path) -> str:
     """Return the start of a temporary file's name: short enough beside any valid name."""
     name = output.name.encode("utf-8", "surrogateescape")[:80].decode("utf-8", "ignore")
-    return f".{name}.{_host()}-{os.getpid()}."  # with the rest, 255 bytes at most
-
-
-def _host() -> str:
-    return "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:64] or "host"
+    return f".{name}.{host_name()}-{os.getpid()}."  # with the rest, 255 bytes at most
 
 
 def _publish(handle: BinaryIO, name: str | None, output: Path, overwrite: bool) -> None:
@@ -266,69 +254,3 @@ def _reserve_and_replace(source: str, output: Path) -> None:
         with contextlib.suppress(OSError):
             os.unlink(output)
         raise
-
-
-def remove_stale_parts(directory: str | os.PathLike[str]) -> list[Path]:
-    """Remove temporary files that killed writers of this host left in ``directory``.
-
-    A part file is stale when the process named in it no longer runs on this host (on
-    Windows, when it can be deleted: a running writer holds it open).
-
-    Parameters
-    ----------
-    directory : str or path-like
-
-    Returns
-    -------
-    list of pathlib.Path
-        The files removed.
-    """
-    removed: list[Path] = []
-    host = _host()
-    try:
-        entries = list(os.scandir(os.fspath(directory)))
-    except OSError:
-        return removed
-    for entry in entries:
-        if not (entry.name.startswith(".") and entry.name.endswith(PART_SUFFIX)):
-            continue
-        owner = entry.name[: -len(PART_SUFFIX)].rsplit(".", 2)
-        if len(owner) != 3 or "-" not in owner[1]:
-            continue
-        who, _, pid = owner[1].rpartition("-")
-        # on Windows, deleting a file that a running writer holds open fails anyway
-        if who != host or not pid.isdigit() or process_running(int(pid), unknown=False):
-            continue
-        try:
-            os.unlink(entry.path)
-        except OSError:
-            continue
-        removed.append(Path(entry.path))
-    return removed
-
-
-def process_running(pid: int, unknown: bool) -> bool:
-    """Tell whether process ``pid`` of this host runs; ``unknown`` where that cannot be told.
-
-    Parameters
-    ----------
-    pid : int
-    unknown : bool
-        The answer on Windows, where a process cannot be probed without a handle.
-
-    Returns
-    -------
-    bool
-        True for this process, and for a process owned by someone else.
-    """
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":
-        return unknown
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, owned by someone else
-    return True

@@ -18,12 +18,12 @@ import hashlib
 import os
 import secrets
 import shutil
-import socket
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from napari_showermask.core.errors import ShowerMaskError
-from napari_showermask.io.publish import noting_publishes, process_running
+from napari_showermask.io.owners import host_name, process_running
+from napari_showermask.io.publish import noting_publishes
 
 __all__ = [
     "PREFIX",
@@ -53,7 +53,7 @@ def claims_directory(outputs: Iterable[Path]) -> Path | None:
     """
     for parent in dict.fromkeys(Path(p).parent for p in outputs):
         remove_stale_claims(parent)
-        directory = parent / f"{PREFIX}{_host()}-{os.getpid()}-{secrets.token_hex(6)}"
+        directory = parent / f"{PREFIX}{host_name()}-{os.getpid()}-{secrets.token_hex(6)}"
         try:
             directory.mkdir()
         except OSError:
@@ -170,12 +170,8 @@ def remove_stale_claims(parent: Path) -> list[Path]:
     for entry in entries:
         owner = entry.name[len(PREFIX) :].rpartition("-")[0]  # <host>-<pid>-<random>
         host, _, pid = owner.rpartition("-")
-        if host != _host() or not pid.isdigit() or process_running(int(pid), unknown=True):
+        if host != host_name() or not pid.isdigit() or process_running(int(pid), unknown=True):
             continue
         remove_claims(Path(entry.path))
         removed.append(Path(entry.path))
     return removed
-
-
-def _host() -> str:
-    return "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:64] or "host"
