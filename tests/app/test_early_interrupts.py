@@ -36,8 +36,11 @@ sys.exit(main())
 
 @pytest.fixture(scope="module")
 def ramps(tmp_path_factory):
+    """Two ramps large enough that a whole run lasts about twice the last delay below: a
+    Ctrl-C that came after the run ended would kill the interpreter's shutdown, not test it."""
     directory = tmp_path_factory.mktemp("early")
-    return [write_ramp(directory / f"e{n}_jump.fits", (2, 8, 32, 32), seed=n)[0] for n in range(2)]
+    shape = (2, 20, 256, 256)
+    return [write_ramp(directory / f"e{n}_jump.fits", shape, seed=n)[0] for n in range(2)]
 
 
 def test_ctrl_c_while_numpy_loads_is_one_line(ramps):
