@@ -1,13 +1,11 @@
 """Ctrl-C at any moment of a ``showermask`` run is one line and exit 130, never a traceback."""
 
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
-from support.cli import EXE
+from support.cli import ctrl_c_after
 from support.safety import snapshot
 
 from napari_showermask.synthetic.demo import write_ramp
@@ -61,16 +59,7 @@ def test_ctrl_c_while_starting_is_one_line(ramps):
     start, which no program can cover)."""
     before = snapshot(ramps[0].parent)
     for delay in [0.15 + 0.06 * k for k in range(12)]:
-        process = subprocess.Popen(
-            [EXE, "detect", *map(str, ramps), "--jobs", "2"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        time.sleep(delay)
-        os.killpg(process.pid, signal.SIGINT)
-        out, err = process.communicate(timeout=300)
-        assert process.returncode == 130 and err.splitlines()[0] in LINES, (delay, err)
+        code, out, err = ctrl_c_after(delay, "detect", *ramps, "--jobs", 2)
+        assert code == 130 and err.splitlines()[0] in LINES, (delay, err)
         assert len(err.splitlines()) == 1, (delay, err)
         assert out == "" and snapshot(ramps[0].parent) == before

@@ -7,11 +7,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-from stdatamodels.jwst import datamodels
 from support.cli import EXE
 from support.files import LINUX_ONLY_CALLS
+from support.processes import grid_showers, write_big_ramp, writing_unnamed_into
 
 from napari_showermask.io.catalog import Shower, write_catalog
 
@@ -24,22 +23,9 @@ SHAPE = (2, 25, 1024, 1032)  # 211 MB of SCI and 53 MB of GROUPDQ
 def big(tmp_path_factory):
     """A >= 200 MB ramp and a catalog of many small showers (a few seconds of masking)."""
     directory = tmp_path_factory.mktemp("big")
-    sci = np.broadcast_to(np.arange(SHAPE[1], dtype=np.float32)[:, None, None], SHAPE[1:])
-    model = datamodels.RampModel(
-        data=np.broadcast_to(sci, SHAPE).copy(), groupdq=np.zeros(SHAPE, np.uint8)
-    )
-    model.meta.exposure.ngroups, model.meta.exposure.nints = SHAPE[1], SHAPE[0]
-    path = directory / "big_jump.fits"
-    model.save(path)
-    model.close()
+    path = write_big_ramp(directory / "big_jump.fits", SHAPE)
     assert path.stat().st_size >= 200 * 2**20
-    showers = [
-        Shower(i, 1 + (x + y) % 20, x, y, 3, 2, 0)
-        for i in range(2)
-        for y in range(8, 1016, 16)
-        for x in range(8, 1024, 16)
-    ]
-    catalog = write_catalog(showers, directory / "many.ecsv")
+    catalog = write_catalog(grid_showers(2), directory / "many.ecsv")
     return path, catalog
 
 
@@ -60,12 +46,7 @@ def writing(process, directory: Path, named: bool) -> bool:
     if named:
         parts = [p for p in directory.iterdir() if p.name.endswith(".showermask-part")]
         return any(p.stat().st_size > 0 for p in parts)
-    fds = Path(f"/proc/{process.pid}/fd")
-    try:
-        targets = [os.readlink(fd) for fd in fds.iterdir()]
-    except OSError:
-        return False
-    return any(t.startswith(f"{directory}/#") for t in targets)
+    return writing_unnamed_into([process.pid], directory)
 
 
 def wait_until_writing(process, directory, named, timeout=60):

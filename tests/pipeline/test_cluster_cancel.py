@@ -7,13 +7,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
-from stdatamodels.jwst import datamodels
-from support.cli import EXE
+from support.cli import start
+from support.processes import grid_showers, write_big_ramp, writing_unnamed_into
 from support.safety import snapshot
 
-from napari_showermask.io.catalog import Shower, write_catalog
+from napari_showermask.io.catalog import write_catalog
 from napari_showermask.io.paths import sidecar_path
 
 pytestmark = pytest.mark.skipif(
@@ -26,22 +25,8 @@ SHAPE = (3, 25, 1024, 1032)  # 317 MB of SCI: the worker writes for a few second
 @pytest.fixture(scope="module")
 def big(tmp_path_factory):
     """A ~400 MB ramp with a sidecar of many small showers."""
-    directory = tmp_path_factory.mktemp("cancel")
-    sci = np.broadcast_to(np.arange(SHAPE[1], dtype=np.float32)[:, None, None], SHAPE[1:])
-    model = datamodels.RampModel(
-        data=np.broadcast_to(sci, SHAPE).copy(), groupdq=np.zeros(SHAPE, np.uint8)
-    )
-    model.meta.exposure.ngroups, model.meta.exposure.nints = SHAPE[1], SHAPE[0]
-    path = directory / "big_jump.fits"
-    model.save(path)
-    model.close()
-    showers = [
-        Shower(i, 1 + (x + y) % 20, x, y, 3, 2, 0)
-        for i in range(SHAPE[0])
-        for y in range(8, 1016, 16)
-        for x in range(8, 1024, 16)
-    ]
-    write_catalog(showers, sidecar_path(path))
+    path = write_big_ramp(tmp_path_factory.mktemp("cancel") / "big_jump.fits", SHAPE)
+    write_catalog(grid_showers(SHAPE[0]), sidecar_path(path))
     return path
 
 
@@ -61,30 +46,13 @@ def worker_pids(cluster):
         return list(client.run(os.getpid).values())
 
 
-def writing_into(pids, directory: Path) -> bool:
-    """True while one of the processes has an unnamed temporary file of ``directory`` open."""
-    for pid in pids:
-        try:
-            targets = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
-        except OSError:
-            continue
-        if any(t.startswith(f"{directory}/#") for t in targets):
-            return True
-    return False
-
-
 def test_ctrl_c_on_a_cluster_never_publishes_the_running_task(big, cluster):
     directory = big.parent
     before = snapshot(directory)
     pids = worker_pids(cluster)
-    process = subprocess.Popen(
-        [EXE, "apply", str(big), "--scheduler", cluster.scheduler_address],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start("apply", big, "--scheduler", cluster.scheduler_address)
     deadline = time.monotonic() + 120
-    while not writing_into(pids, directory):
+    while not writing_unnamed_into(pids, directory):
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the worker never started writing"
         time.sleep(0.005)
@@ -96,7 +64,7 @@ def test_ctrl_c_on_a_cluster_never_publishes_the_running_task(big, cluster):
     ]
     assert out == ""
     deadline = time.monotonic() + 120
-    while writing_into(pids, directory):  # the worker's task goes on, then ends
+    while writing_unnamed_into(pids, directory):  # the worker's task goes on, then ends
         assert time.monotonic() < deadline, "the worker's task never ended"
         time.sleep(0.05)
     time.sleep(3)  # longer than publishing and reporting take
@@ -131,8 +99,6 @@ def test_a_claimed_output_is_published_once_and_a_cancelled_one_never(tmp_path):
 
 
 def test_a_killed_batchs_claims_are_removed_by_the_next_batch(tmp_path):
-    import subprocess
-
     from napari_showermask.pipeline.claims import claims_directory, remove_claims
 
     code = "from pathlib import Path; import sys; from napari_showermask.pipeline.claims import "

@@ -8,7 +8,8 @@ import sys
 import time
 
 import pytest
-from support.cli import EXE
+from support.cli import ctrl_c_after, start
+from support.processes import children
 from support.safety import snapshot
 
 from napari_showermask.io.paths import candidates_path
@@ -83,26 +84,9 @@ def test_ctrl_c_at_any_moment_of_a_local_batch(ramps):
     clean(ramps)
     before = snapshot(ramps[0].parent)
     for delay in [0.15 + 0.3 * k for k in range(12)]:  # imports, workers starting, files
-        process = subprocess.Popen(
-            [EXE, "detect", *map(str, ramps), "--jobs", "2"],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        time.sleep(delay)
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGINT)
-        out, err = process.communicate(timeout=300)
-        check_outcome(ramps, process.returncode, out, err, before)
+        code, out, err = ctrl_c_after(delay, "detect", *ramps, "--jobs", 2)
+        check_outcome(ramps, code, out, err, before)
         clean(ramps)
-
-
-def children(pid):
-    try:
-        return [int(n) for n in open(f"/proc/{pid}/task/{pid}/children").read().split()]
-    except OSError:
-        return []
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc lists the workers")
@@ -110,12 +94,7 @@ def test_a_killed_worker_leaves_one_clean_run_and_no_traceback(ramps):
     """SIGKILL one of two workers mid-run: its files are retried, its sibling prints nothing."""
     clean(ramps)
     before = snapshot(ramps[0].parent)
-    process = subprocess.Popen(
-        [EXE, "detect", *map(str, ramps), "--jobs", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    process = start("detect", *ramps, "--jobs", 2)
     deadline = time.monotonic() + 120
     while len(workers := children(process.pid)) < 2:
         assert process.poll() is None and time.monotonic() < deadline
