@@ -10,6 +10,7 @@ import numpy as np
 from scipy import ndimage
 
 from napari_showermask.core.products import Product
+from napari_showermask.detect.smoothing import Smoother
 from napari_showermask.detect.statistics import Reference, frames
 
 __all__ = ["Cusum", "cusum"]
@@ -102,8 +103,9 @@ def cusum(
     floor = np.float32(level)
     seconds = _seconds(mean, sigma, glow, scale, gain) if glow is not None else []
     counted = np.ones((1, 1), bool) if skip is None else ~skip[::4, ::4]
-    smooth = np.empty(shape, np.float32)
+    smooth, smoother = np.empty(shape, np.float32), Smoother(shape, scale, truncate=3.5)
     was_zero, flag, where = (np.empty(shape, bool) for _ in range(3))
+    stamp = np.empty(shape, np.int16)
     for g, frame in frames(product, integration, groups, bad):
         excess = np.subtract(frame, mean, out=frame)
         excess /= sigma
@@ -114,7 +116,7 @@ def cusum(
         np.isfinite(excess, out=flag)
         np.logical_not(flag, out=flag)
         np.copyto(excess, np.float32(0), where=flag)  # left out (NaN) and overflows: 0
-        ndimage.gaussian_filter(excess, scale, output=smooth, truncate=3.5)
+        smoother(excess, out=smooth)
         smooth *= gain
         smooth -= np.float32(drift)
         np.equal(total, 0, out=was_zero)
@@ -122,10 +124,12 @@ def cusum(
         np.maximum(total, 0.0, out=total)
         np.greater(total, 0, out=flag)
         np.logical_and(was_zero, flag, out=where)  # began
-        np.copyto(start, g, where=where)
+        # start = g where began: groups only grow, so the larger of the two (the same
+        # values; a copy through a mask costs several times as much)
+        np.maximum(start, np.multiply(where, np.int16(g), out=stamp), out=start)
         np.copyto(first_value, total, where=where)
         np.greater(total, peak, out=where)  # better
-        np.copyto(peak, total, where=where)
+        np.maximum(peak, total, out=peak)  # the same as a copy where better, faster
         np.copyto(onset, start, where=where)
         np.subtract(total, first_value, out=rise, where=where)
         np.greater_equal(total, floor, out=where)

@@ -114,10 +114,12 @@ def _smoothed(z: np.ndarray, scale: float) -> np.ndarray:
 
 def _moments(sums: Sums) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return each pixel's count, mean and variance of its usable differences."""
-    count, total, squares = (np.asarray(x, np.float64) for x in sums)
+    count = np.asarray(sums[0], np.float64)
     c = np.maximum(count, 1.0)
-    mean = total / c
-    return count, mean, squares / c - np.square(mean)
+    mean = np.divide(sums[1], c, dtype=np.float64)
+    variance = np.divide(sums[2], c, out=c, dtype=np.float64)  # in place: few planes
+    variance -= np.square(mean)
+    return count, mean, variance
 
 
 def _variance_of_mean(
@@ -125,8 +127,17 @@ def _variance_of_mean(
 ) -> np.ndarray:
     """Variance of a pixel's mean difference (read noise telescopes; photon noise does not)."""
     c = np.maximum(count, 1.0)
-    gaps = 1.0 + np.maximum(full - count, 0.0)  # each left-out difference breaks the telescope
-    return a * gaps / np.square(c) + b * np.maximum(mean, 0.0) / c + np.square(floor * mean)
+    # a * gaps / c**2 + b * max(mean, 0) / c + (floor * mean)**2, in place (few planes)
+    variance = np.maximum(np.subtract(full, count), 0.0)
+    variance += 1.0  # each left-out difference breaks the telescope
+    variance *= a
+    variance /= np.square(c)
+    photon = np.maximum(mean, 0.0)
+    photon *= b
+    photon /= c
+    variance += photon
+    variance += np.square(np.multiply(mean, floor, out=photon), out=photon)
+    return variance
 
 
 def glow_significance(first: Sums, last: Sums, full: int, params: DetectionParams) -> np.ndarray:
@@ -147,13 +158,20 @@ def glow_significance(first: Sums, last: Sums, full: int, params: DetectionParam
     """
     (c0, m0, s0), (c1, m1, s1) = _moments(first), _moments(last)
     both = (c0 >= full) & (c1 >= full)
-    a, b = noise_model(0.5 * (m0 + m1), 0.5 * (s0 + s1), both)
+    s0 += s1  # only the fit uses the variances: their mean, in place
+    s0 *= 0.5
+    del s1
+    a, b = noise_model(0.5 * (m0 + m1), s0, both)
     v0 = _variance_of_mean(c0, m0, full, a, b, params.glow_floor)
-    v1 = _variance_of_mean(c1, m1, full, a, b, params.glow_floor)
+    v0 += _variance_of_mean(c1, m1, full, a, b, params.glow_floor)
     half = max(2, full / 2)
     usable = (c0 >= half) & (c1 >= half) & np.isfinite(m0) & np.isfinite(m1)
-    drop = np.where(usable, m0 - m1, np.nan)
-    noise = np.sqrt(np.where(usable, v0 + v1, 1.0))
+    del c0, s0, c1  # the planes the loop below does not need, as soon as it can
+    drop = np.subtract(m0, m1, out=m0)
+    drop[~usable] = np.nan
+    del m1
+    noise = np.sqrt(np.where(usable, v0, 1.0))
+    del v0
     norm = _kernel_norm(params.glow_scale)
     grow = int(math.ceil(params.glow_scale))
     strong = np.zeros(drop.shape, bool)

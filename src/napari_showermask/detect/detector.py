@@ -189,6 +189,7 @@ def detect_showers(
     last = nints - 1
     pairs = [(i, kept[i][0], kept[last][0], len(groups)) for i in range(last) if keep]
     run.in_threads(search, shares)
+    pooled = None  # its planes are not needed any more
     if nints == 1 and halves:
         early = stats.sums(product, [0], groups[:halves], bad, run.step)
         late = stats.sums(product, [0], groups[halves:], bad, run.step)
