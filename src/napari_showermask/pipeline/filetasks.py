@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from napari_showermask.pipeline.claims import claiming
-from napari_showermask.pipeline.journal import count_published, noting
+from napari_showermask.pipeline.journal import noting
 from napari_showermask.pipeline.pool import exit_if_interrupted, worker_task
 from napari_showermask.pipeline.results import FileResult
 
@@ -41,17 +41,16 @@ def failed_result(path: Path, exc: BaseException) -> FileResult:
 
 
 def _run(
-    path: Path, journal: Path | None, claims: Path | None, task: Callable[[], tuple[Path, int]]
+    path: Path, journal: Path | None, claims: Path | None, task: Callable[..., tuple[Path, int]]
 ) -> FileResult:
     """Run one file's task in a worker: its journal, its claims, one line if it fails."""
     try:
-        with worker_task(), noting(journal), claiming(claims):
-            written, count = task()
+        with worker_task(), noting(journal) as counted, claiming(claims):
+            written, count = task(counted=counted)
     except Exception as exc:  # one line per bad file; the batch goes on
         return failed_result(path, exc)
     except KeyboardInterrupt as exc:  # its partial output is already removed
         exit_if_interrupted(exc)
-    count_published(journal, written, count)
     return FileResult(path, written, showers=count, nbytes=size_of(path))
 
 

@@ -3,8 +3,9 @@
 A worker that publishes a file and dies before its result comes back leaves the file but
 no result. So, inside `noting`, every file a worker is about to publish is noted in the
 batch's journal (a private directory) by the identity of the finished file (device,
-inode, size, modification time: publishing by link or rename keeps them), before it gets
-its name: no moment exists at which the file is published and not noted. Before retrying
+inode, size, modification time: publishing by link or rename keeps them) with its number
+of showers, before it gets its name: no moment exists at which the file is published and
+its result not noted. Before retrying
 a lost file the batch asks the journal (`published_by`): a file this batch published is
 its result; anything else at that path is left alone (the retry fails with "exists"
 unless overwriting was asked for).
@@ -15,12 +16,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from napari_showermask.io.publish import noting_publishes
 
-__all__ = ["count_published", "noting", "published_by"]
+__all__ = ["noting", "published_by"]
 
 
 def _entry(journal: Path, output: Path) -> Path:
@@ -40,35 +41,33 @@ def _note(journal: Path, output: Path, info: os.stat_result, count: str = "") ->
 
 
 @contextlib.contextmanager
-def noting(journal: Path | None) -> Iterator[None]:
+def noting(journal: Path | None) -> Iterator[Callable[[int], None]]:
     """Note in ``journal`` each file published inside the block (nothing when None).
+
+    The block is given a function to tell the number of showers before it publishes:
+    that number is noted with the file, so a worker that dies right after publishing
+    leaves all its result in the journal.
 
     Parameters
     ----------
     journal : pathlib.Path or None
         The batch's journal directory.
+
+    Yields
+    ------
+    callable
+        ``counted(n)``: the file about to be published holds ``n`` showers.
     """
+    count = {"n": ""}
+
+    def counted(n: int) -> None:
+        count["n"] = f" {n}"
+
     if journal is None:
-        yield
+        yield counted
         return
-    with noting_publishes(lambda output, info: _note(journal, output, info)):
-        yield
-
-
-def count_published(journal: Path | None, output: Path, count: int) -> None:
-    """Add the number of showers to the note of a file published inside `noting`.
-
-    Parameters
-    ----------
-    journal : pathlib.Path or None
-    output : pathlib.Path
-    count : int
-    """
-    if journal is None:
-        return
-    with contextlib.suppress(OSError):
-        info = os.stat(output)
-        _note(journal, output, info, f" {count}")
+    with noting_publishes(lambda output, info: _note(journal, output, info, count["n"])):
+        yield counted
 
 
 def published_by(journal: Path, output: Path) -> int | None:
@@ -82,7 +81,7 @@ def published_by(journal: Path, output: Path) -> int | None:
     Returns
     -------
     int or None
-        Its number of showers (0 if its worker died before counting them), or None
+        Its number of showers (0 if none was noted), or None
         when the file is missing, was not published by this batch, or was replaced since.
     """
     try:

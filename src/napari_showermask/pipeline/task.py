@@ -88,6 +88,7 @@ def apply_file(
     output: PathLike | None = None,
     overwrite: bool = False,
     others: Sequence[PathLike] = (),
+    counted: Callable[[int], None] | None = None,
 ) -> tuple[Path, int]:
     """Write a product's masked copy from its catalog.
 
@@ -103,6 +104,9 @@ def apply_file(
         Replace an existing output.
     others : sequence of str or path-like
         Other inputs of the same command (a batch's products): never the output either.
+    counted : callable, optional
+        Told the number of showers before the file is written (a batch notes it with
+        the file, so a worker that dies once it published still reports it).
 
     Returns
     -------
@@ -110,6 +114,8 @@ def apply_file(
         The file written and the number of showers masked.
     """
     showers, source = showers_of(path, catalog)
+    if counted is not None:
+        counted(len(showers))
     sources = [source, *others]
     written = write_masked(
         path, showers, output, overwrite=overwrite, catalog_name=source, inputs=sources
@@ -157,6 +163,7 @@ def detect_file(
     overwrite: bool = False,
     workers: int | None = None,
     params: DetectionParams | None = None,
+    counted: Callable[[int], None] | None = None,
 ) -> tuple[Path, int]:
     """Detect a ramp's showers and write their catalog.
 
@@ -175,6 +182,8 @@ def detect_file(
         Threads of the detector.
     params : DetectionParams, optional
         The detector's tuning; its defaults when omitted.
+    counted : callable, optional
+        As in `apply_file`.
 
     Returns
     -------
@@ -188,6 +197,8 @@ def detect_file(
     from napari_showermask.detect.provenance import detection_parameters
 
     showers = find_showers(path, workers=workers, params=params)
+    if counted is not None:
+        counted(len(showers))
     meta = {"detection": detection_parameters(params or DetectionParams())}
     written = write_catalog(showers, output, overwrite=overwrite, inputs=[path], meta=meta)
     return written, len(showers)

@@ -1,0 +1,99 @@
+"""A real SIGKILL at an exact moment of a local batch's worker, as the out-of-memory
+killer or an operator would send it, for the moments no timing can hit reliably.
+
+`KILL_AT` is a program run with ``python -c``: its first four arguments say where to
+strike, the rest are ``showermask``'s (or, after ``--batch``, a Python-API batch whose
+results it prints, one ``name showers error`` line each). The moments are wrapped around
+the real calls in the main process before the pool's workers are forked (Linux), so only
+those workers strike.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# where a worker strikes: just forked; copying the input into its temporary output;
+# its output complete but not yet published (the batch's journal is noted first);
+# its output published; about to send its result back; its result sent
+MOMENTS = ("started", "copying", "noting", "published", "sending", "sent")
+
+KILL_AT = r"""
+import os, signal, sys
+MAIN = os.getpid()
+MOMENT, NTH, VICTIM, MARKS = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+del sys.argv[1:5]
+
+def chosen(moment):
+    # the NTH arrival at MOMENT over all the workers (a marker file for each arrival)
+    if os.getpid() == MAIN or moment != MOMENT:
+        return False
+    for n in range(NTH + 1):
+        try:
+            os.close(os.open(os.path.join(MARKS, str(n)), os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            continue
+        return n == NTH
+    return False
+
+def strike(moment):
+    if not chosen(moment):
+        return
+    if VICTIM == "self":
+        os.kill(os.getpid(), signal.SIGKILL)
+    with open(f"/proc/{MAIN}/task/{MAIN}/children") as listing:
+        siblings = [int(n) for n in listing.read().split() if int(n) != os.getpid()]
+    if siblings:
+        os.kill(siblings[0], signal.SIGKILL)
+
+def around(owner, name, before, after):
+    real = getattr(owner, name)
+    def call(*args, **kwargs):
+        strike(before)
+        result = real(*args, **kwargs)
+        strike(after)
+        return result
+    setattr(owner, name, call)
+
+import multiprocessing.queues
+os.register_at_fork(after_in_child=lambda: strike("started"))
+around(os, "copy_file_range", "", "copying")
+around(os, "replace", "noting", "")
+around(os, "link", "", "published")
+around(multiprocessing.queues.SimpleQueue, "put", "sending", "sent")
+
+if sys.argv[1] == "--batch":
+    from napari_showermask.pipeline import batch
+    command, jobs, *files = sys.argv[2:]
+    run = batch.apply_files if command == "apply" else batch.detect_files
+    results = run(files, jobs=int(jobs))
+    for r in results:
+        print(os.path.basename(r.input), r.showers, r.error, sep="\t")
+    sys.exit(2 if any(not r.ok for r in results) else 0)
+from napari_showermask.cli import main
+sys.argv[0] = "showermask"
+sys.exit(main())
+"""
+
+forked_workers = pytest.mark.skipif(
+    not sys.platform.startswith("linux") or multiprocessing.get_start_method() != "fork",
+    reason="the moments are set before the workers are forked; /proc lists them (Linux)",
+)
+
+
+def kill_at(moment, nth, victim, marks: Path, *args, timeout=300):
+    """Run ``showermask`` (or ``--batch COMMAND JOBS FILES``) in which the ``nth`` worker
+    arrival at ``moment`` SIGKILLs itself (``victim="self"``) or a sibling; returns the
+    completed process and the number of arrivals at that moment."""
+    marks.mkdir(exist_ok=True)
+    done = subprocess.run(
+        [sys.executable, "-c", KILL_AT, moment, str(nth), victim, str(marks), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    return done, len(list(marks.iterdir()))
