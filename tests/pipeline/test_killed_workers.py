@@ -3,8 +3,12 @@ complete, with the right result; no traceback, no stray file, inputs unchanged."
 
 from __future__ import annotations
 
+import random
+
 import pytest
-from support.killing import forked_workers, kill_at
+from support.cli import run
+from support.files import catalog_content
+from support.killing import MOMENTS, forked_workers, kill_at
 from support.program import make_program
 from support.safety import snapshot
 
@@ -14,6 +18,8 @@ from napari_showermask.io.paths import candidates_path, sidecar_path
 
 pytestmark = forked_workers
 
+OUTPUT = {"apply": default_output, "detect": candidates_path}
+
 
 @pytest.fixture(scope="module")
 def ramps(tmp_path_factory):
@@ -22,25 +28,87 @@ def ramps(tmp_path_factory):
     return [p for p in inputs if p.name.endswith("_jump.fits") and p != bad]
 
 
-def counts(ramps, command):
-    catalog = sidecar_path if command == "apply" else candidates_path
-    return {p.name: len(read_catalog(catalog(p))) for p in ramps}
+@pytest.fixture
+def inputs(ramps):
+    """The ramps, their directory as it was before the test, and none of the outputs after."""
+    before = snapshot(ramps[0].parent)
+    yield ramps, before
+    for path in ramps:
+        for output in OUTPUT.values():
+            output(path).unlink(missing_ok=True)
+
+
+def check_outputs_only(ramps, before, command):
+    """Inputs unchanged; the outputs of every file and nothing else were added."""
+    after = snapshot(ramps[0].parent)
+    assert {k: after[k] for k in before} == before
+    assert sorted(set(after) - set(before)) == sorted(OUTPUT[command](p).name for p in ramps)
 
 
 @pytest.mark.parametrize("command", ["apply", "detect"])
-def test_a_worker_killed_once_it_published_reports_its_files_showers(ramps, tmp_path, command):
+def test_a_worker_killed_once_it_published_reports_its_files_showers(inputs, tmp_path, command):
     """Its output is this batch's: it is the file's result, with its number of showers."""
-    output = default_output if command == "apply" else candidates_path
-    directory = ramps[0].parent
-    for path in ramps:
-        output(path).unlink(missing_ok=True)
-    before = snapshot(directory)
+    ramps, before = inputs
     done, arrivals = kill_at("published", 0, "self", tmp_path, "--batch", command, 2, *ramps)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert arrivals >= 1
     lines = [line.split("\t") for line in done.stdout.splitlines()]
     assert all(error == "None" for _, _, error in lines), lines
-    assert {name: int(n) for name, n, _ in lines} == counts(ramps, command)
-    after = snapshot(directory)
-    assert {k: after[k] for k in before} == before
-    assert sorted(set(after) - set(before)) == sorted(output(p).name for p in ramps)
+    catalog = sidecar_path if command == "apply" else candidates_path
+    expected = {p.name: len(read_catalog(catalog(p))) for p in ramps}
+    assert {name: int(n) for name, n, _ in lines} == expected
+    check_outputs_only(ramps, before, command)
+
+
+def seeded_cases(number, seed=21):
+    """``number`` of each command's (command, jobs, moment, nth arrival, victim) cases,
+    drawn once."""
+    rng = random.Random(seed)
+    return [
+        case
+        for command in OUTPUT
+        for case in rng.sample(
+            [
+                (command, jobs, moment, nth, victim)
+                for jobs in (2, 3)
+                for moment in MOMENTS
+                for nth in range(3)
+                for victim in ("self", "sibling")
+                if moment != "copying" or command == "apply"  # a catalog is written at once
+            ],
+            number,
+        )
+    ]
+
+
+def outcome(path):
+    """A masked file's bytes; a catalog's rows and metadata (without its date)."""
+    return path.read_bytes() if path.suffix == ".fits" else catalog_content(path)
+
+
+@pytest.fixture(scope="module")
+def references(ramps):
+    """Each command's outputs from a run no worker died in, by name."""
+    found = {}
+    for command, output in OUTPUT.items():
+        done = run(command, *ramps, "--jobs", 2)
+        assert done.returncode == 0, done.stderr
+        for path in ramps:
+            found[output(path).name] = outcome(output(path))
+            output(path).unlink()
+    return found
+
+
+@pytest.mark.parametrize(("command", "jobs", "moment", "nth", "victim"), seeded_cases(4))
+def test_a_worker_killed_at_any_moment_leaves_every_file_done_once(
+    references, inputs, tmp_path, command, jobs, moment, nth, victim
+):
+    ramps, before = inputs
+    done, arrivals = kill_at(moment, nth, victim, tmp_path, command, *ramps, "--jobs", jobs)
+    assert arrivals > nth  # the kill happened
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    outputs = [OUTPUT[command](p) for p in ramps]
+    assert sorted(done.stdout.split()) == sorted(map(str, outputs))
+    check_outputs_only(ramps, before, command)
+    for path in outputs:
+        assert outcome(path) == references[path.name], path
