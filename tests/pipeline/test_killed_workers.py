@@ -99,7 +99,16 @@ def references(ramps):
     return found
 
 
-@pytest.mark.parametrize(("command", "jobs", "moment", "nth", "victim"), seeded_cases(4))
+# a worker that dies as it starts, while the batch is still handing out its files, broke
+# the pool under the batch's hands: a traceback (BrokenProcessPool) and exit 1, no file done
+AS_IT_STARTS = [("apply", 2, "started", 0, "self"), ("detect", 3, "started", 1, "sibling")]
+# a worker that dies as it checks that it may write beside its output left the probe file
+AS_IT_PROBES = [("apply", 2, "opening", 0, "self"), ("detect", 2, "opening", 0, "self")]
+
+
+@pytest.mark.parametrize(
+    ("command", "jobs", "moment", "nth", "victim"), AS_IT_STARTS + AS_IT_PROBES + seeded_cases(4)
+)
 def test_a_worker_killed_at_any_moment_leaves_every_file_done_once(
     references, inputs, tmp_path, command, jobs, moment, nth, victim
 ):

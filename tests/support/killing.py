@@ -17,10 +17,12 @@ from pathlib import Path
 
 import pytest
 
-# where a worker strikes: just forked; copying the input into its temporary output;
-# its output complete but not yet published (the batch's journal is noted first);
-# its output published; about to send its result back; its result sent
-MOMENTS = ("started", "copying", "noting", "published", "sending", "sent")
+# where a worker strikes: just forked (the batch is still handing out its files); a file
+# just opened for writing (the output directory's probe, then the temporary output);
+# copying the input into its temporary output; its output complete but not yet published
+# (the batch's journal is noted first); its output published; about to send its result
+# back; its result sent
+MOMENTS = ("started", "opening", "copying", "noting", "published", "sending", "sent")
 
 KILL_AT = r"""
 import os, signal, sys
@@ -59,8 +61,27 @@ def around(owner, name, before, after):
         return result
     setattr(owner, name, call)
 
-import multiprocessing.queues
+import concurrent.futures, multiprocessing.queues, time
 os.register_at_fork(after_in_child=lambda: strike("started"))
+real_submit = concurrent.futures.ProcessPoolExecutor.submit
+def submit(self, *args, **kwargs):
+    # the batch hands out its files slowly (a loaded machine) while a worker dies starting
+    future = real_submit(self, *args, **kwargs)
+    deadline = time.monotonic() + 2
+    while MOMENT == "started" and not os.listdir(MARKS) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if MOMENT == "started" and os.listdir(MARKS) and not getattr(submit, "paused", 0):
+        submit.paused = 1
+        time.sleep(0.3)
+    return future
+concurrent.futures.ProcessPoolExecutor.submit = submit
+real_open = os.open
+def opening(path, flags, *args, **kwargs):
+    fd = real_open(path, flags, *args, **kwargs)
+    if flags & (os.O_WRONLY | os.O_RDWR):
+        strike("opening")
+    return fd
+os.open = opening
 around(os, "copy_file_range", "", "copying")
 around(os, "replace", "noting", "")
 around(os, "link", "", "published")

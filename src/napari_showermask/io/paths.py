@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -9,6 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from napari_showermask.core.errors import ShowerMaskError, os_reason
+from napari_showermask.io.owners import PART_SUFFIX, host_name
 
 __all__ = ["candidates_path", "check_output", "refuse_special", "same_file", "sidecar_path"]
 
@@ -141,9 +143,31 @@ def check_output(
     if not parent.is_dir():
         raise ShowerMaskError(f"{output}: cannot write (no directory {parent})")
     try:  # the one reliable test of writability (permissions, read-only mounts, ACLs)
-        fd, probe = tempfile.mkstemp(dir=parent, prefix=".showermask-probe-")
-        os.close(fd)
-        os.unlink(probe)
+        _probe(parent)
     except OSError as exc:
         raise ShowerMaskError(f"{output}: cannot write in {parent} ({os_reason(exc)})") from None
     return output
+
+
+def _probe(directory: Path) -> None:
+    """Create a file in ``directory`` and remove it; raise `OSError` if that fails.
+
+    Unnamed where the system has them (Linux ``O_TMPFILE``): nothing is left whenever the
+    process is killed. Elsewhere a hidden part file, removed also on Ctrl-C, and named as
+    the temporary files of publishing are, so that the next run removes it if a SIGKILL
+    left it (`napari_showermask.io.owners.remove_stale_parts`).
+    """
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is not None:
+        try:
+            os.close(os.open(directory, flag | os.O_RDWR, 0o600))
+            return
+        except OSError as exc:  # only a filesystem or kernel without it is not an answer
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+                raise
+    prefix = f".showermask-probe.{host_name()}-{os.getpid()}."
+    fd, probe = tempfile.mkstemp(dir=directory, prefix=prefix, suffix=PART_SUFFIX)
+    try:
+        os.close(fd)
+    finally:
+        os.unlink(probe)

@@ -73,9 +73,14 @@ def _in_pool(
     lost = []
     pool = None
     try:
+        futures = {}
         with signals_held():  # workers start here (forked on Linux): see signals_held
             pool = ProcessPoolExecutor(jobs, initializer=_worker_started)
-            futures = {pool.submit(task, *calls[n]): n for n in indices}
+            for n in indices:
+                try:
+                    futures[pool.submit(task, *calls[n])] = n
+                except BrokenProcessPool:  # a worker died before all files were handed out
+                    lost.append(n)
         for future in as_completed(futures):
             n = futures[future]
             try:
