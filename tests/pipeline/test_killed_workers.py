@@ -107,7 +107,7 @@ AS_IT_PROBES = [("apply", 2, "opening", 0, "self"), ("detect", 2, "opening", 0, 
 
 
 @pytest.mark.parametrize(
-    ("command", "jobs", "moment", "nth", "victim"), AS_IT_STARTS + AS_IT_PROBES + seeded_cases(4)
+    ("command", "jobs", "moment", "nth", "victim"), AS_IT_STARTS + AS_IT_PROBES + seeded_cases(3)
 )
 def test_a_worker_killed_at_any_moment_leaves_every_file_done_once(
     references, inputs, tmp_path, command, jobs, moment, nth, victim
