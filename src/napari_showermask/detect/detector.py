@@ -59,6 +59,11 @@ piece gives a shower:
   takes that one's pixels within ``into`` into its moments (`ellipses`);
 - its score is the peak CUSUM (in units of the smoothed noise).
 
+A faint candidate centred on pixels that saturate in two integrations (a saturating star's
+wings, usable for a few groups) is dropped (`static`). Glows already there at group 0 are
+then found by their decay (`decay`), and each candidate's glow is followed into the next
+integration (`carry`).
+
 A glow already there in the first usable difference frame ``g0`` (``SCI[g0] - SCI[g0-1]``;
 ``g0`` is 2 when group 0 is DO_NOT_USE, as in MIRI ramps) began at or before ``g0``, maybe
 before the integration: it is reported at group ``g0 - 1``, which masks like any earlier
@@ -89,6 +94,7 @@ from napari_showermask.detect.decay import decay_candidates
 from napari_showermask.detect.params import DetectionParams
 from napari_showermask.detect.provenance import rounded
 from napari_showermask.detect.search import pooled_sums, search_integration
+from napari_showermask.detect.static import off_saturating_sources, saturating_sources
 from napari_showermask.detect.threads import Run
 
 __all__ = ["DetectionCancelled", "DetectionParams", "detect_showers"]
@@ -196,7 +202,9 @@ def detect_showers(
         pairs = [(0, early, late, halves)]
     glows = decay_candidates(pairs, nints, groups, params, results)
     del pairs
-    found = [shower for showers in results for shower in showers]
+    static = saturating_sources(product)
+    found = [s for showers in results for s in showers]
+    found = off_saturating_sources(found, static, params.threshold)
     found += carried_over(product, groups, bad, found, params) + glows
     run.progress(1.0)
     return rounded(sorted(found, key=lambda s: (s.integration, -s.extra["score"])))
