@@ -18,6 +18,7 @@ import numpy as np
 from napari_showermask.core.shower import Shower
 
 __all__ = [
+    "axis_distances",
     "corners_to_ellipse",
     "ellipse_bbox",
     "ellipse_mask",
@@ -91,6 +92,31 @@ def shower_pixels(
     if not mask.any():
         return None
     return box, mask
+
+
+def axis_distances(
+    shower: Shower, rows: np.ndarray, cols: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return how far pixel centres lie along and across the ellipse's major axis.
+
+    Parameters
+    ----------
+    shower : Shower
+        Its centre and angle.
+    rows, cols : numpy.ndarray
+        1-D pixel indices (a box of the image).
+
+    Returns
+    -------
+    (along, across) : (numpy.ndarray, numpy.ndarray)
+        ``(len(rows), len(cols))`` absolute distances, pixels: a pixel lies inside the
+        ellipse of semi-axes ``a``, ``b`` where ``(along / a)**2 + (across / b)**2 <= 1``.
+    """
+    t = math.radians(shower.theta)
+    dx, dy = cols[None, :] - shower.x, rows[:, None] - shower.y
+    along = np.abs(dx * math.cos(t) + dy * math.sin(t))
+    across = np.abs(-dx * math.sin(t) + dy * math.cos(t))
+    return along, across
 
 
 def ellipse_mask(shower: Shower, shape: tuple[int, int]) -> np.ndarray:

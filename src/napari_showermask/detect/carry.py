@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_showermask.core.geometry import ellipse_bbox
+from napari_showermask.core.geometry import axis_distances, ellipse_bbox
 from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect.frames import box_frames
@@ -93,12 +93,10 @@ def _excess(
 
 def _inside(shower: Shower, box: tuple[slice, slice], grow: float) -> np.ndarray:
     """Pixels of the box inside the shower's ellipse with both semi-axes grown by ``grow``."""
-    rows = np.arange(box[0].start, box[0].stop)[:, None] - shower.y
-    cols = np.arange(box[1].start, box[1].stop)[None, :] - shower.x
-    t = math.radians(shower.theta)
-    along = (cols * math.cos(t) + rows * math.sin(t)) / (shower.semi_major + grow)
-    across = (-cols * math.sin(t) + rows * math.cos(t)) / (shower.semi_minor + grow)
-    return np.asarray(np.square(along) + np.square(across) <= 1.0)
+    rows, cols = (np.arange(part.start, part.stop) for part in box)
+    along, across = axis_distances(shower, rows, cols)
+    a, b = shower.semi_major + grow, shower.semi_minor + grow
+    return np.asarray(np.square(along / a) + np.square(across / b) <= 1.0)
 
 
 def _follow(

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_showermask.core.geometry import ellipse_bbox, shower_pixels
+from napari_showermask.core.geometry import axis_distances, ellipse_bbox, shower_pixels
 from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect.frames import box_frames
@@ -47,15 +47,6 @@ def _excess(
     known &= np.isfinite(sigma)
     excess = np.where(known, (frames - mean) / np.where(known, sigma, 1.0), 0.0)
     return excess.astype(np.float32), known
-
-
-def _radius(shower: Shower, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distances along and across the ellipse's axes, pixels (absolute values)."""
-    t = math.radians(shower.theta)
-    dx, dy = cols[None, :] - shower.x, rows[:, None] - shower.y
-    along = np.abs(dx * math.cos(t) + dy * math.sin(t))
-    across = np.abs(-dx * math.sin(t) + dy * math.cos(t))
-    return along, across
 
 
 def _inside(along: np.ndarray, across: np.ndarray, a: float, b: float) -> np.ndarray:
@@ -86,7 +77,7 @@ def _continued(
     for other in sorted(others, key=lambda o: o.group):
         if other.group >= group:
             break
-        there, cross = _radius(other, rows, cols)
+        there, cross = axis_distances(other, rows, cols)
         if not (inside & _inside(there, cross, other.semi_major, other.semi_minor)).any():
             continue
         before, after = (at > other.group) & (at < group), at >= group
@@ -133,7 +124,7 @@ def _grown(
     excess, known = _excess(product, shower.integration, groups, box, bad, reference)
     rows = np.arange(box[0].start, box[0].stop, dtype=np.float64)
     cols = np.arange(box[1].start, box[1].stop, dtype=np.float64)
-    along, across = _radius(shower, rows, cols)
+    along, across = axis_distances(shower, rows, cols)
     inside = _inside(along, across, a, b)
     outside = ~_inside(along, across, 1.5 * a + params.ring_width, 1.5 * b + params.ring_width)
     if outside.sum() >= 50:  # offsets common to the box (row noise, frame offsets)
@@ -145,7 +136,7 @@ def _grown(
     group = _continued(excess, known, inside, shower.group, groups, others, rows, cols)
     mine = inside.copy()  # not the pixels of another shower, with its own onset
     for other in others:
-        there, cross = _radius(other, rows, cols)
+        there, cross = axis_distances(other, rows, cols)
         mine &= ~_inside(there, cross, other.semi_major, other.semi_minor)
     counts = (known & mine).sum(axis=(1, 2))
     z = (excess * mine).sum(axis=(1, 2)) / np.sqrt(np.maximum(counts, 1))
@@ -161,7 +152,7 @@ def _grown(
     flash = excess[np.searchsorted(groups, group)] if group >= groups[0] else None
     theirs = np.zeros_like(inside)
     for other in others:
-        there, cross = _radius(other, rows, cols)
+        there, cross = axis_distances(other, rows, cols)
         theirs |= _inside(there, cross, 1.5 * other.semi_major, 1.5 * other.semi_minor)
     grown, steps = inside | theirs, 0
     while (steps + 1) * params.ring_width <= most:
