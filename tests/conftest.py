@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,18 @@ def _offline_crds(tmp_path_factory: pytest.TempPathFactory) -> None:
     mp.setenv("CRDS_SERVER_URL", "http://127.0.0.1:9")
     yield
     mp.undo()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _ctrl_c_as_from_a_terminal() -> None:
+    """Run the tests with Ctrl-C handled, also when started in the background.
+
+    A shell without job control starts background commands with SIGINT ignored, and
+    children inherit that; the tests that press Ctrl-C on ``showermask`` (which keeps an
+    ignored SIGINT ignored, as ``nohup`` users expect) need it as a terminal gives it.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
