@@ -41,11 +41,18 @@ def start(ramp, catalog, out, named):
     return subprocess.Popen(command + args, stderr=subprocess.PIPE, text=True)
 
 
+def size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def writing(process, directory: Path, named: bool) -> bool:
     """True once the process has its temporary output file open."""
-    if named:
+    if named:  # the output's part file, not the empty probe of its directory (it vanishes)
         parts = [p for p in directory.iterdir() if p.name.endswith(".showermask-part")]
-        return any(p.stat().st_size > 0 for p in parts)
+        return any(size(p) > 0 for p in parts)
     return writing_unnamed_into([process.pid], directory)
 
 

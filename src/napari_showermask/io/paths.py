@@ -12,7 +12,14 @@ from pathlib import Path
 from napari_showermask.core.errors import ShowerMaskError, os_reason
 from napari_showermask.io.owners import PART_SUFFIX, host_name
 
-__all__ = ["candidates_path", "check_output", "refuse_special", "same_file", "sidecar_path"]
+__all__ = [
+    "candidates_path",
+    "check_output",
+    "refuse_inputs",
+    "refuse_special",
+    "same_file",
+    "sidecar_path",
+]
 
 
 def _beside(product_path: str | os.PathLike[str], suffix: str) -> Path:
@@ -100,6 +107,21 @@ def refuse_special(output: str | os.PathLike[str]) -> None:
         )
 
 
+def refuse_inputs(output: Path, inputs: Iterable[str | os.PathLike[str]]) -> None:
+    """Raise `ShowerMaskError` if ``output`` names one of ``inputs`` (see `same_file`).
+
+    Parameters
+    ----------
+    output : pathlib.Path
+    inputs : iterable of str or path-like
+    """
+    for source in inputs:
+        if same_file(output, source):
+            raise ShowerMaskError(
+                f"{output}: is an input of this command ({source}); choose another output"
+            )
+
+
 def check_output(
     output: str | os.PathLike[str],
     inputs: Iterable[str | os.PathLike[str]] = (),
@@ -129,11 +151,7 @@ def check_output(
     if not str(output).strip():
         raise ShowerMaskError("output path is empty; give a file name")
     output = Path(output)
-    for source in inputs:
-        if same_file(output, source):
-            raise ShowerMaskError(
-                f"{output}: is an input of this command ({source}); choose another output"
-            )
+    refuse_inputs(output, inputs)
     if output.is_dir():
         raise ShowerMaskError(f"{output}: is a directory; give a file name")
     refuse_special(output)

@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 from napari_showermask.core.errors import ShowerMaskError, os_reason
 from napari_showermask.io.owners import PART_SUFFIX, host_name, remove_stale_parts
-from napari_showermask.io.paths import check_output, refuse_special
+from napari_showermask.io.paths import check_output, refuse_inputs, refuse_special
 
 __all__ = ["atomic_output", "noting_publishes", "publish_model"]
 
@@ -92,14 +92,17 @@ def atomic_output(
         See `check_output`; also when writing fails. Messages name ``output``, never the
         temporary file.
     """
-    output = check_output(output, list(inputs), overwrite)
+    inputs = list(inputs)
+    output = check_output(output, inputs, overwrite)
     remove_stale_parts(output.parent)
+    directory = _identity(output.parent)
     handle, name = _temporary(output)
     try:
         with handle:
             yield handle
             handle.flush()
             refuse_special(output)  # also one that appeared while this was written
+            _refuse_moved(output, inputs, directory)
             note = _NOTE.get()
             if note is not None:
                 note(output, os.fstat(handle.fileno()))
@@ -110,6 +113,24 @@ def atomic_output(
         if name is not None:
             with contextlib.suppress(OSError):
                 os.unlink(name)
+
+
+def _identity(directory: Path) -> tuple[int, int]:
+    info = os.stat(directory)
+    return info.st_dev, info.st_ino
+
+
+def _refuse_moved(output: Path, inputs: list[Any], directory: tuple[int, int]) -> None:
+    """Refuse to publish where the checks of `check_output` no longer hold.
+
+    The output's directory must still be the one written in (not renamed away, with a link
+    or another directory now at its path), and the output must still not be an input.
+    """
+    if _identity(output.parent) != directory:
+        raise ShowerMaskError(
+            f"{output}: not written (its directory was moved or replaced while it was written)"
+        )
+    refuse_inputs(output, inputs)
 
 
 def publish_model(
