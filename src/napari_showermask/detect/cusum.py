@@ -130,7 +130,8 @@ def cusum(
         np.copyto(first_value, total, where=where)
         np.greater(total, peak, out=where)  # better
         np.maximum(peak, total, out=peak)  # the same as a copy where better, faster
-        np.copyto(onset, start, where=where)
+        # onset = start where better: never after start, so the larger (the same values)
+        np.maximum(onset, np.multiply(where, start, out=stamp), out=onset)
         np.subtract(total, first_value, out=rise, where=where)
         np.greater_equal(total, floor, out=where)
         np.less(early, 0, out=flag)
