@@ -9,7 +9,7 @@ import time
 
 import pytest
 from support.cli import start
-from support.processes import grid_showers, write_big_ramp, writing_unnamed_into
+from support.processes import grid_showers, write_big_ramp, writing_temporary_into
 from support.safety import snapshot
 
 from napari_showermask.io.catalog import write_catalog
@@ -34,7 +34,7 @@ def while_writing(ramp, output, change):
     """Run ``apply`` onto ``output`` with ``--overwrite``; ``change()`` once it writes."""
     process = start("apply", ramp, "-o", output, "--overwrite")
     deadline = time.monotonic() + 60
-    while not writing_unnamed_into([process.pid], output.parent.resolve()):
+    while not writing_temporary_into([process.pid], output.parent.resolve()):
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "it never started writing"
         time.sleep(0.002)

@@ -1,12 +1,15 @@
 """The writer without Linux's file calls (as on macOS and Windows): same tests, same bytes."""
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 
 from support.files import LINUX_ONLY_CALLS, PORTABLE_ONLY
+from support.python import python
 
 from napari_showermask.io.catalog import Shower
 from napari_showermask.io.masked import write_masked
@@ -31,6 +34,26 @@ def portable_python(code: str, cwd: Path) -> subprocess.CompletedProcess:
 def test_the_linux_only_calls_are_gone_in_the_portable_run():
     if PORTABLE_ONLY:
         assert not any(hasattr(os, name) for name in LINUX_ONLY_CALLS)
+        # so are they in the Python processes it starts (the command line, cluster workers)
+        code = f"import os, shutil\nprint(any(hasattr(os, n) for n in {LINUX_ONLY_CALLS!r}))"
+        assert python(code + "\nprint(shutil._USE_CP_SENDFILE)") == "False\nFalse\n"
+
+
+def test_files_are_copied_as_on_a_system_without_them(ramp_file, tmp_path):
+    # shutil chose its kernel copy when imported, before the portable run took the calls
+    # away: it must copy without them (the tests copy their inputs with it)
+    copy = shutil.copy(ramp_file, tmp_path / "copy.fits")
+    assert Path(copy).read_bytes() == ramp_file.read_bytes()
+
+
+def test_unnamed_temporary_files_as_on_a_system_without_them(tmp_path):
+    # tempfile too decided on O_TMPFILE when imported (dask's workers open their scratch
+    # space with it)
+    with tempfile.TemporaryFile(dir=tmp_path) as handle:
+        handle.write(b"scratch")
+        handle.seek(0)
+        assert handle.read() == b"scratch"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_writer_tests_pass_without_linux_only_calls():

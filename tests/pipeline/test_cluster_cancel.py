@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import start
-from support.processes import grid_showers, write_big_ramp, writing_unnamed_into
+from support.processes import grid_showers, write_big_ramp, writing_temporary_into
 from support.safety import snapshot
 
 from napari_showermask.io.catalog import write_catalog
@@ -52,7 +52,7 @@ def test_ctrl_c_on_a_cluster_never_publishes_the_running_task(big, cluster):
     pids = worker_pids(cluster)
     process = start("apply", big, "--scheduler", cluster.scheduler_address)
     deadline = time.monotonic() + 120
-    while not writing_unnamed_into(pids, directory):
+    while not writing_temporary_into(pids, directory):
         assert process.poll() is None, process.communicate()
         assert time.monotonic() < deadline, "the worker never started writing"
         time.sleep(0.005)
@@ -64,7 +64,7 @@ def test_ctrl_c_on_a_cluster_never_publishes_the_running_task(big, cluster):
     ]
     assert out == ""
     deadline = time.monotonic() + 120
-    while writing_unnamed_into(pids, directory):  # the worker's task goes on, then ends
+    while writing_temporary_into(pids, directory):  # the worker's task goes on, then ends
         assert time.monotonic() < deadline, "the worker's task never ended"
         time.sleep(0.05)
     time.sleep(3)  # longer than publishing and reporting take

@@ -10,14 +10,28 @@ import numpy as np
 from stdatamodels.jwst import datamodels
 from stdatamodels.jwst.datamodels import dqflags
 
+from support.portable.sitecustomize import LINUX_ONLY_CALLS, take_linux_calls_away
+
+__all__ = [
+    "DNU",
+    "JUMP",
+    "LINUX_ONLY_CALLS",
+    "PORTABLE_ONLY",
+    "SAT",
+    "catalog_content",
+    "file_digest",
+    "write_product",
+]
+
 # SHOWERMASK_PORTABLE_ONLY=1 runs the tests as on a system without Linux's file calls
 # (macOS, Windows): the writer must then take its portable path, byte for byte the same.
+# The Python processes the tests start run so too (they find the portable sitecustomize).
 PORTABLE_ONLY = bool(os.environ.get("SHOWERMASK_PORTABLE_ONLY"))
-LINUX_ONLY_CALLS = ("copy_file_range", "sendfile", "pread", "pwrite", "O_TMPFILE")
+PORTABLE_SITE = Path(__file__).with_name("portable")
 if PORTABLE_ONLY:
-    for _name in LINUX_ONLY_CALLS:
-        if hasattr(os, _name):
-            delattr(os, _name)
+    take_linux_calls_away()
+    _path = [str(PORTABLE_SITE), *filter(None, [os.environ.get("PYTHONPATH")])]
+    os.environ["PYTHONPATH"] = os.pathsep.join(_path)
 
 DNU = dqflags.group["DO_NOT_USE"]
 SAT = dqflags.group["SATURATED"]

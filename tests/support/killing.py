@@ -5,7 +5,8 @@ killer or an operator would send it, for the moments no timing can hit reliably.
 strike, the rest are ``showermask``'s (or, after ``--batch``, a Python-API batch whose
 results it prints, one ``name showers error`` line each). The moments are wrapped around
 the real calls in the main process before the pool's workers are forked (Linux), so only
-those workers strike.
+those workers strike. Copying is the kernel's copy, or without it (the portable run) each
+stretch the writer copies.
 """
 
 from __future__ import annotations
@@ -82,7 +83,11 @@ def opening(path, flags, *args, **kwargs):
         strike("opening")
     return fd
 os.open = opening
-around(os, "copy_file_range", "", "copying")
+if hasattr(os, "copy_file_range"):
+    around(os, "copy_file_range", "", "copying")
+else:  # the portable run: the writer copies with reads and writes
+    from napari_showermask.io import filecopy
+    around(filecopy, "copy_until", "", "copying")
 around(os, "replace", "noting", "")
 around(os, "link", "", "published")
 around(multiprocessing.queues.SimpleQueue, "put", "sending", "sent")

@@ -3,6 +3,7 @@ shows of a running process (its worker processes, the files it has open)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 from stdatamodels.jwst import datamodels
 
 from napari_showermask.io.catalog import Shower
+from napari_showermask.io.owners import PART_SUFFIX
 
 
 def write_big_ramp(path: Path, shape: tuple[int, int, int, int]) -> Path:
@@ -35,16 +37,23 @@ def grid_showers(nints: int) -> list[Shower]:
     ]
 
 
-def writing_unnamed_into(pids: list[int], directory: Path) -> bool:
-    """True while one of the processes has an unnamed temporary file of ``directory`` open
-    (Linux's ``O_TMPFILE``: ``/proc`` shows it as ``<directory>/#<inode>``)."""
+def writing_temporary_into(pids: list[int], directory: Path) -> bool:
+    """True while one of the processes has a temporary file of ``directory`` open with bytes
+    in it (not the empty probe of the directory): unnamed where the system has Linux's
+    ``O_TMPFILE`` (``/proc`` shows it as ``<directory>/#<inode>``), else a hidden
+    ``<directory>/.<name>...showermask-part``."""
     for pid in pids:
         try:
-            targets = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+            fds = [(fd, os.readlink(fd)) for fd in Path(f"/proc/{pid}/fd").iterdir()]
         except OSError:
             continue
-        if any(t.startswith(f"{directory}/#") for t in targets):
-            return True
+        for fd, target in fds:
+            parent, _, name = target.rpartition("/")
+            hidden = name.startswith(".") and name.endswith(PART_SUFFIX)
+            if parent == str(directory) and (name.startswith("#") or hidden):
+                with contextlib.suppress(OSError):
+                    if fd.stat().st_size > 0:
+                        return True
     return False
 
 
