@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from napari_showermask.core.errors import ShowerMaskError
 from napari_showermask.io.publish import atomic_output
 
 
@@ -28,3 +29,30 @@ def test_a_name_near_the_limit_is_written_and_replaced(tmp_path, named, name):
         handle.write(b"two")
     assert output.read_bytes() == b"two"
     assert [p.name for p in tmp_path.iterdir()] == [output.name]
+
+
+@pytest.mark.parametrize("how", ["link repointed", "directory renamed"])
+def test_a_directory_moved_while_written_keeps_no_temporary_file(tmp_path, named, how):
+    """``out`` comes to name the input's directory: nothing is published, and the temporary
+    file is removed from the directory it was written in (not looked for at ``out``)."""
+    work, checked, out = (tmp_path / n for n in ("work", "checked", "out"))
+    work.mkdir()
+    (work / "x.fits").write_bytes(b"input")
+    if how == "link repointed":
+        checked.mkdir()
+        out.symlink_to(checked)
+    else:
+        out.mkdir()
+    with (
+        pytest.raises(ShowerMaskError, match="moved or replaced while it was written"),
+        atomic_output(out / "x.fits", [work / "x.fits"], overwrite=True) as handle,
+    ):
+        handle.write(b"masked")
+        if how == "link repointed":
+            out.unlink()
+        else:
+            out.rename(checked)
+        out.symlink_to(work)
+    assert list(checked.iterdir()) == []
+    assert [p.name for p in work.iterdir()] == ["x.fits"]
+    assert (work / "x.fits").read_bytes() == b"input"

@@ -97,6 +97,7 @@ def atomic_output(
     remove_stale_parts(output.parent)
     directory = _identity(output.parent)
     handle, name = _temporary(output)
+    parent = None if name is None else _open_directory(output.parent)
     try:
         with handle:
             yield handle
@@ -111,8 +112,35 @@ def atomic_output(
         raise ShowerMaskError(f"{output}: cannot write ({os_reason(exc)})") from None
     finally:
         if name is not None:
+            _remove_temporary(name, parent)
+
+
+def _open_directory(directory: Path) -> int | None:
+    """Open the directory a temporary file is written in, to remove the file from there.
+
+    That holds when the directory is moved or replaced meanwhile. None where the system
+    removes files by path only (Windows, which does not move a directory in use).
+    """
+    if os.unlink not in os.supports_dir_fd:
+        return None
+    try:
+        return os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return None
+
+
+def _remove_temporary(name: str, directory: int | None) -> None:
+    """Remove a named temporary file from the directory it was written in, else by path."""
+    try:
+        if directory is not None:
             with contextlib.suppress(OSError):
-                os.unlink(name)
+                os.unlink(os.path.basename(name), dir_fd=directory)
+                return
+        with contextlib.suppress(OSError):
+            os.unlink(name)  # gone (published), or created after the directory was moved
+    finally:
+        if directory is not None:
+            os.close(directory)
 
 
 def _identity(directory: Path) -> tuple[int, int]:
