@@ -7,7 +7,7 @@ integrations of the same exposure the rate of such a glow drops; a star's, an ex
 source's or the sky's does not.
 
 For each integration ``i`` before the last, from the sums the detector's first pass keeps
-(`statistics.runs`):
+(`statistics.runs`), and for the last (or only) integration from its two halves:
 
 1. The mean usable difference of every pixel, ``m_i`` (DN per group), and the drop
    ``D = m_i - m_last`` to the last integration (the longest lever arm on a decay). Rows
@@ -24,7 +24,10 @@ For each integration ``i`` before the last, from the sums the detector's first p
    matched filter on the scale of a faint glow, renormalised to unit noise, and scaled
    by the frame's robust spread when that is larger). Regions where it passes
    ``glow_threshold``, grown down to half of it, of at least ``glow_min_area`` pixels,
-   are glows (one noise unit more, `HALVES`, between the halves of a lone integration).
+   are glows (one noise unit more, `HALVES`, between the halves of an integration: a
+   glow there since the idle time or the reset of the last integration, which has no
+   later one to be compared with; one already found from an earlier integration is not
+   proposed again).
 
 Each glow becomes a candidate from the integration's first group (``g0 - 1``, which
 masks the whole integration for those pixels, as for any glow found at ``g0``) in
@@ -35,9 +38,8 @@ candidate of the search already starts in that integration over the glow's peak 
 shower begun in the integration is brighter there than later: the search gave it its
 onset).
 
-Known limit: a ramp of one integration has no second integration to compare with; a
-glow that decays by less than the noise between the integrations (a slow tail, short
-integrations) is not found.
+Known limit: a glow that decays by less than the noise between the integrations, or
+within the last one (a slow tail, short integrations), is not found.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from napari_showermask.detect.params import DetectionParams
 
 __all__ = ["decay_candidates", "noise_model"]
 
-HALVES = 1.0  # more significance a glow needs between the halves of a lone integration
+HALVES = 1.0  # more significance a glow needs between the halves of an integration
 LINE = 4.0  # regions longer than this many times their width are lines
 CLIP = 3.0  # most a pixel's significance counts, either way
 
@@ -211,8 +213,9 @@ def decay_candidates(
     ----------
     pairs : list of (int, Sums, Sums, int)
         Each comparison: the integration it finds glows in, the earlier and the later
-        sums of usable differences (two integrations, or the two halves of a lone one),
-        and the number of usable differences each sum has at most.
+        sums of usable differences (two integrations, or the two halves of the last
+        one), and the number of usable differences each sum has at most (fewer than the
+        usable groups for halves).
     nints : int
         Integrations of the ramp: a glow found in one is a candidate in the later ones too
         (a glow that fades from one integration to the last is a slow tail, of minutes).
@@ -234,8 +237,8 @@ def decay_candidates(
     out: list[Shower] = []
     for i, earlier, later, full in pairs:
         z = glow_significance(earlier, later, full, params)
-        # a lone integration's halves share its reset and any drift within it
-        threshold = params.glow_threshold + (HALVES if nints == 1 else 0.0)
+        # an integration's halves share its reset and any drift within it
+        threshold = params.glow_threshold + (HALVES if full < len(groups) else 0.0)
         regions = label(z >= threshold / 2)
         for region in regionprops(regions, intensity_image=z):
             if region.area < params.glow_min_area or region.intensity_max < threshold:
@@ -255,6 +258,8 @@ def decay_candidates(
             mine = [s for s in found[i] if s.group >= first]
             if any(ellipse_mask(s, shape)[peak] for s in mine):
                 continue  # a shower begun in integration i: the search gave its onset
+            if any(s.integration == i and ellipse_mask(s, shape)[peak] for s in out):
+                continue  # found already, from an earlier integration
             for k in range(i, nints):
                 out.append(
                     Shower(

@@ -105,7 +105,7 @@ class DetectionCancelled(Exception):
 
 
 _KEEP_BYTES = 400_000_000
-_HALF = 8  # fewest differences in each half of a lone integration for the decay search
+_HALF = 8  # fewest differences in each half of the last integration for the decay search
 
 
 def detect_showers(
@@ -159,10 +159,11 @@ def detect_showers(
     # variance) are kept from the first pass when they fit in _KEEP_BYTES, else read again
     keep = nints > 1 and nints * 20 * math.prod(product.image_shape) <= _KEEP_BYTES
     passes = 2 if nints == 1 or keep else 3
-    # a lone integration's two halves are read once more for the decay search
-    halves = len(groups) // 2 if nints == 1 and len(groups) >= 2 * _HALF else 0
-    passes += 1 if halves else 0
-    run = Run(passes * nints * len(groups), progress, cancelled, DetectionCancelled)
+    # the last integration's two halves are read once more for the decay search (it has
+    # no later integration to be compared with)
+    halves = len(groups) // 2 if len(groups) >= 2 * _HALF else 0
+    planes = passes * nints * len(groups) + (len(groups) if halves else 0)
+    run = Run(planes, progress, cancelled, DetectionCancelled)
     run.progress(0.0)
     workers = max(1, min(int(workers), nints))
     shares = [list(range(nints))[k::workers] for k in range(workers)]
@@ -191,15 +192,15 @@ def detect_showers(
         )
     parts.clear()
     # the decay search compares each integration with the last (only when their sums
-    # were kept), or the two halves of a lone integration (one more pass)
+    # were kept), and the two halves of the last integration (one more pass over it)
     last = nints - 1
     pairs = [(i, kept[i][0], kept[last][0], len(groups)) for i in range(last) if keep]
     run.in_threads(search, shares)
     pooled = None  # its planes are not needed any more
-    if nints == 1 and halves:
-        early = stats.sums(product, [0], groups[:halves], bad, run.step)
-        late = stats.sums(product, [0], groups[halves:], bad, run.step)
-        pairs = [(0, early, late, halves)]
+    if halves:
+        early = stats.sums(product, [last], groups[:halves], bad, run.step)
+        late = stats.sums(product, [last], groups[halves:], bad, run.step)
+        pairs.append((last, early, late, halves))
     glows = decay_candidates(pairs, nints, groups, params, results)
     del pairs
     static = saturating_sources(product)
