@@ -13,24 +13,29 @@ from napari_showermask.synthetic.truth import ols_bias
 SHAPE = (2, 40, 128, 128)
 
 
+def _profile() -> np.ndarray:
+    """A lobe with soft power-law wings at (70, 58), ``(y, x)`` scaled to 1 at its peak."""
+    ny, nx = SHAPE[2:]
+    yy, xx = np.mgrid[:ny, :nx]
+    t = np.radians(25.0)
+    along = ((xx - 70) * np.cos(t) + (yy - 58) * np.sin(t)) / 9.0
+    across = (-(xx - 70) * np.sin(t) + (yy - 58) * np.cos(t)) / 5.0
+    return (1 + (along**2 + across**2) / 5) ** -2.5
+
+
 def _idle_glow(peak: float, tau: float) -> np.ndarray:
     """Charge (DN) at each read of a glow begun before the exposure, ``(nints, ngroups, y, x)``.
 
     Its rate at the brightest pixel is ``peak`` DN/s at the first reset and fades as
     ``exp(-t / tau)``; every reset empties the pixels, the glow goes on.
     """
-    nints, ngroups, ny, nx = SHAPE
-    yy, xx = np.mgrid[:ny, :nx]
-    t = np.radians(25.0)
-    along = ((xx - 70) * np.cos(t) + (yy - 58) * np.sin(t)) / 9.0
-    across = (-(xx - 70) * np.sin(t) + (yy - 58) * np.cos(t)) / 5.0
-    profile = (1 + (along**2 + across**2) / 5) ** -2.5
+    nints, ngroups = SHAPE[:2]
     cube = np.zeros(SHAPE)
     for i in range(nints):
         reset = i * (ngroups + 1) * GROUP_TIME
         reads = reset + (np.arange(ngroups) + 1) * GROUP_TIME
         charge = peak * tau * (np.exp(-reset / tau) - np.exp(-reads / tau))
-        cube[i] = charge[:, None, None] * profile
+        cube[i] = charge[:, None, None] * _profile()
     return cube
 
 
@@ -52,6 +57,27 @@ def test_a_glow_fading_from_before_the_exposure_is_masked_in_both_integrations(t
         masked = np.any([ellipse_mask(s, SHAPE[2:]) for s in mine], axis=0)
         assert (masked & affected).sum() >= 0.8 * affected.sum(), (i, found)
         assert masked.sum() <= 6 * affected.sum(), (i, found)
+
+
+def test_a_glow_begun_at_the_last_reset_is_found_by_its_fading_within_it(tmp_path):
+    # a hit during the reset before the last integration: no jump, no later integration
+    # to compare with; only the glow's fading between the integration's halves shows it
+    model, _ = make_ramp(SHAPE, [], 5, n_stars=2, n_cosmic_rays=20)
+    reads = (np.arange(SHAPE[1]) + 1) * GROUP_TIME
+    glow = np.zeros(SHAPE)
+    glow[1] = (1.0 * 60.0 * (1 - np.exp(-reads / 60.0)))[:, None, None] * _profile()
+    model.data += glow.astype(np.float32)
+    path = tmp_path / "reset_jump.fits"
+    model.save(path)
+    with open_product(path) as product:
+        found = detect_showers(product)
+    affected = np.abs(ols_bias(glow[1], model.groupdq[1], GROUP_TIME)) > 0.1
+    assert affected.sum() > 150
+    mine = [s for s in found if s.integration == 1]
+    assert mine and all(s.group <= 1 for s in mine), found
+    masked = np.any([ellipse_mask(s, SHAPE[2:]) for s in mine], axis=0)
+    assert (masked & affected).sum() >= 0.8 * affected.sum(), found
+    assert not [s for s in found if s.integration == 0 and ellipse_mask(s, SHAPE[2:])[58, 70]]
 
 
 def test_a_glow_as_bright_in_both_integrations_is_a_source(tmp_path):
