@@ -10,6 +10,7 @@ import time
 import pytest
 from support.cli import ctrl_c_after, start
 from support.processes import children
+from support.python import python
 from support.safety import snapshot
 
 from napari_showermask.io.paths import candidates_path
@@ -106,3 +107,29 @@ def test_a_killed_worker_leaves_one_clean_run_and_no_traceback(ramps):
     check_outcome(ramps, process.returncode, out, err, before)
     assert len(out.split()) == len(ramps)
     clean(ramps)
+
+
+# a worker interrupted in a file: the batch's SIGTERM comes while it cleans up
+CLEANING_UP = """
+import os, signal, time
+from napari_showermask.io.interrupts import Interrupted
+from napari_showermask.pipeline import pool
+pool._worker_started()
+try:
+    with pool.worker_task():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.2)
+            print("cleaned up")
+except Interrupted as exc:
+    print("interrupted", exc.signum)
+"""
+
+
+def test_a_second_signal_does_not_cut_short_a_workers_cleanup():
+    """Its cleanup runs to the end (in a generator's finalizer, the second exception was
+    printed as "Exception ignored" with a traceback)."""
+    assert python(CLEANING_UP).splitlines() == ["cleaned up", "interrupted 2"]

@@ -105,7 +105,7 @@ _STOP_SIGNAL = 0  # in a pool worker: the first signal received
 
 
 def _worker_started() -> None:
-    """In a pool worker, SIGINT, SIGTERM and SIGHUP raise `Interrupted`.
+    """In a pool worker, SIGINT, SIGTERM and SIGHUP raise `Interrupted` (the first of them).
 
     The file being written is then removed as the exception unwinds, and the worker exits
     (`exit_if_interrupted`) instead of going on with the files queued for it, also when
@@ -116,10 +116,12 @@ def _worker_started() -> None:
 
     def handler(signum: int, frame: object) -> None:
         global _STOP_SIGNAL
+        first = not _STOP_SIGNAL
         _STOP_SIGNAL = _STOP_SIGNAL or signum
         if not _IN_TASK:  # between files, or sending a result back: nothing to clean up,
             os._exit(128 + signum)  # and the pool's queues may be locked by a dead sibling
-        raise Interrupted(signum)
+        if first:  # a later one (the batch's SIGTERM) leaves the file's cleanup to finish
+            raise Interrupted(signum)
 
     for number in STOP_SIGNALS:
         if signal.getsignal(number) != signal.SIG_IGN:  # nohup, &
