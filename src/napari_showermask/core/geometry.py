@@ -19,6 +19,7 @@ from napari_showermask.core.shower import Shower
 
 __all__ = [
     "axis_distances",
+    "within_axes",
     "corners_to_ellipse",
     "ellipse_bbox",
     "ellipse_mask",
@@ -117,6 +118,23 @@ def axis_distances(
     along = np.abs(dx * math.cos(t) + dy * math.sin(t))
     across = np.abs(-dx * math.sin(t) + dy * math.cos(t))
     return along, across
+
+
+def within_axes(along: np.ndarray, across: np.ndarray, a: float, b: float) -> np.ndarray:
+    """Return the pixels inside the ellipse of semi-axes ``a``, ``b`` (from `axis_distances`).
+
+    Parameters
+    ----------
+    along, across : numpy.ndarray
+        From `axis_distances`.
+    a, b : float
+        Semi-axes, pixels.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+    """
+    return np.asarray(np.square(along / a) + np.square(across / b) <= 1.0)
 
 
 def ellipse_mask(shower: Shower, shape: tuple[int, int]) -> np.ndarray:

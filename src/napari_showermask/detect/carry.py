@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_showermask.core.geometry import axis_distances, ellipse_bbox
+from napari_showermask.core.geometry import axis_distances, ellipse_bbox, within_axes
 from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect.frames import box_frames
@@ -95,8 +95,7 @@ def _inside(shower: Shower, box: tuple[slice, slice], grow: float) -> np.ndarray
     """Pixels of the box inside the shower's ellipse with both semi-axes grown by ``grow``."""
     rows, cols = (np.arange(part.start, part.stop) for part in box)
     along, across = axis_distances(shower, rows, cols)
-    a, b = shower.semi_major + grow, shower.semi_minor + grow
-    return np.asarray(np.square(along / a) + np.square(across / b) <= 1.0)
+    return within_axes(along, across, shower.semi_major + grow, shower.semi_minor + grow)
 
 
 def _follow(

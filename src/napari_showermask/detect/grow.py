@@ -24,7 +24,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from napari_showermask.core.geometry import axis_distances, ellipse_bbox, shower_pixels
+from napari_showermask.core.geometry import (
+    axis_distances,
+    ellipse_bbox,
+    shower_pixels,
+    within_axes,
+)
 from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect.frames import box_frames
@@ -47,11 +52,6 @@ def _excess(
     known &= np.isfinite(sigma)
     excess = np.where(known, (frames - mean) / np.where(known, sigma, 1.0), 0.0)
     return excess.astype(np.float32), known
-
-
-def _inside(along: np.ndarray, across: np.ndarray, a: float, b: float) -> np.ndarray:
-    """Pixels inside the ellipse of semi-axes ``a``, ``b`` (same centre and angle)."""
-    return np.square(along / a) + np.square(across / b) <= 1.0
 
 
 def _continued(
@@ -78,7 +78,7 @@ def _continued(
         if other.group >= group:
             break
         there, cross = axis_distances(other, rows, cols)
-        if not (inside & _inside(there, cross, other.semi_major, other.semi_minor)).any():
+        if not (inside & within_axes(there, cross, other.semi_major, other.semi_minor)).any():
             continue
         before, after = (at > other.group) & (at < group), at >= group
         if before.sum() < 2 or after.sum() < 2:
@@ -125,8 +125,8 @@ def _grown(
     rows = np.arange(box[0].start, box[0].stop, dtype=np.float64)
     cols = np.arange(box[1].start, box[1].stop, dtype=np.float64)
     along, across = axis_distances(shower, rows, cols)
-    inside = _inside(along, across, a, b)
-    outside = ~_inside(along, across, 1.5 * a + params.ring_width, 1.5 * b + params.ring_width)
+    inside = within_axes(along, across, a, b)
+    outside = ~within_axes(along, across, 1.5 * a + params.ring_width, 1.5 * b + params.ring_width)
     if outside.sum() >= 50:  # offsets common to the box (row noise, frame offsets)
         for g in range(len(excess)):
             sample = excess[g][outside & known[g]]
@@ -137,7 +137,7 @@ def _grown(
     mine = inside.copy()  # not the pixels of another shower, with its own onset
     for other in others:
         there, cross = axis_distances(other, rows, cols)
-        mine &= ~_inside(there, cross, other.semi_major, other.semi_minor)
+        mine &= ~within_axes(there, cross, other.semi_major, other.semi_minor)
     counts = (known & mine).sum(axis=(1, 2))
     z = (excess * mine).sum(axis=(1, 2)) / np.sqrt(np.maximum(counts, 1))
     group = _onset(z, group, groups, params.onset_drift)
@@ -153,11 +153,11 @@ def _grown(
     theirs = np.zeros_like(inside)
     for other in others:
         there, cross = axis_distances(other, rows, cols)
-        theirs |= _inside(there, cross, 1.5 * other.semi_major, 1.5 * other.semi_minor)
+        theirs |= within_axes(there, cross, 1.5 * other.semi_major, 1.5 * other.semi_minor)
     grown, steps = inside | theirs, 0
     while (steps + 1) * params.ring_width <= most:
         w = (steps + 1) * params.ring_width
-        ring = _inside(along, across, a + w, b + w) & ~grown
+        ring = within_axes(along, across, a + w, b + w) & ~grown
         if ring.sum() < 4:
             break
         root = math.sqrt(ring.sum())

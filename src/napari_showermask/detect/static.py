@@ -7,9 +7,8 @@ saturates in one): a candidate whose core (its ellipse at `CORE` times its axes)
 such a pixel is dropped, unless its score passes `STRONG` times the threshold (those
 false candidates barely pass it). A glow beside a saturating star, whose ellipse only
 reaches over it, is kept; a faint shower centred on one is not proposed, and can still be
-marked by hand. A
-ramp with one integration cannot tell a star from a hit this way, and keeps its
-candidates.
+marked by hand. A ramp with one integration cannot tell a star from a hit this way, and
+keeps its candidates.
 """
 
 from __future__ import annotations
