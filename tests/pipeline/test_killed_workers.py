@@ -113,3 +113,25 @@ def test_a_worker_killed_at_any_moment_leaves_every_file_done_once(
     check_outputs_only(ramps, before, command)
     for path in outputs:
         assert outcome(path) == references[path.name], path
+
+
+@pytest.mark.parametrize(
+    ("command", "moment"), [("apply", "copying"), ("detect", "opening"), ("detect", "noting")]
+)
+def test_a_signal_inside_an_interpreter_callback_still_interrupts_the_worker(
+    references, inputs, tmp_path, command, moment
+):
+    """A worker's SIGTERM (the pool's, after a sibling died) that comes while the
+    interpreter runs a callback whose exceptions it ignores (importlib's module-lock weakref
+    callback, a ``__del__``) is not printed as "Exception ignored" and still stops the file:
+    the worker exits, its file is done again, once."""
+    ramps, before = inputs
+    done, arrivals = kill_at(moment, 0, "callback", tmp_path, command, *ramps, "--jobs", "2")
+    assert arrivals > 0  # the signal came
+    assert not (tmp_path / "went-on").exists()  # and interrupted the file
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    outputs = [OUTPUT[command](p) for p in ramps]
+    assert sorted(done.stdout.split()) == sorted(map(str, outputs))
+    check_outputs_only(ramps, before, command)
+    for path in outputs:
+        assert outcome(path) == references[path.name], path

@@ -26,7 +26,7 @@ import pytest
 MOMENTS = ("started", "opening", "copying", "noting", "published", "sending", "sent")
 
 KILL_AT = r"""
-import os, signal, sys
+import os, signal, sys, time
 MAIN = os.getpid()
 MOMENT, NTH, VICTIM, MARKS = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 del sys.argv[1:5]
@@ -45,6 +45,21 @@ def chosen(moment):
 
 def strike(moment):
     if not chosen(moment):
+        return
+    if VICTIM == "callback":  # a SIGTERM that comes while the interpreter runs a callback
+        import weakref
+        class Held:
+            pass
+        def callback(ref):
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(10000):  # the signal's handler runs in here
+                pass
+        held = Held()
+        ref = weakref.ref(held, callback)
+        del held
+        for _ in range(200):  # the task goes on for 2 s unless the signal interrupts it
+            time.sleep(0.01)
+        open(os.path.join(MARKS, "went-on"), "w").close()
         return
     if VICTIM == "self":
         os.kill(os.getpid(), signal.SIGKILL)
@@ -113,7 +128,8 @@ forked_workers = pytest.mark.skipif(
 
 def kill_at(moment, nth, victim, marks: Path, *args, timeout=300):
     """Run ``showermask`` (or ``--batch COMMAND JOBS FILES``) in which the ``nth`` worker
-    arrival at ``moment`` SIGKILLs itself (``victim="self"``) or a sibling; returns the
+    arrival at ``moment`` SIGKILLs itself (``victim="self"``) or a sibling, or gets SIGTERM
+    inside a weakref callback (``victim="callback"``); returns the
     completed process and the number of arrivals at that moment."""
     marks.mkdir(exist_ok=True)
     done = subprocess.run(

@@ -6,15 +6,18 @@ signals are held (`signals_held`) so that none is lost.
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import signal
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 __all__ = [
     "STOP_SIGNALS",
     "Interrupted",
     "interrupts_on_signals",
+    "redeliver_swallowed",
     "release_held_signals",
     "signal_received",
     "signals_held",
@@ -69,9 +72,11 @@ def interrupts_on_signals() -> Iterator[None]:
 
     _RECEIVED.clear()
     previous = {s: signal.signal(s, handler) for s in signums}
+    restore = redeliver_swallowed()
     try:
         yield
     finally:
+        restore()
         for s, old in previous.items():
             signal.signal(s, old)
 
@@ -139,3 +144,54 @@ def release_held_signals() -> int:
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
     return _CAME[0] if _CAME else 0
+
+
+REDELIVER_SECONDS = 0.01  # after the callback that swallowed an interrupt is over
+
+
+def redeliver_swallowed(again: Callable[[int], None] = lambda signum: None) -> Callable[[], None]:
+    """Deliver again an `Interrupted` that the interpreter swallowed; return an undo.
+
+    A signal's Python handler runs in whatever Python code is running. When that is a
+    callback whose exceptions the interpreter ignores (a weakref callback such as
+    importlib's module-lock one, a ``__del__`` method, a garbage-collector callback), the
+    `Interrupted` raised there is printed as "Exception ignored in ..." and lost, and the
+    interrupted work goes on. Through `sys.unraisablehook`, such an interrupt is not
+    printed: ``again(signum)`` is called, then the signal is simulated again in the main
+    thread (`_thread.interrupt_main`) a moment later, once the callback is over. Other
+    unraisable exceptions go to the hook in place before.
+
+    Parameters
+    ----------
+    again : callable, optional
+        Called with the signal's number before it is delivered again (a handler that
+        raises only once can re-arm itself there).
+
+    Returns
+    -------
+    callable
+        Puts the previous hook back.
+    """
+    previous = sys.unraisablehook
+
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
+        exc = unraisable.exc_value
+        if not isinstance(exc, Interrupted):
+            previous(unraisable)
+            return
+        while True:
+            try:  # a signal handled in here would be swallowed too: go round again
+                again(exc.signum)
+                later = threading.Timer(REDELIVER_SECONDS, _thread.interrupt_main, (exc.signum,))
+                later.daemon = True
+                later.start()
+                return
+            except Interrupted as more:
+                exc = more
+
+    def restore() -> None:
+        if sys.unraisablehook is hook:
+            sys.unraisablehook = previous
+
+    sys.unraisablehook = hook
+    return restore

@@ -19,6 +19,7 @@ from napari_showermask.core.errors import ShowerMaskError, first_line
 from napari_showermask.io.interrupts import (
     STOP_SIGNALS,
     Interrupted,
+    redeliver_swallowed,
     release_held_signals,
     signals_held,
 )
@@ -102,6 +103,7 @@ def _in_pool(
 _IN_WORKER = False  # True in the processes of the local pool
 _IN_TASK = False  # True while a pool worker runs one of our tasks
 _STOP_SIGNAL = 0  # in a pool worker: the first signal received
+_RAISED = False  # in a pool worker: a signal has interrupted the task
 
 
 def _worker_started() -> None:
@@ -109,20 +111,26 @@ def _worker_started() -> None:
 
     The file being written is then removed as the exception unwinds, and the worker exits
     (`exit_if_interrupted`) instead of going on with the files queued for it, also when
-    the signal came between two files (`exit_if_stopping`).
+    the signal came between two files (`exit_if_stopping`). An interrupt swallowed by an
+    interpreter callback is raised again a moment later (`redeliver_swallowed`).
     """
     global _IN_WORKER, _STOP_SIGNAL
     _IN_WORKER = True
 
     def handler(signum: int, frame: object) -> None:
-        global _STOP_SIGNAL
-        first = not _STOP_SIGNAL
+        global _STOP_SIGNAL, _RAISED
         _STOP_SIGNAL = _STOP_SIGNAL or signum
         if not _IN_TASK:  # between files, or sending a result back: nothing to clean up,
             os._exit(128 + signum)  # and the pool's queues may be locked by a dead sibling
-        if first:  # a later one (the batch's SIGTERM) leaves the file's cleanup to finish
+        if not _RAISED:  # a later one (the batch's SIGTERM) leaves the file's cleanup to finish
+            _RAISED = True
             raise Interrupted(signum)
 
+    def again(signum: int) -> None:
+        global _RAISED
+        _RAISED = False
+
+    redeliver_swallowed(again)
     for number in STOP_SIGNALS:
         if signal.getsignal(number) != signal.SIG_IGN:  # nohup, &
             signal.signal(number, handler)
