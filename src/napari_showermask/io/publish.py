@@ -7,15 +7,16 @@ name exactly one wins. The temporary file is unnamed where the operating system 
 that (Linux ``O_TMPFILE``): a killed process leaves nothing. Elsewhere it is a hidden
 ``.<name>.<host>-<pid>.<random>.showermask-part`` file, removed on errors, on Ctrl-C and,
 under `napari_showermask.io.interrupts.interrupts_on_signals`, on SIGTERM and SIGHUP; one
-left by a killed process is removed by the next write into that directory.
+left by a killed process is removed by the next write into that directory. The output's
+directory is opened before writing and the file published into that open directory
+(`napari_showermask.io.naming`), so a directory moved or repointed meanwhile never
+receives it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
-import secrets
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
@@ -23,12 +24,18 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from napari_showermask.core.errors import ShowerMaskError, os_reason
-from napari_showermask.io.owners import PART_SUFFIX, host_name, remove_stale_parts
+from napari_showermask.io.naming import (
+    MODE,
+    final_name,
+    open_directory,
+    part_name,
+    remove_temporary,
+)
+from napari_showermask.io.owners import PART_SUFFIX, remove_stale_parts
 from napari_showermask.io.paths import check_output, refuse_inputs, refuse_special
 
 __all__ = ["atomic_output", "noting_publishes", "publish_model"]
 
-_MODE = 0o644
 
 Note = Callable[[Path, os.stat_result], None]
 _NOTE: ContextVar[Note | None] = ContextVar("showermask_publish_note", default=None)
@@ -95,9 +102,13 @@ def atomic_output(
     inputs = list(inputs)
     output = check_output(output, inputs, overwrite)
     remove_stale_parts(output.parent)
-    directory = _identity(output.parent)
-    handle, name = _temporary(output)
-    parent = None if name is None else _open_directory(output.parent)
+    at = open_directory(output.parent)  # published into it, whatever its path names then
+    directory = _identity(output.parent if at is None else at)
+    try:
+        handle, name = _temporary(output, at)
+    except BaseException:
+        remove_temporary(None, at)
+        raise
     try:
         with handle:
             yield handle
@@ -107,43 +118,14 @@ def atomic_output(
             note = _NOTE.get()
             if note is not None:
                 note(output, os.fstat(handle.fileno()))
-            _publish(handle, name, output, overwrite)
+            final_name(handle, name, output, overwrite, at)
     except OSError as exc:
         raise ShowerMaskError(f"{output}: cannot write ({os_reason(exc)})") from None
     finally:
-        if name is not None:
-            _remove_temporary(name, parent)
+        remove_temporary(name, at)
 
 
-def _open_directory(directory: Path) -> int | None:
-    """Open the directory a temporary file is written in, to remove the file from there.
-
-    That holds when the directory is moved or replaced meanwhile. None where the system
-    removes files by path only (Windows, which does not move a directory in use).
-    """
-    if os.unlink not in os.supports_dir_fd:
-        return None
-    try:
-        return os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
-    except OSError:
-        return None
-
-
-def _remove_temporary(name: str, directory: int | None) -> None:
-    """Remove a named temporary file from the directory it was written in, else by path."""
-    try:
-        if directory is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(os.path.basename(name), dir_fd=directory)
-                return
-        with contextlib.suppress(OSError):
-            os.unlink(name)  # gone (published), or created after the directory was moved
-    finally:
-        if directory is not None:
-            os.close(directory)
-
-
-def _identity(directory: Path) -> tuple[int, int]:
+def _identity(directory: Path | int) -> tuple[int, int]:
     info = os.stat(directory)
     return info.st_dev, info.st_ino
 
@@ -211,95 +193,26 @@ def _os_error_in(exc: BaseException | None) -> OSError | None:
     return exc
 
 
-def _temporary(output: Path) -> tuple[BinaryIO, str | None]:
-    """Open an unnamed temporary file beside ``output`` if possible, else a hidden one."""
+def _temporary(output: Path, at: int | None) -> tuple[BinaryIO, str | None]:
+    """Open an unnamed temporary file in ``output``'s directory if possible.
+
+    Else a hidden named one beside ``output``. The unnamed one is made in ``at`` (the
+    open directory) when given.
+    """
     flag = getattr(os, "O_TMPFILE", None)
     if flag is not None and os.path.isdir("/proc/self/fd"):
         try:
-            fd = os.open(output.parent, flag | os.O_RDWR, _MODE)
+            fd = os.open(output.parent if at is None else ".", flag | os.O_RDWR, MODE, dir_fd=at)
         except OSError:
             pass  # not supported by this filesystem
         else:
             return os.fdopen(fd, "w+b"), None
     try:
         fd, name = tempfile.mkstemp(
-            dir=output.parent, prefix=_part_prefix(output), suffix=PART_SUFFIX
+            dir=output.parent, prefix=part_name(output), suffix=PART_SUFFIX
         )
     except OSError as exc:
         raise ShowerMaskError(f"{output}: cannot write ({os_reason(exc)})") from None
     with contextlib.suppress(OSError):
-        os.chmod(name, _MODE)
+        os.chmod(name, MODE)
     return os.fdopen(fd, "w+b"), name
-
-
-def _part_prefix(output: Path) -> str:
-    """Return the start of a temporary file's name: short enough beside any valid name."""
-    name = output.name.encode("utf-8", "surrogateescape")[:80].decode("utf-8", "ignore")
-    return f".{name}.{host_name()}-{os.getpid()}."  # with the rest, 255 bytes at most
-
-
-def _publish(handle: BinaryIO, name: str | None, output: Path, overwrite: bool) -> None:
-    """Give the finished temporary file its final name."""
-    if name is None:  # unnamed: link it in, under a temporary name first if replacing
-        source = f"/proc/self/fd/{handle.fileno()}"
-        if not overwrite:
-            _link_exclusive(source, output, handle.fileno())
-            return
-        named = output.with_name(f"{_part_prefix(output)}{secrets.token_hex(4)}{PART_SUFFIX}")
-        _link(source, named, handle.fileno())
-        try:
-            os.replace(named, output)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(named)
-            raise
-    elif overwrite:
-        os.replace(name, output)
-    else:
-        _link_exclusive(name, output)
-
-
-def _link(source: str, target: str | Path, fd: int | None = None) -> None:
-    """Hard-link; an unnamed file is linked through its ``/proc/self/fd`` entry.
-
-    That needs ``linkat(..., AT_SYMLINK_FOLLOW)``, which `os.link` uses only when given a
-    directory descriptor (ignored for the absolute source path).
-    """
-    if fd is None:
-        os.link(source, target)
-    else:
-        os.link(source, target, src_dir_fd=fd, follow_symlinks=True)
-
-
-def _link_exclusive(source: str, output: Path, fd: int | None = None) -> None:
-    """Create ``output`` as a new name of ``source``, failing if it exists."""
-    try:
-        _link(source, output, fd)
-    except FileExistsError:
-        raise ShowerMaskError(f"{output}: exists (use --overwrite to replace it)") from None
-    except OSError as exc:
-        if exc.errno not in (
-            errno.EPERM,
-            errno.EOPNOTSUPP,
-            errno.EMLINK,
-            errno.ENOSYS,
-            errno.EXDEV,
-        ):
-            raise
-        if source.startswith("/proc/"):
-            raise
-        _reserve_and_replace(source, output)
-
-
-def _reserve_and_replace(source: str, output: Path) -> None:
-    """Publish on filesystems without hard links: reserve the name exclusively, then replace."""
-    try:
-        os.close(os.open(output, os.O_CREAT | os.O_EXCL | os.O_WRONLY, _MODE))
-    except FileExistsError:
-        raise ShowerMaskError(f"{output}: exists (use --overwrite to replace it)") from None
-    try:
-        os.replace(source, output)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(output)
-        raise
