@@ -195,17 +195,22 @@ def detect_showers(
     # were kept), and the two halves of the last integration (one more pass over it)
     last = nints - 1
     pairs = [(i, kept[i][0], kept[last][0], len(groups)) for i in range(last) if keep]
+    if keep:  # an integration brighter than the one before: a glow begun in between
+        pairs += [(i, kept[i][0], kept[i - 1][0], len(groups)) for i in range(1, nints)]
     run.in_threads(search, shares)
     pooled = None  # its planes are not needed any more
     if halves:
         early = stats.sums(product, [last], groups[:halves], bad, run.step)
         late = stats.sums(product, [last], groups[halves:], bad, run.step)
         pairs.append((last, early, late, halves))
-    glows = decay_candidates(pairs, nints, groups, params, results)
-    del pairs
     static = saturating_sources(product)
     found = [s for showers in results for s in showers]
     found = off_saturating_sources(found, static, params.threshold)
-    found += carried_over(product, groups, bad, found, params) + glows
+    found += carried_over(product, groups, bad, found, params)
+    known: list[list[Shower]] = [[] for _ in range(nints)]
+    for shower in found:
+        known[shower.integration].append(shower)
+    found += decay_candidates(pairs, nints, groups, params, known)
+    del pairs
     run.progress(1.0)
     return rounded(sorted(found, key=lambda s: (s.integration, -s.extra["score"])))
