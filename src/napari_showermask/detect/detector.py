@@ -206,11 +206,10 @@ def detect_showers(
     static = saturating_sources(product)
     found = [s for showers in results for s in showers]
     found = off_saturating_sources(found, static, params.threshold)
-    found += carried_over(product, groups, bad, found, params)
-    known: list[list[Shower]] = [[] for _ in range(nints)]
-    for shower in found:
-        known[shower.integration].append(shower)
-    found += decay_candidates(pairs, nints, groups, params, known)
+    carried = carried_over(product, groups, bad, found, params)
+    for shower in carried:  # the search's own candidates, also those just dropped: a glow
+        results[shower.integration].append(shower)  # under one is not proposed either
+    found += carried + decay_candidates(pairs, nints, groups, params, results)
     del pairs
     run.progress(1.0)
     return rounded(sorted(found, key=lambda s: (s.integration, -s.extra["score"])))
