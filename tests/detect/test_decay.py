@@ -128,3 +128,30 @@ def test_a_shower_whose_glow_outlives_the_reset_is_followed_into_the_next_integr
     affected = np.abs(ols_bias(glow[1], model.groupdq[1], GROUP_TIME)) > 0.1
     masked = np.any([ellipse_mask(s, SHAPE[2:]) for s in later], axis=0)
     assert (masked & affected).sum() >= 0.7 * affected.sum(), found
+
+
+def test_a_glow_begun_between_two_integrations_is_found_by_its_excess_over_the_earlier(tmp_path):
+    # a hit during the reset before integration 1 of 3, with a glow that hardly fades over
+    # an integration: not in integration 0, then as bright as a faint source; only its
+    # excess over integration 0 shows it
+    shape = (3, 20, *SHAPE[2:])
+    model, _ = make_ramp(shape, [], 6, n_stars=2, n_cosmic_rays=20)
+    glow = np.zeros(shape)
+    for i in (1, 2):
+        reset = (i - 1) * (shape[1] + 1) * GROUP_TIME
+        reads = reset + (np.arange(shape[1]) + 1) * GROUP_TIME
+        charge = 0.8 * 600.0 * (np.exp(-reset / 600.0) - np.exp(-reads / 600.0))
+        glow[i] = charge[:, None, None] * _profile()
+    model.data += glow.astype(np.float32)
+    path = tmp_path / "between_jump.fits"
+    model.save(path)
+    with open_product(path) as product:
+        found = detect_showers(product)
+    for i in (1, 2):
+        affected = np.abs(ols_bias(glow[i], model.groupdq[i], GROUP_TIME)) > 0.1
+        assert affected.sum() > 150
+        mine = [s for s in found if s.integration == i]
+        assert mine and all(s.group <= 1 for s in mine), found
+        masked = np.any([ellipse_mask(s, SHAPE[2:]) for s in mine], axis=0)
+        assert (masked & affected).sum() >= 0.8 * affected.sum(), (i, found)
+    assert not [s for s in found if s.integration == 0], found

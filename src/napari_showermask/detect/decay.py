@@ -7,7 +7,10 @@ integrations of the same exposure the rate of such a glow drops; a star's, an ex
 source's or the sky's does not.
 
 For each integration ``i`` before the last, from the sums the detector's first pass keeps
-(`statistics.runs`), and for the last (or only) integration from its two halves:
+(`statistics.runs`), and for the last (or only) integration from its two halves (each
+integration after the first is also compared with the one before it the other way round,
+``D = m_i - m_(i-1)`` in step 1: a region brighter than before is a glow begun in
+between, in the idle time or at the reset, or a shower the search missed):
 
 1. The mean usable difference of every pixel, ``m_i`` (DN per group), and the drop
    ``D = m_i - m_last`` to the last integration (the longest lever arm on a decay). Rows
@@ -34,9 +37,9 @@ masks the whole integration for those pixels, as for any glow found at ``g0``) i
 integration ``i`` and in every later integration (a glow that fades over one integration
 is still there in the next), with the ellipse of the region's second moments (its
 semi-axes twice the standard deviations, so that the ellipse holds the region), unless a
-candidate of the search already starts in that integration over the glow's peak (a
-shower begun in the integration is brighter there than later: the search gave it its
-onset).
+candidate of the search, or a glow followed from an earlier integration (`carry`),
+already covers the glow's peak in that integration (a shower begun in the integration is
+brighter there than later: the search gave it its onset).
 
 Known limit: a glow that decays by less than the noise between the integrations, or
 within the last one (a slow tail, short integrations), is not found.
@@ -223,7 +226,8 @@ def decay_candidates(
         The usable groups.
     params : DetectionParams
     found : list of list of Shower
-        The search's candidates, per integration.
+        Per integration, the search's candidates (also those dropped on saturating
+        stars) and the glows followed into it from earlier integrations.
 
     Returns
     -------

@@ -60,9 +60,9 @@ piece gives a shower:
 - its score is the peak CUSUM (in units of the smoothed noise).
 
 A faint candidate centred on pixels that saturate in two integrations (a saturating star's
-wings, usable for a few groups) is dropped (`static`). Glows already there at group 0 are
-then found by their decay (`decay`), and each candidate's glow is followed into the next
-integration (`carry`).
+wings, usable for a few groups) is dropped (`static`). Each candidate's glow is then
+followed into the next integration (`carry`), and glows already there at group 0 are
+found by their decay, or by their excess over the integration before (`decay`).
 
 A glow already there in the first usable difference frame ``g0`` (``SCI[g0] - SCI[g0-1]``;
 ``g0`` is 2 when group 0 is DO_NOT_USE, as in MIRI ramps) began at or before ``g0``, maybe
