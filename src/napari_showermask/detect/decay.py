@@ -30,7 +30,8 @@ between, in the idle time or at the reset, or a shower the search missed):
    are glows (one noise unit more, `HALVES`, between the halves of an integration: a
    glow there since the idle time or the reset of the last integration, which has no
    later one to be compared with; one already found from an earlier integration is not
-   proposed again).
+   proposed again; and one more, `EXCESS`, for an integration's excess over the one
+   before).
 
 Each glow becomes a candidate from the integration's first group (``g0 - 1``, which
 masks the whole integration for those pixels, as for any glow found at ``g0``) in
@@ -60,9 +61,12 @@ from napari_showermask.core.geometry import ellipse_mask
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect.params import DetectionParams
 
-__all__ = ["decay_candidates", "noise_model"]
+__all__ = ["EXCESS", "HALVES", "decay_candidates", "noise_model"]
 
 HALVES = 1.0  # more significance a glow needs between the halves of an integration
+# (they share its reset and any drift within it), and over the integration before (a second
+# comparison of the same frames: more noise peaks to pass the threshold)
+EXCESS = 1.0
 LINE = 4.0  # regions longer than this many times their width are lines
 CLIP = 3.0  # most a pixel's significance counts, either way
 
@@ -204,7 +208,7 @@ def glow_significance(first: Sums, last: Sums, full: int, params: DetectionParam
 
 
 def decay_candidates(
-    pairs: list[tuple[int, Sums, Sums, int]],
+    pairs: list[tuple[int, Sums, Sums, int, float]],
     nints: int,
     groups: list[int],
     params: DetectionParams,
@@ -214,11 +218,12 @@ def decay_candidates(
 
     Parameters
     ----------
-    pairs : list of (int, Sums, Sums, int)
-        Each comparison: the integration it finds glows in, the earlier and the later
-        sums of usable differences (two integrations, or the two halves of the last
-        one), and the number of usable differences each sum has at most (fewer than the
-        usable groups for halves).
+    pairs : list of (int, Sums, Sums, int, float)
+        Each comparison: the integration it finds glows in; the sums of usable
+        differences expected to be the brighter and the fainter there (two integrations,
+        or the two halves of the last one); the number of usable differences each sum has
+        at most (fewer than the usable groups for halves); and the significance a glow
+        needs above ``glow_threshold`` (`HALVES`, `EXCESS`, or 0).
     nints : int
         Integrations of the ramp: a glow found in one is a candidate in the later ones too
         (a glow that fades from one integration to the last is a slow tail, of minutes).
@@ -239,10 +244,9 @@ def decay_candidates(
         return []
     shape = np.asarray(pairs[0][1][0]).shape
     out: list[Shower] = []
-    for i, earlier, later, full in pairs:
+    for i, earlier, later, full, more in pairs:
         z = glow_significance(earlier, later, full, params)
-        # an integration's halves share its reset and any drift within it
-        threshold = params.glow_threshold + (HALVES if full < len(groups) else 0.0)
+        threshold = params.glow_threshold + more
         regions = label(z >= threshold / 2)
         for region in regionprops(regions, intensity_image=z):
             if region.area < params.glow_min_area or region.intensity_max < threshold:

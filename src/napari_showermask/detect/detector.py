@@ -90,7 +90,7 @@ from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect import statistics as stats
 from napari_showermask.detect.carry import carried_over
-from napari_showermask.detect.decay import decay_candidates
+from napari_showermask.detect.decay import EXCESS, HALVES, decay_candidates
 from napari_showermask.detect.params import DetectionParams
 from napari_showermask.detect.provenance import rounded
 from napari_showermask.detect.search import pooled_sums, search_integration
@@ -194,15 +194,16 @@ def detect_showers(
     # the decay search compares each integration with the last (only when their sums
     # were kept), and the two halves of the last integration (one more pass over it)
     last = nints - 1
-    pairs = [(i, kept[i][0], kept[last][0], len(groups)) for i in range(last) if keep]
+    full = len(groups)
+    pairs = [(i, kept[i][0], kept[last][0], full, 0.0) for i in range(last) if keep]
     if keep:  # an integration brighter than the one before: a glow begun in between
-        pairs += [(i, kept[i][0], kept[i - 1][0], len(groups)) for i in range(1, nints)]
+        pairs += [(i, kept[i][0], kept[i - 1][0], full, EXCESS) for i in range(1, nints)]
     run.in_threads(search, shares)
     pooled = None  # its planes are not needed any more
     if halves:
         early = stats.sums(product, [last], groups[:halves], bad, run.step)
         late = stats.sums(product, [last], groups[halves:], bad, run.step)
-        pairs.append((last, early, late, halves))
+        pairs.append((last, early, late, halves, HALVES))
     static = saturating_sources(product)
     found = [s for showers in results for s in showers]
     found = off_saturating_sources(found, static, params.threshold)
