@@ -61,7 +61,7 @@ from napari_showermask.core.geometry import ellipse_mask
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect.params import DetectionParams
 
-__all__ = ["EXCESS", "HALVES", "decay_candidates", "noise_model"]
+__all__ = ["EXCESS", "HALVES", "decay_candidates", "glow_maps", "noise_model"]
 
 HALVES = 1.0  # more significance a glow needs between the halves of an integration
 # (they share its reset and any drift within it), and over the integration before (a second
@@ -207,14 +207,10 @@ def glow_significance(first: Sums, last: Sums, full: int, params: DetectionParam
     return np.asarray(smooth / max(spread, 1.0))
 
 
-def decay_candidates(
-    pairs: list[tuple[int, Sums, Sums, int, float]],
-    nints: int,
-    groups: list[int],
-    params: DetectionParams,
-    found: list[list[Shower]],
-) -> list[Shower]:
-    """Return candidate glows present from the first group, found by their decay.
+def glow_maps(
+    pairs: list[tuple[int, Sums, Sums, int, float]], params: DetectionParams
+) -> list[tuple[int, np.ndarray, float]]:
+    """Return each comparison's significance map, so that its sums can be let go.
 
     Parameters
     ----------
@@ -224,6 +220,35 @@ def decay_candidates(
         or the two halves of the last one); the number of usable differences each sum has
         at most (fewer than the usable groups for halves); and the significance a glow
         needs above ``glow_threshold`` (`HALVES`, `EXCESS`, or 0).
+    params : DetectionParams
+
+    Returns
+    -------
+    list of (int, numpy.ndarray, float)
+        The integration, the map (`glow_significance`) and the threshold a glow's peak
+        must pass there.
+    """
+    if params.glow_threshold <= 0:
+        return []
+    return [
+        (i, glow_significance(brighter, fainter, full, params), params.glow_threshold + more)
+        for i, brighter, fainter, full, more in pairs
+    ]
+
+
+def decay_candidates(
+    maps: list[tuple[int, np.ndarray, float]],
+    nints: int,
+    groups: list[int],
+    params: DetectionParams,
+    found: list[list[Shower]],
+) -> list[Shower]:
+    """Return candidate glows present from the first group, found by their decay.
+
+    Parameters
+    ----------
+    maps : list of (int, numpy.ndarray, float)
+        From `glow_maps`.
     nints : int
         Integrations of the ramp: a glow found in one is a candidate in the later ones too
         (a glow that fades from one integration to the last is a slow tail, of minutes).
@@ -240,13 +265,11 @@ def decay_candidates(
         Group ``groups[0] - 1``; ``extra`` has ``score`` (the peak smoothed significance)
         and ``source='detect'``.
     """
-    if not pairs or params.glow_threshold <= 0:
+    if not maps:
         return []
-    shape = np.asarray(pairs[0][1][0]).shape
+    shape = maps[0][1].shape
     out: list[Shower] = []
-    for i, earlier, later, full, more in pairs:
-        z = glow_significance(earlier, later, full, params)
-        threshold = params.glow_threshold + more
+    for i, z, threshold in maps:
         regions = label(z >= threshold / 2)
         for region in regionprops(regions, intensity_image=z):
             if region.area < params.glow_min_area or region.intensity_max < threshold:

@@ -90,7 +90,7 @@ from napari_showermask.core.products import Product
 from napari_showermask.core.shower import Shower
 from napari_showermask.detect import statistics as stats
 from napari_showermask.detect.carry import carried_over
-from napari_showermask.detect.decay import EXCESS, HALVES, decay_candidates
+from napari_showermask.detect.decay import EXCESS, HALVES, decay_candidates, glow_maps
 from napari_showermask.detect.params import DetectionParams
 from napari_showermask.detect.provenance import rounded
 from napari_showermask.detect.search import pooled_sums, search_integration
@@ -204,13 +204,16 @@ def detect_showers(
         early = stats.sums(product, [last], groups[:halves], bad, run.step)
         late = stats.sums(product, [last], groups[halves:], bad, run.step)
         pairs.append((last, early, late, halves, HALVES))
+        del early, late
+    maps = glow_maps(pairs, params)
+    del pairs  # the sums' planes, before following the glows
     static = saturating_sources(product)
     found = [s for showers in results for s in showers]
     found = off_saturating_sources(found, static, params.threshold)
     carried = carried_over(product, groups, bad, found, params)
     for shower in carried:  # the search's own candidates, also those just dropped: a glow
         results[shower.integration].append(shower)  # under one is not proposed either
-    found += carried + decay_candidates(pairs, nints, groups, params, results)
-    del pairs
+    found += carried + decay_candidates(maps, nints, groups, params, results)
+    del maps
     run.progress(1.0)
     return rounded(sorted(found, key=lambda s: (s.integration, -s.extra["score"])))
