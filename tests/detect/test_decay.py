@@ -39,6 +39,18 @@ def _idle_glow(peak: float, tau: float) -> np.ndarray:
     return cube
 
 
+def _masked_from_the_start(found, glow, model, i):
+    """Assert that integration ``i``'s candidates mask >= 80% of the pixels the glow biases
+    by > 0.1 DN/s, from group <= 1; return those pixels and the masked ones."""
+    affected = np.abs(ols_bias(glow[i], model.groupdq[i], GROUP_TIME)) > 0.1
+    assert affected.sum() > 150
+    mine = [s for s in found if s.integration == i]
+    assert mine and all(s.group <= 1 for s in mine), found
+    masked = np.any([ellipse_mask(s, SHAPE[2:]) for s in mine], axis=0)
+    assert (masked & affected).sum() >= 0.8 * affected.sum(), (i, found)
+    return affected, masked
+
+
 def test_a_glow_fading_from_before_the_exposure_is_masked_in_both_integrations(tmp_path):
     # no jump anywhere: within an integration the glow looks like a faint source; its
     # rate drops by about a half from one integration to the next
@@ -50,12 +62,7 @@ def test_a_glow_fading_from_before_the_exposure_is_masked_in_both_integrations(t
     with open_product(path) as product:
         found = detect_showers(product)
     for i in range(2):
-        affected = np.abs(ols_bias(glow[i], model.groupdq[i], GROUP_TIME)) > 0.1
-        assert affected.sum() > 150
-        mine = [s for s in found if s.integration == i]
-        assert mine and all(s.group <= 1 for s in mine), found
-        masked = np.any([ellipse_mask(s, SHAPE[2:]) for s in mine], axis=0)
-        assert (masked & affected).sum() >= 0.8 * affected.sum(), (i, found)
+        affected, masked = _masked_from_the_start(found, glow, model, i)
         assert masked.sum() <= 6 * affected.sum(), (i, found)
 
 
@@ -148,10 +155,5 @@ def test_a_glow_begun_between_two_integrations_is_found_by_its_excess_over_the_e
     with open_product(path) as product:
         found = detect_showers(product)
     for i in (1, 2):
-        affected = np.abs(ols_bias(glow[i], model.groupdq[i], GROUP_TIME)) > 0.1
-        assert affected.sum() > 150
-        mine = [s for s in found if s.integration == i]
-        assert mine and all(s.group <= 1 for s in mine), found
-        masked = np.any([ellipse_mask(s, SHAPE[2:]) for s in mine], axis=0)
-        assert (masked & affected).sum() >= 0.8 * affected.sum(), (i, found)
+        _masked_from_the_start(found, glow, model, i)
     assert not [s for s in found if s.integration == 0], found

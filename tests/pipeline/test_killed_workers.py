@@ -45,6 +45,16 @@ def check_outputs_only(ramps, before, command):
     assert sorted(set(after) - set(before)) == sorted(OUTPUT[command](p).name for p in ramps)
 
 
+def check_every_file_done_once(done, ramps, before, command, references):
+    """Exit 0, nothing on stderr, each output listed once and the same as the reference."""
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    outputs = [OUTPUT[command](p) for p in ramps]
+    assert sorted(done.stdout.split()) == sorted(map(str, outputs))
+    check_outputs_only(ramps, before, command)
+    for path in outputs:
+        assert outcome(path) == references[path.name], path
+
+
 @pytest.mark.parametrize("command", ["apply", "detect"])
 def test_a_worker_killed_once_it_published_reports_its_files_showers(inputs, tmp_path, command):
     """Its output is this batch's: it is the file's result, with its number of showers."""
@@ -107,12 +117,7 @@ def test_a_worker_killed_at_any_moment_leaves_every_file_done_once(
     ramps, before = inputs
     done, arrivals = kill_at(moment, nth, victim, tmp_path, command, *ramps, "--jobs", jobs)
     assert arrivals > nth  # the kill happened
-    assert done.returncode == 0 and done.stderr == "", done.stderr
-    outputs = [OUTPUT[command](p) for p in ramps]
-    assert sorted(done.stdout.split()) == sorted(map(str, outputs))
-    check_outputs_only(ramps, before, command)
-    for path in outputs:
-        assert outcome(path) == references[path.name], path
+    check_every_file_done_once(done, ramps, before, command, references)
 
 
 @pytest.mark.parametrize(
@@ -129,9 +134,4 @@ def test_a_signal_inside_an_interpreter_callback_still_interrupts_the_worker(
     done, arrivals = kill_at(moment, 0, "callback", tmp_path, command, *ramps, "--jobs", "2")
     assert arrivals > 0  # the signal came
     assert not (tmp_path / "went-on").exists()  # and interrupted the file
-    assert done.returncode == 0 and done.stderr == "", done.stderr
-    outputs = [OUTPUT[command](p) for p in ramps]
-    assert sorted(done.stdout.split()) == sorted(map(str, outputs))
-    check_outputs_only(ramps, before, command)
-    for path in outputs:
-        assert outcome(path) == references[path.name], path
+    check_every_file_done_once(done, ramps, before, command, references)

@@ -96,12 +96,7 @@ def final_name(
         named = f"{part_name(output)}{secrets.token_hex(4)}{PART_SUFFIX}"
         named_here = _here(output.with_name(named), at)
         _link(source, named_here, at, fd)
-        try:
-            os.replace(named_here, target, src_dir_fd=at, dst_dir_fd=at)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(named_here, dir_fd=at)
-            raise
+        _replace_else_remove(named_here, target, at, named_here)
     elif overwrite:
         os.replace(_here(Path(name), at), target, src_dir_fd=at, dst_dir_fd=at)
     else:
@@ -153,9 +148,14 @@ def _reserve_and_replace(source: str, output: Path, at: int | None) -> None:
         os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, MODE, dir_fd=at))
     except FileExistsError:
         raise ShowerMaskError(f"{output}: exists (use --overwrite to replace it)") from None
+    _replace_else_remove(source, target, at, target)
+
+
+def _replace_else_remove(source: str, target: str, at: int | None, leftover: str) -> None:
+    """Rename ``source`` onto ``target``; if that fails, remove ``leftover`` and re-raise."""
     try:
         os.replace(source, target, src_dir_fd=at, dst_dir_fd=at)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(target, dir_fd=at)
+            os.unlink(leftover, dir_fd=at)
         raise
