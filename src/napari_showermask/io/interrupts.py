@@ -17,6 +17,7 @@ __all__ = [
     "STOP_SIGNALS",
     "Interrupted",
     "interrupts_on_signals",
+    "raise_if_interrupted",
     "redeliver_swallowed",
     "release_held_signals",
     "signal_received",
@@ -46,6 +47,7 @@ class Interrupted(KeyboardInterrupt):
 
 
 _RECEIVED: list[int] = []  # the signals `interrupts_on_signals` got, first first
+_WATCHING: list[bool] = []  # not empty while `interrupts_on_signals` runs
 
 
 @contextlib.contextmanager
@@ -73,9 +75,11 @@ def interrupts_on_signals() -> Iterator[None]:
     _RECEIVED.clear()
     previous = {s: signal.signal(s, handler) for s in signums}
     restore = redeliver_swallowed()
+    _WATCHING.append(True)
     try:
         yield
     finally:
+        _WATCHING.pop()
         restore()
         for s, old in previous.items():
             signal.signal(s, old)
@@ -89,6 +93,24 @@ def signal_received() -> int:
     int
     """
     return _RECEIVED[0] if _RECEIVED else 0
+
+
+def raise_if_interrupted() -> None:
+    """Raise `Interrupted` if a signal came inside `interrupts_on_signals` and was swallowed.
+
+    Some code catches everything, also the interrupt: a Cython module's initialisation
+    (numpy.random's registers its classes with `abc` and ignores what that raises), a
+    library's bare ``except``. The run would then go on as if no signal had come. Called
+    before anything is published or any worker started, so a swallowed signal still stops
+    the run there. Outside `interrupts_on_signals` it does nothing.
+
+    Raises
+    ------
+    Interrupted
+        With the first signal received.
+    """
+    if _WATCHING and _RECEIVED:
+        raise Interrupted(_RECEIVED[0])
 
 
 @contextlib.contextmanager

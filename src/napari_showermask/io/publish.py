@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from napari_showermask.core.errors import ShowerMaskError, os_reason
+from napari_showermask.io.interrupts import raise_if_interrupted
 from napari_showermask.io.naming import (
     MODE,
     final_name,
@@ -115,6 +116,7 @@ def atomic_output(
             handle.flush()
             refuse_special(output)  # also one that appeared while this was written
             _refuse_moved(output, inputs, directory)
+            raise_if_interrupted()  # a signal some library swallowed: publish nothing
             note = _NOTE.get()
             if note is not None:
                 note(output, os.fstat(handle.fileno()))

@@ -19,6 +19,7 @@ from napari_showermask.core.errors import ShowerMaskError, first_line
 from napari_showermask.io.interrupts import (
     STOP_SIGNALS,
     Interrupted,
+    raise_if_interrupted,
     redeliver_swallowed,
     release_held_signals,
     signals_held,
@@ -73,6 +74,7 @@ def _in_pool(
     """Run some of the calls in a new pool; return the indices lost to a broken pool."""
     lost = []
     pool = None
+    raise_if_interrupted()  # a signal swallowed while importing: start no worker
     try:
         futures = {}
         with signals_held():  # workers start here (forked on Linux): see signals_held
@@ -228,6 +230,7 @@ def on_cluster(
         raise ShowerMaskError(
             "running on a cluster needs dask.distributed: pip install 'napari-showermask[cluster]'"
         ) from None
+    raise_if_interrupted()  # a signal swallowed while importing: submit nothing
     own = not isinstance(client, Client)
     if own:
         client = _connect(Client, client)
